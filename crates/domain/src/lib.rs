@@ -1,0 +1,13 @@
+#![doc = include_str!("../README.md")]
+
+pub mod error;
+pub mod memory;
+pub mod model;
+pub mod ports;
+pub mod services;
+pub mod system;
+
+pub use error::InfraError;
+pub use model::*;
+pub use ports::*;
+pub use services::*;

@@ -1,0 +1,53 @@
+//! In-memory adapters of every port: pure, small and always compiled, so the use cases can be
+//! tested without a database and the domain can be tried as a library. Not for production:
+//! the hasher and token codec are deliberately weak stand-ins.
+
+mod crypto;
+mod store;
+mod system;
+
+pub use crypto::{FakeAccessTokens, FakeHasher, FakeRefreshTokens};
+pub use store::MemoryStore;
+pub use system::{ManualClock, SequentialIds};
+
+use crate::services::Ports;
+use std::sync::Arc;
+
+/// One in-memory world: a store, fake crypto and a clock you can move, with handles kept so a
+/// test can inspect or steer them.
+#[derive(Debug, Default, Clone)]
+pub struct InMemory {
+    /// Users, sessions, projects and tasks.
+    pub store: Arc<MemoryStore>,
+    /// Counts its work, so tests can see the dummy-hash path.
+    pub hasher: Arc<FakeHasher>,
+    /// Starts at 2026-01-01T00:00:00Z and moves only when told.
+    pub clock: Arc<ManualClock>,
+}
+
+impl InMemory {
+    /// A fresh, empty world.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The ports, all wired to this world.
+    pub fn ports(&self) -> Ports {
+        Ports {
+            users: self.store.clone(),
+            sessions: self.store.clone(),
+            projects: self.store.clone(),
+            tasks: self.store.clone(),
+            hasher: self.hasher.clone(),
+            access_tokens: Arc::new(FakeAccessTokens),
+            refresh_tokens: Arc::new(FakeRefreshTokens::default()),
+            clock: self.clock.clone(),
+            ids: Arc::new(SequentialIds::default()),
+        }
+    }
+}
+
+/// FNV-1a: a tiny non-cryptographic hash, enough for fakes that must not store plain text.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+}

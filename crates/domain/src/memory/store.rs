@@ -1,0 +1,298 @@
+use crate::error::InfraError;
+use crate::model::{
+    Email, Page, PageRequest, PasswordHash, Project, ProjectId, RefreshTokenDigest, RefreshTokenState, Session, SessionId, Task, TaskId,
+    TaskStatus, Timestamp, User, UserId,
+};
+use crate::ports::{EmailTaken, ProjectRepository, SessionRepository, TaskRepository, UniqueEmailError, UserRepository};
+use std::cmp::Reverse;
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+/// Every repository in one mutex, so each operation is atomic like a database transaction and
+/// deletes cascade like the real foreign keys.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    tables: Mutex<Tables>,
+}
+
+#[derive(Debug, Default)]
+struct Tables {
+    users: HashMap<UserId, (User, PasswordHash)>,
+    sessions: HashMap<SessionId, Session>,
+    /// Every refresh-token digest a session ever had, with its state.
+    digests: HashMap<RefreshTokenDigest, (SessionId, RefreshTokenState)>,
+    projects: HashMap<ProjectId, Project>,
+    tasks: HashMap<TaskId, Task>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn tables(&self) -> Result<MutexGuard<'_, Tables>, InfraError> {
+        self.tables.lock().map_err(|_| InfraError::internal("memory store poisoned by a panic"))
+    }
+}
+
+impl Tables {
+    fn email_in_use(&self, email: &Email, except: UserId) -> bool {
+        self.users.values().any(|(u, _)| u.email == *email && u.id != except)
+    }
+
+    fn delete_sessions_where(&mut self, doomed: impl Fn(&Session) -> bool) -> u64 {
+        let ids: Vec<SessionId> = self.sessions.values().filter(|s| doomed(s)).map(|s| s.id).collect();
+        for id in &ids {
+            self.sessions.remove(id);
+        }
+        self.digests.retain(|_, (sid, _)| !ids.contains(sid));
+        ids.len() as u64
+    }
+
+    fn delete_projects_where(&mut self, doomed: impl Fn(&Project) -> bool) -> u64 {
+        let ids: Vec<ProjectId> = self.projects.values().filter(|p| doomed(p)).map(|p| p.id).collect();
+        for id in &ids {
+            self.projects.remove(id);
+        }
+        self.tasks.retain(|_, t| !ids.contains(&t.project_id));
+        ids.len() as u64
+    }
+
+    fn owns_project(&self, owner: UserId, project: ProjectId) -> bool {
+        self.projects.get(&project).is_some_and(|p| p.owner_id == owner)
+    }
+}
+
+/// Sorts by `key`, then cuts out the requested page.
+fn paginate<T: Clone, K: Ord>(mut items: Vec<T>, key: impl Fn(&T) -> K, page: PageRequest) -> Page<T> {
+    items.sort_by_key(|item| key(item));
+    let total = items.len() as u64;
+    let start = usize::try_from(page.offset()).unwrap_or(usize::MAX);
+    let slice = items.into_iter().skip(start).take(page.limit() as usize).collect();
+    Page::new(slice, total, page)
+}
+
+impl UserRepository for MemoryStore {
+    fn insert(&self, user: &User, password_hash: &PasswordHash) -> Result<(), UniqueEmailError> {
+        let mut t = self.tables()?;
+        if t.email_in_use(&user.email, user.id) {
+            return Err(EmailTaken.into());
+        }
+        t.users.insert(user.id, (user.clone(), password_hash.clone()));
+        Ok(())
+    }
+
+    fn find(&self, id: UserId) -> Result<Option<User>, InfraError> {
+        Ok(self.tables()?.users.get(&id).map(|(u, _)| u.clone()))
+    }
+
+    fn find_credentials(&self, email: &Email) -> Result<Option<(User, PasswordHash)>, InfraError> {
+        Ok(self.tables()?.users.values().find(|(u, _)| u.email == *email).cloned())
+    }
+
+    fn password_hash(&self, id: UserId) -> Result<Option<PasswordHash>, InfraError> {
+        Ok(self.tables()?.users.get(&id).map(|(_, h)| h.clone()))
+    }
+
+    fn update(&self, user: &User) -> Result<bool, UniqueEmailError> {
+        let mut t = self.tables()?;
+        if t.email_in_use(&user.email, user.id) {
+            return Err(EmailTaken.into());
+        }
+        Ok(match t.users.get_mut(&user.id) {
+            Some((stored, _)) => {
+                *stored = User { id: stored.id, created_at: stored.created_at, ..user.clone() };
+                true
+            }
+            None => false,
+        })
+    }
+
+    fn set_password_hash(&self, id: UserId, hash: &PasswordHash, now: Timestamp) -> Result<bool, InfraError> {
+        let mut t = self.tables()?;
+        Ok(match t.users.get_mut(&id) {
+            Some((user, stored)) => {
+                *stored = hash.clone();
+                user.updated_at = now;
+                true
+            }
+            None => false,
+        })
+    }
+
+    fn delete(&self, id: UserId) -> Result<bool, InfraError> {
+        let mut t = self.tables()?;
+        let existed = t.users.remove(&id).is_some();
+        t.delete_sessions_where(|s| s.user_id == id);
+        t.delete_projects_where(|p| p.owner_id == id);
+        Ok(existed)
+    }
+
+    fn list(&self, page: PageRequest) -> Result<Page<User>, InfraError> {
+        let users = self.tables()?.users.values().map(|(u, _)| u.clone()).collect();
+        Ok(paginate(users, |u: &User| (u.created_at, u.id), page))
+    }
+
+    fn count_active_admins(&self) -> Result<u64, InfraError> {
+        Ok(self.tables()?.users.values().filter(|(u, _)| u.is_active_admin()).count() as u64)
+    }
+}
+
+impl SessionRepository for MemoryStore {
+    fn insert(&self, session: &Session, digest: &RefreshTokenDigest) -> Result<(), InfraError> {
+        let mut t = self.tables()?;
+        if !t.users.contains_key(&session.user_id) {
+            return Err(InfraError::internal("foreign key: session of an unknown user"));
+        }
+        t.sessions.insert(session.id, session.clone());
+        t.digests.insert(digest.clone(), (session.id, RefreshTokenState::Current));
+        Ok(())
+    }
+
+    fn find_by_refresh_digest(&self, digest: &RefreshTokenDigest) -> Result<Option<(Session, RefreshTokenState)>, InfraError> {
+        let t = self.tables()?;
+        Ok(t.digests.get(digest).and_then(|(sid, state)| t.sessions.get(sid).map(|s| (s.clone(), *state))))
+    }
+
+    fn rotate(&self, id: SessionId, presented: &RefreshTokenDigest, next: &RefreshTokenDigest, now: Timestamp) -> Result<bool, InfraError> {
+        let mut t = self.tables()?;
+        let live = t.sessions.get(&id).is_some_and(|s| s.is_live(now));
+        if !live || t.digests.get(presented) != Some(&(id, RefreshTokenState::Current)) {
+            return Ok(false);
+        }
+        t.digests.insert(presented.clone(), (id, RefreshTokenState::Retired));
+        t.digests.insert(next.clone(), (id, RefreshTokenState::Current));
+        if let Some(s) = t.sessions.get_mut(&id) {
+            s.last_used_at = now;
+        }
+        Ok(true)
+    }
+
+    fn find_with_user(&self, id: SessionId) -> Result<Option<(Session, User)>, InfraError> {
+        let t = self.tables()?;
+        Ok(t.sessions.get(&id).and_then(|s| t.users.get(&s.user_id).map(|(u, _)| (s.clone(), u.clone()))))
+    }
+
+    fn list_live(&self, user: UserId, now: Timestamp, page: PageRequest) -> Result<Page<Session>, InfraError> {
+        let t = self.tables()?;
+        let live = t.sessions.values().filter(|s| s.user_id == user && s.is_live(now)).cloned().collect();
+        Ok(paginate(live, |s: &Session| Reverse((s.last_used_at, s.id)), page))
+    }
+
+    fn revoke(&self, id: SessionId, now: Timestamp) -> Result<bool, InfraError> {
+        let mut t = self.tables()?;
+        Ok(match t.sessions.get_mut(&id) {
+            Some(s) if s.revoked_at.is_none() => {
+                s.revoked_at = Some(now);
+                true
+            }
+            _ => false,
+        })
+    }
+
+    fn revoke_all(&self, user: UserId, keep: Option<SessionId>, now: Timestamp) -> Result<u64, InfraError> {
+        let mut t = self.tables()?;
+        let mut count = 0;
+        for s in t.sessions.values_mut().filter(|s| s.user_id == user && s.revoked_at.is_none() && Some(s.id) != keep) {
+            s.revoked_at = Some(now);
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    fn revoke_oldest_beyond(&self, user: UserId, keep: u32, now: Timestamp) -> Result<u64, InfraError> {
+        let mut t = self.tables()?;
+        let mut live: Vec<(Timestamp, SessionId)> =
+            t.sessions.values().filter(|s| s.user_id == user && s.is_live(now)).map(|s| (s.created_at, s.id)).collect();
+        live.sort();
+        let excess = live.len().saturating_sub(keep as usize);
+        for (_, id) in &live[..excess] {
+            if let Some(s) = t.sessions.get_mut(id) {
+                s.revoked_at = Some(now);
+            }
+        }
+        Ok(excess as u64)
+    }
+
+    fn purge(&self, now: Timestamp) -> Result<u64, InfraError> {
+        Ok(self.tables()?.delete_sessions_where(|s| !s.is_live(now)))
+    }
+}
+
+impl ProjectRepository for MemoryStore {
+    fn insert(&self, project: &Project) -> Result<(), InfraError> {
+        let mut t = self.tables()?;
+        if !t.users.contains_key(&project.owner_id) {
+            return Err(InfraError::internal("foreign key: project of an unknown user"));
+        }
+        t.projects.insert(project.id, project.clone());
+        Ok(())
+    }
+
+    fn find(&self, id: ProjectId, owner: UserId) -> Result<Option<Project>, InfraError> {
+        Ok(self.tables()?.projects.get(&id).filter(|p| p.owner_id == owner).cloned())
+    }
+
+    fn list(&self, owner: UserId, page: PageRequest) -> Result<Page<Project>, InfraError> {
+        let owned = self.tables()?.projects.values().filter(|p| p.owner_id == owner).cloned().collect();
+        Ok(paginate(owned, |p: &Project| Reverse((p.created_at, p.id)), page))
+    }
+
+    fn update(&self, project: &Project) -> Result<bool, InfraError> {
+        let mut t = self.tables()?;
+        Ok(match t.projects.get_mut(&project.id) {
+            Some(stored) => {
+                stored.name = project.name.clone();
+                stored.description = project.description.clone();
+                stored.updated_at = project.updated_at;
+                true
+            }
+            None => false,
+        })
+    }
+
+    fn delete(&self, id: ProjectId, owner: UserId) -> Result<bool, InfraError> {
+        Ok(self.tables()?.delete_projects_where(|p| p.id == id && p.owner_id == owner) > 0)
+    }
+}
+
+impl TaskRepository for MemoryStore {
+    fn insert(&self, task: &Task) -> Result<bool, InfraError> {
+        let mut t = self.tables()?;
+        if !t.projects.contains_key(&task.project_id) {
+            return Ok(false);
+        }
+        t.tasks.insert(task.id, task.clone());
+        Ok(true)
+    }
+
+    fn find(&self, id: TaskId, owner: UserId) -> Result<Option<Task>, InfraError> {
+        let t = self.tables()?;
+        Ok(t.tasks.get(&id).filter(|task| t.owns_project(owner, task.project_id)).cloned())
+    }
+
+    fn list(&self, project: ProjectId, status: Option<TaskStatus>, page: PageRequest) -> Result<Page<Task>, InfraError> {
+        let t = self.tables()?;
+        let tasks =
+            t.tasks.values().filter(|task| task.project_id == project && status.is_none_or(|s| task.status == s)).cloned().collect();
+        Ok(paginate(tasks, |task: &Task| (task.created_at, task.id), page))
+    }
+
+    fn update(&self, task: &Task) -> Result<bool, InfraError> {
+        let mut t = self.tables()?;
+        Ok(match t.tasks.get_mut(&task.id) {
+            Some(stored) => {
+                *stored = Task { id: stored.id, project_id: stored.project_id, created_at: stored.created_at, ..task.clone() };
+                true
+            }
+            None => false,
+        })
+    }
+
+    fn delete(&self, id: TaskId, owner: UserId) -> Result<bool, InfraError> {
+        let mut t = self.tables()?;
+        let owned = t.tasks.get(&id).is_some_and(|task| t.owns_project(owner, task.project_id));
+        Ok(owned && t.tasks.remove(&id).is_some())
+    }
+}

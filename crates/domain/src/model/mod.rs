@@ -1,0 +1,26 @@
+//! Entities and the value types (newtypes) they are made of. Every newtype parses once, at the
+//! edge, and cannot hold an invalid value afterwards.
+
+mod email;
+mod ids;
+mod page;
+mod password;
+mod project;
+mod session;
+mod task;
+mod text;
+mod time;
+mod token;
+mod user;
+
+pub use email::{Email, EmailError};
+pub use ids::{IdError, ProjectId, SessionId, TaskId, UserId};
+pub use page::{MAX_OFFSET, Page, PageError, PageRequest};
+pub use password::{CandidatePassword, MIN_PASSWORD_CHARS, Password, PasswordError, PasswordHash};
+pub use project::{Project, ProjectDraft, ProjectName, ProjectPatch};
+pub use session::{RefreshTokenState, Session, SessionPolicy, SessionView, UserAgent};
+pub use task::{DueDate, DueDateError, Task, TaskDraft, TaskPatch, TaskPriority, TaskStatus, TaskTitle, UnknownVariant};
+pub use text::{Description, TextError};
+pub use time::{Timestamp, truncate_to_micros};
+pub use token::{AccessClaims, AccessToken, RefreshToken, RefreshTokenDigest, TokenPair};
+pub use user::{Role, User, UserName};

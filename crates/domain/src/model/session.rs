@@ -1,0 +1,100 @@
+use crate::model::{SessionId, Timestamp, UserId};
+use chrono::Duration;
+
+/// The client's `User-Agent`, as a label for the session list: control characters dropped and
+/// cut to 255 characters so it always fits its column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserAgent(String);
+
+impl UserAgent {
+    /// The longest label kept, in characters.
+    pub const MAX_CHARS: usize = 255;
+
+    /// Cleans a header value; `None` when nothing printable is left.
+    pub fn from_header(raw: &str) -> Option<Self> {
+        let cleaned: String = raw.chars().filter(|c| !c.is_control()).take(Self::MAX_CHARS).collect();
+        let cleaned = cleaned.trim();
+        (!cleaned.is_empty()).then(|| Self(cleaned.to_owned()))
+    }
+
+    /// The label.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A login session: created by a login, kept alive by refreshes until its absolute expiry, and
+/// ended by logout, revocation or expiry. It owns the refresh-token chain: the store keeps the
+/// digest of the current refresh token and of every retired one, so any retired token is
+/// recognised as reuse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The `sid` claim of its access tokens.
+    pub id: SessionId,
+    /// Whose session it is.
+    pub user_id: UserId,
+    /// The login that opened it.
+    pub created_at: Timestamp,
+    /// The last login or refresh (reads never move it).
+    pub last_used_at: Timestamp,
+    /// Fixed at login; rotation does not extend it.
+    pub expires_at: Timestamp,
+    /// Set once the session is revoked; a revoked session never comes back.
+    pub revoked_at: Option<Timestamp>,
+    /// The client that logged in, when it said.
+    pub user_agent: Option<UserAgent>,
+}
+
+impl Session {
+    /// Live: neither revoked nor expired at `now`.
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at
+    }
+}
+
+/// A session as its owner sees it in the session list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionView {
+    /// The session.
+    pub session: Session,
+    /// Whether the caller's own access token belongs to it.
+    pub current: bool,
+}
+
+/// Where a refresh-token digest stands within its session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshTokenState {
+    /// The one token that may be exchanged now.
+    Current,
+    /// Already exchanged: presenting it again means it was stolen.
+    Retired,
+}
+
+/// Lifetimes and limits of tokens and sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// Lifetime of an access token.
+    pub access_ttl: Duration,
+    /// Lifetime of a session, fixed at login.
+    pub session_ttl: Duration,
+    /// Live sessions a user may hold; a login beyond it revokes the oldest.
+    pub max_sessions_per_user: u32,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self { access_ttl: Duration::seconds(900), session_ttl: Duration::seconds(1_209_600), max_sessions_per_user: 100 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_agent_is_cleaned_and_cut_to_its_column() {
+        assert_eq!(UserAgent::from_header("curl/8.0\u{7}").unwrap().as_str(), "curl/8.0");
+        assert_eq!(UserAgent::from_header(&"é".repeat(300)).unwrap().as_str().chars().count(), 255);
+        assert!(UserAgent::from_header(" \t ").is_none());
+    }
+}

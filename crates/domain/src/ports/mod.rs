@@ -1,0 +1,10 @@
+//! The ports: what the use cases need from the outside world. All are synchronous and
+//! `Send + Sync`; an async caller runs them on a blocking thread.
+
+mod crypto;
+mod storage;
+mod system;
+
+pub use crypto::{AccessTokenCodec, PasswordHasher, RefreshTokenIssuer, TokenRejected};
+pub use storage::{EmailTaken, ProjectRepository, SessionRepository, TaskRepository, UniqueEmailError, UserRepository};
+pub use system::{Clock, IdGenerator};

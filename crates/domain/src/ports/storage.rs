@@ -1,0 +1,206 @@
+use crate::error::InfraError;
+use crate::model::{
+    Email, Page, PageRequest, PasswordHash, Project, ProjectId, RefreshTokenDigest, RefreshTokenState, Session, SessionId, Task, TaskId,
+    TaskStatus, Timestamp, User, UserId,
+};
+
+/// Another account already has this email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("email already registered")]
+pub struct EmailTaken;
+
+/// A write that must keep emails unique.
+#[derive(Debug, thiserror::Error)]
+pub enum UniqueEmailError {
+    /// The email belongs to another account (detected by the store's unique index, so racing
+    /// writers cannot both win).
+    #[error(transparent)]
+    EmailTaken(#[from] EmailTaken),
+    /// The store failed.
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+/// Stores user accounts and their password hashes.
+pub trait UserRepository: Send + Sync {
+    /// Adds a new account.
+    ///
+    /// # Errors
+    /// [`UniqueEmailError::EmailTaken`] when the email is in use.
+    fn insert(&self, user: &User, password_hash: &PasswordHash) -> Result<(), UniqueEmailError>;
+
+    /// The account with this id.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn find(&self, id: UserId) -> Result<Option<User>, InfraError>;
+
+    /// The account with this (normalised) email and its password hash, for login.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn find_credentials(&self, email: &Email) -> Result<Option<(User, PasswordHash)>, InfraError>;
+
+    /// The password hash of an account.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn password_hash(&self, id: UserId) -> Result<Option<PasswordHash>, InfraError>;
+
+    /// Saves every field of `user` but its id and creation time; `false` when it no longer exists.
+    ///
+    /// # Errors
+    /// [`UniqueEmailError::EmailTaken`] when the new email is in use.
+    fn update(&self, user: &User) -> Result<bool, UniqueEmailError>;
+
+    /// Replaces the password hash and sets `updated_at`; `false` when the account is gone.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn set_password_hash(&self, id: UserId, hash: &PasswordHash, now: Timestamp) -> Result<bool, InfraError>;
+
+    /// Deletes the account with its sessions, projects and tasks; `false` when it was gone.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn delete(&self, id: UserId) -> Result<bool, InfraError>;
+
+    /// All accounts, oldest first.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn list(&self, page: PageRequest) -> Result<Page<User>, InfraError>;
+
+    /// How many accounts are both active and admin.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn count_active_admins(&self) -> Result<u64, InfraError>;
+}
+
+/// Stores sessions and the refresh-token chain each one owns.
+pub trait SessionRepository: Send + Sync {
+    /// Adds a session whose current refresh token has `digest`.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn insert(&self, session: &Session, digest: &RefreshTokenDigest) -> Result<(), InfraError>;
+
+    /// The session a refresh-token digest belongs to, and whether it is that session's current
+    /// token or a retired one. Revoked and expired sessions are returned too; the caller decides.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn find_by_refresh_digest(&self, digest: &RefreshTokenDigest) -> Result<Option<(Session, RefreshTokenState)>, InfraError>;
+
+    /// Atomically: if `presented` is still the current token of session `id`, which is not
+    /// revoked and not expired at `now`, retire it, make `next` current and set
+    /// `last_used_at = now`. Returns whether it did; of two racing calls with one token, at most
+    /// one gets `true`.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn rotate(&self, id: SessionId, presented: &RefreshTokenDigest, next: &RefreshTokenDigest, now: Timestamp) -> Result<bool, InfraError>;
+
+    /// The session and its user in one look-up: what every authenticated request needs.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn find_with_user(&self, id: SessionId) -> Result<Option<(Session, User)>, InfraError>;
+
+    /// The user's live sessions (not revoked, not expired at `now`), most recently used first.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn list_live(&self, user: UserId, now: Timestamp, page: PageRequest) -> Result<Page<Session>, InfraError>;
+
+    /// Revokes one session if it is not revoked yet; `true` when this call revoked it.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn revoke(&self, id: SessionId, now: Timestamp) -> Result<bool, InfraError>;
+
+    /// Revokes every unrevoked session of `user` except `keep`; returns how many.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn revoke_all(&self, user: UserId, keep: Option<SessionId>, now: Timestamp) -> Result<u64, InfraError>;
+
+    /// Revokes the user's oldest live sessions until at most `keep` remain; returns how many.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn revoke_oldest_beyond(&self, user: UserId, keep: u32, now: Timestamp) -> Result<u64, InfraError>;
+
+    /// Deletes sessions that are revoked or expired at `now`, with their token digests.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn purge(&self, now: Timestamp) -> Result<u64, InfraError>;
+}
+
+/// Stores projects. Every read and delete is scoped to an owner.
+pub trait ProjectRepository: Send + Sync {
+    /// Adds a project.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn insert(&self, project: &Project) -> Result<(), InfraError>;
+
+    /// The project, if `owner` owns it.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn find(&self, id: ProjectId, owner: UserId) -> Result<Option<Project>, InfraError>;
+
+    /// The owner's projects, newest first.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn list(&self, owner: UserId, page: PageRequest) -> Result<Page<Project>, InfraError>;
+
+    /// Saves name, description and `updated_at`; `false` when it no longer exists.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn update(&self, project: &Project) -> Result<bool, InfraError>;
+
+    /// Deletes the project and its tasks if `owner` owns it; `false` otherwise.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn delete(&self, id: ProjectId, owner: UserId) -> Result<bool, InfraError>;
+}
+
+/// Stores tasks. Ownership is the owner of the task's project.
+pub trait TaskRepository: Send + Sync {
+    /// Adds a task; `false` when its project no longer exists.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn insert(&self, task: &Task) -> Result<bool, InfraError>;
+
+    /// The task, if `owner` owns its project.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn find(&self, id: TaskId, owner: UserId) -> Result<Option<Task>, InfraError>;
+
+    /// The project's tasks, optionally of one status, oldest first.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn list(&self, project: ProjectId, status: Option<TaskStatus>, page: PageRequest) -> Result<Page<Task>, InfraError>;
+
+    /// Saves every field but id, project and creation time; `false` when it no longer exists.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn update(&self, task: &Task) -> Result<bool, InfraError>;
+
+    /// Deletes the task if `owner` owns its project; `false` otherwise.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn delete(&self, id: TaskId, owner: UserId) -> Result<bool, InfraError>;
+}

@@ -1,0 +1,173 @@
+//! The caller's own account: profile, password, deletion and sessions.
+
+use crate::error::InfraError;
+use crate::model::{CandidatePassword, Email, Page, PageRequest, Password, SessionId, SessionView, User, UserName};
+use crate::ports::UniqueEmailError;
+use crate::services::admin::would_lose_last_active_admin;
+use crate::services::{Ports, Principal, ResourceError};
+
+/// A partial update of the caller's profile. Changing the email needs the current password.
+#[derive(Debug, Default)]
+pub struct ProfileUpdate {
+    /// A new display name.
+    pub name: Option<UserName>,
+    /// A new email.
+    pub email: Option<Email>,
+    /// The current password, required when `email` changes.
+    pub current_password: Option<CandidatePassword>,
+}
+
+/// Why a profile update failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    /// The email changes but no current password was given.
+    #[error("current password required to change the email")]
+    CurrentPasswordRequired,
+    /// The current password is wrong.
+    #[error("current password is wrong")]
+    WrongPassword,
+    /// Another account has the new email.
+    #[error("email already registered")]
+    EmailTaken,
+    /// The account was deleted meanwhile.
+    #[error("account not found")]
+    NotFound,
+    /// The infrastructure failed.
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+/// Why a password change failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordChangeError {
+    /// The current password is wrong.
+    #[error("current password is wrong")]
+    WrongPassword,
+    /// The infrastructure failed.
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+/// Why deleting the caller's account failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DeleteAccountError {
+    /// The current password is wrong.
+    #[error("current password is wrong")]
+    WrongPassword,
+    /// The caller is the last active admin.
+    #[error("the last active admin cannot be deleted")]
+    LastActiveAdmin,
+    /// The infrastructure failed.
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+/// The caller's own account.
+#[derive(Clone)]
+pub struct AccountService {
+    ports: Ports,
+}
+
+impl AccountService {
+    /// Wires the service.
+    pub fn new(ports: Ports) -> Self {
+        Self { ports }
+    }
+
+    /// Changes name and/or email. An email equal to the current one is no change and needs
+    /// no password.
+    ///
+    /// # Errors
+    /// See [`ProfileError`].
+    pub fn update_profile(&self, principal: &Principal, update: ProfileUpdate) -> Result<User, ProfileError> {
+        let mut user = principal.user().clone();
+        let email_changes = update.email.as_ref().is_some_and(|e| *e != user.email);
+        if email_changes {
+            let candidate = update.current_password.as_ref().ok_or(ProfileError::CurrentPasswordRequired)?;
+            if !self.password_matches(principal, candidate)? {
+                return Err(ProfileError::WrongPassword);
+            }
+        }
+        let mut changed = false;
+        if let Some(name) = update.name.filter(|n| *n != user.name) {
+            user.name = name;
+            changed = true;
+        }
+        if let Some(email) = update.email.filter(|_| email_changes) {
+            user.email = email;
+            changed = true;
+        }
+        if !changed {
+            return Ok(user);
+        }
+        user.updated_at = self.ports.clock.now();
+        match self.ports.users.update(&user) {
+            Ok(true) => Ok(user),
+            Ok(false) => Err(ProfileError::NotFound),
+            Err(UniqueEmailError::EmailTaken(_)) => Err(ProfileError::EmailTaken),
+            Err(UniqueEmailError::Infra(e)) => Err(e.into()),
+        }
+    }
+
+    /// Sets a new password and revokes every other session of the caller; the current one
+    /// stays signed in.
+    ///
+    /// # Errors
+    /// [`PasswordChangeError::WrongPassword`] when `current` is wrong.
+    pub fn change_password(&self, principal: &Principal, current: &CandidatePassword, new: &Password) -> Result<(), PasswordChangeError> {
+        if !self.password_matches(principal, current)? {
+            return Err(PasswordChangeError::WrongPassword);
+        }
+        let now = self.ports.clock.now();
+        let hash = self.ports.hasher.hash(new)?;
+        self.ports.users.set_password_hash(principal.user_id(), &hash, now)?;
+        self.ports.sessions.revoke_all(principal.user_id(), Some(principal.session_id()), now)?;
+        Ok(())
+    }
+
+    /// Deletes the caller's account with everything it owns.
+    ///
+    /// # Errors
+    /// [`DeleteAccountError::WrongPassword`], or [`DeleteAccountError::LastActiveAdmin`].
+    pub fn delete_account(&self, principal: &Principal, current: &CandidatePassword) -> Result<(), DeleteAccountError> {
+        if !self.password_matches(principal, current)? {
+            return Err(DeleteAccountError::WrongPassword);
+        }
+        if would_lose_last_active_admin(self.ports.users.as_ref(), principal.user(), None)? {
+            return Err(DeleteAccountError::LastActiveAdmin);
+        }
+        self.ports.users.delete(principal.user_id())?;
+        Ok(())
+    }
+
+    /// The caller's live sessions, most recently used first, marking the current one.
+    ///
+    /// # Errors
+    /// Only an [`InfraError`].
+    pub fn sessions(&self, principal: &Principal, page: PageRequest) -> Result<Page<SessionView>, InfraError> {
+        let sessions = self.ports.sessions.list_live(principal.user_id(), self.ports.clock.now(), page)?;
+        Ok(sessions.map(|session| SessionView { current: session.id == principal.session_id(), session }))
+    }
+
+    /// Revokes one of the caller's sessions (the current one included).
+    ///
+    /// # Errors
+    /// [`ResourceError::NotFound`] when it is not a live session of the caller.
+    pub fn revoke_session(&self, principal: &Principal, id: SessionId) -> Result<(), ResourceError> {
+        let now = self.ports.clock.now();
+        match self.ports.sessions.find_with_user(id)? {
+            Some((session, _)) if session.user_id == principal.user_id() && session.is_live(now) => {
+                self.ports.sessions.revoke(id, now)?;
+                Ok(())
+            }
+            _ => Err(ResourceError::NotFound),
+        }
+    }
+
+    fn password_matches(&self, principal: &Principal, candidate: &CandidatePassword) -> Result<bool, InfraError> {
+        match self.ports.users.password_hash(principal.user_id())? {
+            Some(hash) => self.ports.hasher.verify(candidate, &hash),
+            None => Ok(false),
+        }
+    }
+}

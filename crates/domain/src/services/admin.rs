@@ -1,0 +1,174 @@
+//! Administration of accounts, and the command-line path that creates or recovers an admin.
+
+use crate::error::InfraError;
+use crate::model::{Email, Page, PageRequest, Password, Role, User, UserId, UserName};
+use crate::ports::{UniqueEmailError, UserRepository};
+use crate::services::{Ports, Principal};
+
+/// An admin's partial update of an account.
+#[derive(Debug, Default)]
+pub struct AdminUpdate {
+    /// A new display name.
+    pub name: Option<UserName>,
+    /// A new role.
+    pub role: Option<Role>,
+    /// Activate or deactivate; deactivation revokes every session of the account.
+    pub is_active: Option<bool>,
+}
+
+/// Why an administrative operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// The caller is not an admin.
+    #[error("admin role required")]
+    Forbidden,
+    /// No such account (or, for a non-admin, not the caller's own).
+    #[error("user not found")]
+    NotFound,
+    /// The change would leave no active admin.
+    #[error("the last active admin cannot be demoted, deactivated or deleted")]
+    LastActiveAdmin,
+    /// The infrastructure failed.
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+/// What `create_admin` did.
+#[derive(Debug)]
+pub enum CreatedAdmin {
+    /// A new admin account.
+    Created(User),
+    /// An existing account, now an active admin with the given password and no sessions.
+    Promoted(User),
+}
+
+/// Administration of accounts.
+#[derive(Clone)]
+pub struct AdminService {
+    ports: Ports,
+}
+
+/// Whether replacing `before` by `after` (`None`: deleting it) removes the last active admin.
+pub(crate) fn would_lose_last_active_admin(users: &dyn UserRepository, before: &User, after: Option<&User>) -> Result<bool, InfraError> {
+    let stays_active_admin = after.is_some_and(User::is_active_admin);
+    if !before.is_active_admin() || stays_active_admin {
+        return Ok(false);
+    }
+    Ok(users.count_active_admins()? <= 1)
+}
+
+impl AdminService {
+    /// Wires the service.
+    pub fn new(ports: Ports) -> Self {
+        Self { ports }
+    }
+
+    /// Every account, oldest first. Admins only.
+    ///
+    /// # Errors
+    /// [`AdminError::Forbidden`] for a non-admin.
+    pub fn list_users(&self, principal: &Principal, page: PageRequest) -> Result<Page<User>, AdminError> {
+        require_admin(principal)?;
+        Ok(self.ports.users.list(page)?)
+    }
+
+    /// One account: admins see anyone, others only themselves.
+    ///
+    /// # Errors
+    /// [`AdminError::NotFound`] for a missing account or someone else's (for a non-admin).
+    pub fn get_user(&self, principal: &Principal, id: UserId) -> Result<User, AdminError> {
+        if id == principal.user_id() {
+            return Ok(principal.user().clone());
+        }
+        if !principal.is_admin() {
+            return Err(AdminError::NotFound);
+        }
+        self.ports.users.find(id)?.ok_or(AdminError::NotFound)
+    }
+
+    /// Changes an account's name, role or activity. Admins only.
+    ///
+    /// # Errors
+    /// [`AdminError::Forbidden`], [`AdminError::NotFound`], or [`AdminError::LastActiveAdmin`].
+    pub fn update_user(&self, principal: &Principal, id: UserId, update: AdminUpdate) -> Result<User, AdminError> {
+        require_admin(principal)?;
+        let before = self.ports.users.find(id)?.ok_or(AdminError::NotFound)?;
+        let mut after = before.clone();
+        if let Some(name) = update.name {
+            after.name = name;
+        }
+        if let Some(role) = update.role {
+            after.role = role;
+        }
+        if let Some(is_active) = update.is_active {
+            after.is_active = is_active;
+        }
+        if after == before {
+            return Ok(before);
+        }
+        if would_lose_last_active_admin(self.ports.users.as_ref(), &before, Some(&after))? {
+            return Err(AdminError::LastActiveAdmin);
+        }
+        let now = self.ports.clock.now();
+        after.updated_at = now;
+        match self.ports.users.update(&after) {
+            Ok(true) => {}
+            Ok(false) => return Err(AdminError::NotFound),
+            // The email is not changed here, so the unique index cannot object.
+            Err(UniqueEmailError::EmailTaken(e)) => return Err(InfraError::internal(e).into()),
+            Err(UniqueEmailError::Infra(e)) => return Err(e.into()),
+        }
+        if before.is_active && !after.is_active {
+            self.ports.sessions.revoke_all(id, None, now)?;
+        }
+        Ok(after)
+    }
+
+    /// Deletes an account with everything it owns. Admins only.
+    ///
+    /// # Errors
+    /// [`AdminError::Forbidden`], [`AdminError::NotFound`], or [`AdminError::LastActiveAdmin`].
+    pub fn delete_user(&self, principal: &Principal, id: UserId) -> Result<(), AdminError> {
+        require_admin(principal)?;
+        let user = self.ports.users.find(id)?.ok_or(AdminError::NotFound)?;
+        if would_lose_last_active_admin(self.ports.users.as_ref(), &user, None)? {
+            return Err(AdminError::LastActiveAdmin);
+        }
+        if self.ports.users.delete(id)? { Ok(()) } else { Err(AdminError::NotFound) }
+    }
+
+    /// Creates an admin, or (the recovery path) makes an existing account an active admin with
+    /// the given password and revokes its sessions.
+    ///
+    /// # Errors
+    /// [`UniqueEmailError::EmailTaken`] only if another process registered the email meanwhile.
+    pub fn create_admin(&self, email: Email, name: UserName, password: &Password) -> Result<CreatedAdmin, UniqueEmailError> {
+        let now = self.ports.clock.now();
+        let hash = self.ports.hasher.hash(password)?;
+        if let Some((mut user, _)) = self.ports.users.find_credentials(&email)? {
+            user.name = name;
+            user.role = Role::Admin;
+            user.is_active = true;
+            user.updated_at = now;
+            self.ports.users.update(&user)?;
+            self.ports.users.set_password_hash(user.id, &hash, now)?;
+            self.ports.sessions.revoke_all(user.id, None, now)?;
+            return Ok(CreatedAdmin::Promoted(user));
+        }
+        let user = User {
+            id: UserId::from_uuid(self.ports.ids.new_id()),
+            email,
+            name,
+            role: Role::Admin,
+            is_active: true,
+            created_at: now,
+            updated_at: now,
+        };
+        self.ports.users.insert(&user, &hash)?;
+        Ok(CreatedAdmin::Created(user))
+    }
+}
+
+fn require_admin(principal: &Principal) -> Result<(), AdminError> {
+    if principal.is_admin() { Ok(()) } else { Err(AdminError::Forbidden) }
+}

@@ -1,0 +1,281 @@
+//! Registration, login, token refresh with rotation and reuse detection, logout, and turning an
+//! access token into a [`Principal`].
+
+use crate::error::InfraError;
+use crate::model::{
+    AccessClaims, CandidatePassword, Email, Password, PasswordHash, RefreshToken, RefreshTokenState, Role, Session, SessionId,
+    SessionPolicy, TokenPair, User, UserAgent, UserId, UserName,
+};
+use crate::ports::{TokenRejected, UniqueEmailError};
+use crate::services::{Ports, Principal};
+use std::sync::{Arc, OnceLock};
+
+/// A new account's fields, parsed.
+#[derive(Debug)]
+pub struct Registration {
+    /// Its email.
+    pub email: Email,
+    /// Its password, already checked against the hasher's limit.
+    pub password: Password,
+    /// Its display name.
+    pub name: UserName,
+}
+
+/// Why registration failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    /// Another account has this email.
+    #[error("email already registered")]
+    EmailTaken,
+    /// The infrastructure failed.
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+/// Why login failed. Unknown email, wrong password and deactivated account are one variant,
+/// so no caller can tell them apart.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// The email and password do not name an active account.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// The infrastructure failed.
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+/// Why a refresh failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    /// Unknown token, or its session is over, or its user is deactivated.
+    #[error("invalid refresh token")]
+    InvalidToken,
+    /// A retired token was presented again: its whole session has been revoked.
+    #[error("refresh token reused; session revoked")]
+    Reused,
+    /// The infrastructure failed.
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+/// Why an access token was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthenticateError {
+    /// The token is invalid, expired, or its session or user no longer allows access.
+    #[error(transparent)]
+    Rejected(#[from] TokenRejected),
+    /// The infrastructure failed.
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+/// Accounts coming in and sessions going out.
+#[derive(Clone)]
+pub struct AuthService {
+    ports: Ports,
+    policy: SessionPolicy,
+    /// Hash of a password nobody has, verified when the email is unknown so that path costs
+    /// what a wrong password costs. Computed on first use: hashing at start-up would slow
+    /// every process start by one full hash.
+    dummy_hash: Arc<OnceLock<PasswordHash>>,
+}
+
+impl AuthService {
+    /// Wires the service.
+    pub fn new(ports: Ports, policy: SessionPolicy) -> Self {
+        Self { ports, policy, dummy_hash: Arc::default() }
+    }
+
+    /// The longest password, in bytes, the configured hasher takes: the edge uses it to parse
+    /// a [`Password`].
+    pub fn max_password_bytes(&self) -> usize {
+        self.ports.hasher.max_password_bytes()
+    }
+
+    /// Creates an account with the `user` role.
+    ///
+    /// # Errors
+    /// [`RegisterError::EmailTaken`] when the email is in use.
+    pub fn register(&self, registration: Registration) -> Result<User, RegisterError> {
+        let now = self.ports.clock.now();
+        let hash = self.ports.hasher.hash(&registration.password)?;
+        let user = User {
+            id: UserId::from_uuid(self.ports.ids.new_id()),
+            email: registration.email,
+            name: registration.name,
+            role: Role::User,
+            is_active: true,
+            created_at: now,
+            updated_at: now,
+        };
+        match self.ports.users.insert(&user, &hash) {
+            Ok(()) => Ok(user),
+            Err(UniqueEmailError::EmailTaken(_)) => Err(RegisterError::EmailTaken),
+            Err(UniqueEmailError::Infra(e)) => Err(e.into()),
+        }
+    }
+
+    /// Checks the credentials and opens a session. No password policy applies here. An unknown
+    /// email still costs one verification (against a dummy hash), and a hash in an outdated
+    /// format is replaced after a successful check.
+    ///
+    /// # Errors
+    /// [`LoginError::InvalidCredentials`] for every kind of wrong credentials.
+    pub fn login(&self, email: &str, password: &CandidatePassword, user_agent: Option<UserAgent>) -> Result<TokenPair, LoginError> {
+        let found = match Email::parse(email) {
+            Ok(email) => self.ports.users.find_credentials(&email)?,
+            Err(_) => None,
+        };
+        let Some((user, hash)) = found else {
+            let dummy = self.dummy_hash()?;
+            self.ports.hasher.verify(password, dummy)?;
+            return Err(LoginError::InvalidCredentials);
+        };
+        if !self.ports.hasher.verify(password, &hash)? || !user.is_active {
+            return Err(LoginError::InvalidCredentials);
+        }
+        self.upgrade_hash(&user, password, &hash)?;
+        Ok(self.open_session(&user, user_agent)?)
+    }
+
+    /// Exchanges a refresh token for a new pair. The presented token is retired; presenting
+    /// any retired token of the session again revokes the whole session.
+    ///
+    /// # Errors
+    /// [`RefreshError::InvalidToken`] or [`RefreshError::Reused`].
+    pub fn refresh(&self, refresh_token: &str) -> Result<TokenPair, RefreshError> {
+        let now = self.ports.clock.now();
+        let presented = self.ports.refresh_tokens.digest(refresh_token);
+        let Some((mut session, state)) = self.ports.sessions.find_by_refresh_digest(&presented)? else {
+            return Err(RefreshError::InvalidToken);
+        };
+        if !session.is_live(now) {
+            return Err(RefreshError::InvalidToken);
+        }
+        if state == RefreshTokenState::Retired {
+            self.ports.sessions.revoke(session.id, now)?;
+            return Err(RefreshError::Reused);
+        }
+        let user = match self.ports.users.find(session.user_id)? {
+            Some(user) if user.is_active => user,
+            _ => {
+                self.ports.sessions.revoke(session.id, now)?;
+                return Err(RefreshError::InvalidToken);
+            }
+        };
+        let next = self.ports.refresh_tokens.generate();
+        let next_digest = self.ports.refresh_tokens.digest(next.expose());
+        if !self.ports.sessions.rotate(session.id, &presented, &next_digest, now)? {
+            // Another request rotated this token between our read and our write: this
+            // presentation is the second use of one token.
+            self.ports.sessions.revoke(session.id, now)?;
+            return Err(RefreshError::Reused);
+        }
+        session.last_used_at = now;
+        Ok(self.token_pair(&user, &session, next)?)
+    }
+
+    /// Ends the session a refresh token belongs to. Unknown, retired or dead tokens are not an
+    /// error: the session is over either way.
+    ///
+    /// # Errors
+    /// Only an [`InfraError`].
+    pub fn logout(&self, refresh_token: &str) -> Result<(), InfraError> {
+        let digest = self.ports.refresh_tokens.digest(refresh_token);
+        if let Some((session, _)) = self.ports.sessions.find_by_refresh_digest(&digest)? {
+            self.ports.sessions.revoke(session.id, self.ports.clock.now())?;
+        }
+        Ok(())
+    }
+
+    /// Ends every session of the caller, the current one included.
+    ///
+    /// # Errors
+    /// Only an [`InfraError`].
+    pub fn logout_all(&self, principal: &Principal) -> Result<(), InfraError> {
+        self.ports.sessions.revoke_all(principal.user_id(), None, self.ports.clock.now())?;
+        Ok(())
+    }
+
+    /// Turns an access token into the caller: the token must verify, and its session must be
+    /// live and its user active as stored now, so revocation takes effect at once.
+    ///
+    /// # Errors
+    /// [`AuthenticateError::Rejected`] for any token that does not grant access.
+    pub fn authenticate(&self, access_token: &str) -> Result<Principal, AuthenticateError> {
+        let claims = self.ports.access_tokens.verify(access_token)?;
+        let now = self.ports.clock.now();
+        if now >= claims.expires_at {
+            return Err(TokenRejected::Expired.into());
+        }
+        let Some((session, user)) = self.ports.sessions.find_with_user(claims.session_id)? else {
+            return Err(TokenRejected::Revoked.into());
+        };
+        if session.user_id != claims.user_id || user.id != claims.user_id {
+            return Err(TokenRejected::Invalid.into());
+        }
+        if !session.is_live(now) || !user.is_active {
+            return Err(TokenRejected::Revoked.into());
+        }
+        Ok(Principal::new(user, session.id))
+    }
+
+    fn dummy_hash(&self) -> Result<&PasswordHash, InfraError> {
+        if let Some(hash) = self.dummy_hash.get() {
+            return Ok(hash);
+        }
+        let dummy = Password::new("gatehouse-dummy-password", self.ports.hasher.max_password_bytes())
+            .map_err(|e| InfraError::internal(format!("dummy password refused by policy: {e}")))?;
+        let hash = self.ports.hasher.hash(&dummy)?;
+        Ok(self.dummy_hash.get_or_init(|| hash))
+    }
+
+    fn upgrade_hash(&self, user: &User, password: &CandidatePassword, hash: &PasswordHash) -> Result<(), InfraError> {
+        if !self.ports.hasher.needs_rehash(hash) {
+            return Ok(());
+        }
+        // A password set under an older policy may not meet today's; it keeps its old hash.
+        if let Ok(password) = Password::new(password.expose(), self.ports.hasher.max_password_bytes()) {
+            let fresh = self.ports.hasher.hash(&password)?;
+            self.ports.users.set_password_hash(user.id, &fresh, self.ports.clock.now())?;
+        }
+        Ok(())
+    }
+
+    fn open_session(&self, user: &User, user_agent: Option<UserAgent>) -> Result<TokenPair, InfraError> {
+        let now = self.ports.clock.now();
+        let session = Session {
+            id: SessionId::from_uuid(self.ports.ids.new_id()),
+            user_id: user.id,
+            created_at: now,
+            last_used_at: now,
+            expires_at: now + self.policy.session_ttl,
+            revoked_at: None,
+            user_agent,
+        };
+        let refresh = self.ports.refresh_tokens.generate();
+        self.ports.sessions.insert(&session, &self.ports.refresh_tokens.digest(refresh.expose()))?;
+        self.ports.sessions.revoke_oldest_beyond(user.id, self.policy.max_sessions_per_user, now)?;
+        self.token_pair(user, &session, refresh)
+    }
+
+    fn token_pair(&self, user: &User, session: &Session, refresh_token: RefreshToken) -> Result<TokenPair, InfraError> {
+        let now = session.last_used_at;
+        // An access token never outlives its session.
+        let expires_at = (now + self.policy.access_ttl).min(session.expires_at);
+        let claims = AccessClaims {
+            user_id: user.id,
+            session_id: session.id,
+            role: user.role,
+            issued_at: now,
+            expires_at,
+            token_id: self.ports.ids.new_id(),
+        };
+        Ok(TokenPair {
+            access_token: self.ports.access_tokens.issue(&claims)?,
+            refresh_token,
+            expires_in: (expires_at - now).num_seconds(),
+            refresh_expires_in: (session.expires_at - now).num_seconds(),
+        })
+    }
+}

@@ -1,0 +1,90 @@
+//! The use cases, one service per aggregate. Each method is one behaviour of the API; callers
+//! on an async runtime run it on a blocking thread, because the ports block.
+
+mod account;
+mod admin;
+mod auth;
+mod principal;
+mod projects;
+mod tasks;
+
+pub use account::{AccountService, DeleteAccountError, PasswordChangeError, ProfileError, ProfileUpdate};
+pub use admin::{AdminError, AdminService, AdminUpdate, CreatedAdmin};
+pub use auth::{AuthService, AuthenticateError, LoginError, RefreshError, RegisterError, Registration};
+pub use principal::Principal;
+pub use projects::ProjectService;
+pub use tasks::TaskService;
+
+use crate::error::InfraError;
+use crate::model::SessionPolicy;
+use crate::ports::{
+    AccessTokenCodec, Clock, IdGenerator, PasswordHasher, ProjectRepository, RefreshTokenIssuer, SessionRepository, TaskRepository,
+    UserRepository,
+};
+use std::sync::Arc;
+
+/// Every adapter the use cases need, shared behind `Arc`s.
+#[derive(Clone)]
+pub struct Ports {
+    /// Accounts.
+    pub users: Arc<dyn UserRepository>,
+    /// Sessions and refresh-token chains.
+    pub sessions: Arc<dyn SessionRepository>,
+    /// Projects.
+    pub projects: Arc<dyn ProjectRepository>,
+    /// Tasks.
+    pub tasks: Arc<dyn TaskRepository>,
+    /// Password hashing.
+    pub hasher: Arc<dyn PasswordHasher>,
+    /// Access-token signing.
+    pub access_tokens: Arc<dyn AccessTokenCodec>,
+    /// Refresh-token minting.
+    pub refresh_tokens: Arc<dyn RefreshTokenIssuer>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Ids.
+    pub ids: Arc<dyn IdGenerator>,
+}
+
+/// The whole application core: one service per aggregate, wired to the same ports.
+#[derive(Clone)]
+pub struct Gatehouse {
+    /// Registration, login, tokens, logout.
+    pub auth: AuthService,
+    /// The caller's own account and sessions.
+    pub accounts: AccountService,
+    /// Administration of every account.
+    pub admin: AdminService,
+    /// Projects.
+    pub projects: ProjectService,
+    /// Tasks.
+    pub tasks: TaskService,
+}
+
+impl Gatehouse {
+    /// Wires every service to `ports`.
+    pub fn new(ports: Ports, policy: SessionPolicy) -> Self {
+        Self {
+            auth: AuthService::new(ports.clone(), policy),
+            accounts: AccountService::new(ports.clone()),
+            admin: AdminService::new(ports.clone()),
+            projects: ProjectService::new(ports.clone()),
+            tasks: TaskService::new(ports),
+        }
+    }
+}
+
+/// The failure of a use case on one resource: it does not exist for the caller, or the
+/// infrastructure failed. Someone else's resource is `NotFound` too, so its existence never leaks.
+#[derive(Debug, thiserror::Error)]
+pub enum ResourceError {
+    /// No such resource, or not the caller's.
+    #[error("not found")]
+    NotFound,
+    /// The infrastructure failed.
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+pub use ResourceError as ProjectError;
+pub use ResourceError as TaskError;

@@ -1,0 +1,9 @@
+//! Use-case tests: every service exercised through its public API on the in-memory adapters.
+
+mod account;
+mod admin;
+mod auth;
+mod projects;
+mod refresh;
+mod support;
+mod tasks;

@@ -1,0 +1,58 @@
+use domain::memory::InMemory;
+use domain::{CandidatePassword, Email, Gatehouse, Password, Principal, Registration, SessionPolicy, TokenPair, User, UserName};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A fresh in-memory Gatehouse with helpers for the usual set-up steps.
+pub struct World {
+    pub mem: InMemory,
+    pub app: Gatehouse,
+}
+
+impl World {
+    pub fn new() -> Self {
+        let mem = InMemory::new();
+        let app = Gatehouse::new(mem.ports(), SessionPolicy::default());
+        Self { mem, app }
+    }
+
+    pub fn register(&self, email: &str) -> User {
+        self.app
+            .auth
+            .register(Registration {
+                email: Email::parse(email).unwrap(),
+                password: Password::new(PASSWORD, 72).unwrap(),
+                name: UserName::parse("Test User").unwrap(),
+            })
+            .unwrap()
+    }
+
+    pub fn login(&self, email: &str) -> TokenPair {
+        self.app.auth.login(email, &CandidatePassword::new(PASSWORD), None).unwrap()
+    }
+
+    pub fn principal(&self, tokens: &TokenPair) -> Principal {
+        self.app.auth.authenticate(tokens.access_token.expose()).unwrap()
+    }
+
+    /// Registers, logs in and authenticates one user.
+    pub fn signed_in(&self, email: &str) -> (Principal, TokenPair) {
+        self.register(email);
+        let tokens = self.login(email);
+        (self.principal(&tokens), tokens)
+    }
+
+    /// An admin created through the command-line path, signed in.
+    pub fn signed_in_admin(&self, email: &str) -> (Principal, TokenPair) {
+        self.app
+            .admin
+            .create_admin(Email::parse(email).unwrap(), UserName::parse("Admin").unwrap(), &Password::new(PASSWORD, 72).unwrap())
+            .unwrap();
+        let tokens = self.login(email);
+        (self.principal(&tokens), tokens)
+    }
+}
+
+pub fn candidate(p: &str) -> CandidatePassword {
+    CandidatePassword::new(p)
+}

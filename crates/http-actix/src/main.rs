@@ -1,0 +1,3 @@
+fn main() {
+    println!("gatehouse: the HTTP server is not built yet");
+}

@@ -1,0 +1,34 @@
+# Gatehouse recipes. `just` alone lists them.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+postgres_url := env_var_or_default("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+mysql_url := env_var_or_default("TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
+
+_default:
+    @just --list
+
+# Serve on SQLite with the development configuration (data/ holds the database and secret).
+run *ARGS:
+    cargo run -- {{ARGS}}
+
+# The whole test suite on SQLite (what the README and CI run).
+test:
+    cargo test
+
+# fmt check and clippy with warnings denied, every target and feature.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+# The test suite again with PostgreSQL as the second backend.
+test-pg:
+    TEST_POSTGRES_URL={{postgres_url}} cargo test
+
+# The test suite again with MySQL/MariaDB as the second backend (needs libmysqlclient-dev).
+test-mysql:
+    TEST_MYSQL_URL={{mysql_url}} cargo test --features http-actix/mysql,infra-diesel/mysql
+
+# Build the API docs of every crate.
+docs:
+    cargo doc --workspace --no-deps
