@@ -32,3 +32,23 @@ test-mysql:
 # Build the API docs of every crate.
 docs:
     cargo doc --workspace --no-deps
+
+# Apply pending migrations to the configured database and exit.
+migrate:
+    cargo run -- migrate
+
+# Print the OpenAPI document.
+openapi:
+    cargo run --quiet -- openapi
+
+# Create an admin (password from GATEHOUSE_ADMIN_PASSWORD or stdin).
+create-admin email name:
+    cargo run -- create-admin --email {{email}} --name {{name}}
+
+# Refresh the OpenAPI snapshot after an intended contract change.
+snapshot:
+    UPDATE_SNAPSHOTS=1 cargo test -p api-tests openapi
+
+# Micro-benchmarks of the crypto layer.
+bench-crypto:
+    cargo bench -p infra-crypto

@@ -7,7 +7,7 @@ pub mod ports;
 pub mod services;
 pub mod system;
 
-pub use error::InfraError;
+pub use error::{InfraError, InfraErrorKind};
 pub use model::*;
 pub use ports::*;
 pub use services::*;

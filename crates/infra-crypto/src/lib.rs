@@ -1,1 +1,14 @@
 #![doc = include_str!("../README.md")]
+
+mod error;
+mod jwt;
+mod password;
+mod refresh;
+
+pub use error::CryptoConfigError;
+pub use jwt::{
+    ACCESS_TOKEN_TYPE, JwtCodec, JwtConfig, KeyConfig, KeySpec, MAX_KID_LEN, MAX_LEEWAY_SECS, MAX_TOKEN_BYTES, MIN_HS256_SECRET_BYTES,
+    hs256_secret_is_strong,
+};
+pub use password::{ARGON2_MAX_PASSWORD_BYTES, BCRYPT_MAX_PASSWORD_BYTES, HashAlgorithm, Hasher, HasherConfig};
+pub use refresh::{REFRESH_TOKEN_BYTES, REFRESH_TOKEN_CHARS, RandomRefreshTokens};

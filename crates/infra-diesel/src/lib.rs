@@ -1,1 +1,16 @@
 #![doc = include_str!("../README.md")]
+
+mod connection;
+mod database;
+mod error;
+mod migrations;
+mod repo;
+mod rows;
+mod schema;
+mod store;
+pub mod testing;
+mod url;
+
+pub use database::{ConnectError, Database, MigrationError, PoolOptions, SQLITE_BUSY_TIMEOUT};
+pub use store::DieselStore;
+pub use url::{Backend, redact_url};

@@ -1,0 +1,293 @@
+//! Settings, layered with the `config` crate: the embedded defaults (`config/default.toml`),
+//! `config/default.toml` and `config/{APP_ENV}.toml` on disk, a `.env` file, the common names
+//! `DATABASE_URL` and `SECRET_KEY`, then `APP__SECTION__KEY` variables (most specific wins).
+
+use config::{Config, Environment, File, FileFormat};
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+/// The defaults, compiled in so the binary runs with no files at all.
+const DEFAULTS: &str = include_str!("../../../config/default.toml");
+
+/// Every setting.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// Listening and request limits.
+    pub server: ServerSettings,
+    /// Cross-origin access.
+    pub cors: CorsSettings,
+    /// Storage.
+    pub database: DatabaseSettings,
+    /// Tokens and passwords.
+    pub auth: AuthSettings,
+    /// Abuse protection.
+    pub rate_limit: RateLimitSettings,
+    /// Logging.
+    pub log: LogSettings,
+    /// `APP_ENV`: development, test or production.
+    #[serde(skip)]
+    pub environment: String,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    /// Listen address.
+    pub host: String,
+    /// Listen port (0: any free port).
+    pub port: u16,
+    /// Worker threads (default: cores).
+    pub workers: Option<usize>,
+    /// Largest JSON or form body, in bytes.
+    pub body_limit_bytes: usize,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+/// `[cors]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CorsSettings {
+    /// Allowed origins; empty turns CORS off.
+    pub allowed_origins: Vec<String>,
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// `sqlite://PATH`, `sqlite::memory:`, `postgres://…` or `mysql://…`.
+    pub url: String,
+    /// Connection pool size.
+    pub pool_size: u32,
+    /// After this long an unreachable database answers 503.
+    pub connect_timeout_secs: u64,
+    /// Apply embedded migrations at start-up.
+    pub run_migrations: bool,
+}
+
+/// A signing algorithm.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum Algorithm {
+    /// HMAC-SHA256 with `auth.secret`.
+    #[serde(rename = "HS256")]
+    Hs256,
+    /// Ed25519 with PEM key files.
+    #[serde(rename = "EdDSA")]
+    EdDsa,
+    /// ECDSA P-256 with PEM key files.
+    #[serde(rename = "ES256")]
+    Es256,
+}
+
+/// A retired key that still verifies tokens during a rotation.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PreviousKey {
+    /// Its `kid`.
+    pub kid: String,
+    /// Its algorithm.
+    pub algorithm: Algorithm,
+    /// HS256 secret.
+    pub secret: Option<SecretString>,
+    /// EdDSA / ES256 public key file (PEM).
+    pub public_key_file: Option<PathBuf>,
+}
+
+/// A password hashing algorithm.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PasswordHash {
+    /// bcrypt (the default).
+    Bcrypt,
+    /// argon2id.
+    Argon2id,
+}
+
+/// `[auth]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    /// HS256 key.
+    pub secret: Option<SecretString>,
+    /// Signing algorithm of the current key.
+    pub algorithm: Algorithm,
+    /// `kid` of the current key (default: derived from the key).
+    pub kid: Option<String>,
+    /// EdDSA / ES256 private key (PEM).
+    pub private_key_file: Option<PathBuf>,
+    /// EdDSA / ES256 public key (PEM).
+    pub public_key_file: Option<PathBuf>,
+    /// Retired keys still accepted.
+    pub previous_keys: Vec<PreviousKey>,
+    /// Access-token lifetime.
+    pub access_ttl_secs: i64,
+    /// Session (refresh-token) lifetime.
+    pub refresh_ttl_secs: i64,
+    /// `iss`.
+    pub issuer: String,
+    /// `aud`.
+    pub audience: String,
+    /// Hash new passwords with.
+    pub password_hash: PasswordHash,
+    /// bcrypt cost.
+    pub bcrypt_cost: u32,
+    /// Password checks at once (default: cores).
+    pub max_concurrent_hashes: Option<usize>,
+}
+
+/// `[rate_limit]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RateLimitSettings {
+    /// Whether any limit applies.
+    pub enabled: bool,
+    /// Sustained requests per minute per client IP on password and token endpoints.
+    pub per_minute: u32,
+    /// Requests allowed in a burst.
+    pub burst: u32,
+    /// Failed logins per account within the window before it is locked.
+    pub failed_logins_per_account: u32,
+    /// The failed-login window.
+    pub failed_logins_window_secs: u64,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    /// pretty or json.
+    pub format: LogFormat,
+    /// A tracing filter (`info`, `gatehouse=debug`, ...); `RUST_LOG` wins.
+    pub level: String,
+}
+
+/// A configuration that cannot be used, with the reason.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// A layer does not parse or a value has the wrong type.
+    #[error("invalid configuration: {0}")]
+    Invalid(#[from] config::ConfigError),
+    /// Production without a strong secret.
+    #[error(
+        "APP_ENV=production needs auth.secret (or SECRET_KEY) of at least 32 bytes for HS256; \
+         generate one with `openssl rand -base64 48`"
+    )]
+    WeakSecret,
+    /// Something else that cannot work.
+    #[error("invalid configuration: {0}")]
+    Other(String),
+}
+
+impl Settings {
+    /// Loads every layer for the current `APP_ENV` (reading `.env` first).
+    ///
+    /// # Errors
+    /// [`SettingsError`] for a layer that does not parse or an unusable value.
+    pub fn load() -> Result<Self, SettingsError> {
+        // A missing .env is normal.
+        let _ = dotenvy::dotenv();
+        let environment = std::env::var("APP_ENV").unwrap_or_else(|_| "development".to_owned());
+        let dir = std::env::var("APP_CONFIG_DIR").unwrap_or_else(|_| "config".to_owned());
+        let mut builder = Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .add_source(File::with_name(&format!("{dir}/default")).required(false))
+            .add_source(File::with_name(&format!("{dir}/{environment}")).required(false));
+        for (common, key) in [("DATABASE_URL", "database.url"), ("SECRET_KEY", "auth.secret")] {
+            if let Ok(value) = std::env::var(common) {
+                builder = builder.add_source(Config::builder().set_override(key, value)?.build()?);
+            }
+        }
+        let builder = builder.add_source(
+            Environment::with_prefix("APP")
+                .prefix_separator("__")
+                .separator("__")
+                .list_separator(",")
+                .with_list_parse_key("server.trusted_proxies")
+                .with_list_parse_key("cors.allowed_origins")
+                .try_parsing(true),
+        );
+        Self::finish(builder.build()?, environment)
+    }
+
+    /// The embedded defaults with `overrides` on top, reading no file or variable: for tests
+    /// and tools that must not depend on the environment.
+    ///
+    /// # Errors
+    /// [`SettingsError`] for an override of the wrong type.
+    pub fn defaults_with(environment: &str, overrides: &[(&str, &str)]) -> Result<Self, SettingsError> {
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        for (key, value) in overrides {
+            builder = builder.set_override(*key, *value)?;
+        }
+        Self::finish(builder.build()?, environment.to_owned())
+    }
+
+    fn finish(config: Config, environment: String) -> Result<Self, SettingsError> {
+        let mut settings: Settings = config.try_deserialize()?;
+        settings.environment = environment;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Whether this is a production deployment.
+    pub fn is_production(&self) -> bool {
+        self.environment == "production"
+    }
+
+    fn check(&self) -> Result<(), SettingsError> {
+        if self.is_production() && self.auth.algorithm == Algorithm::Hs256 {
+            use secrecy::ExposeSecret;
+            let strong = self.auth.secret.as_ref().is_some_and(|s| s.expose_secret().len() >= 32);
+            if !strong {
+                return Err(SettingsError::WeakSecret);
+            }
+        }
+        if self.auth.access_ttl_secs <= 0 || self.auth.refresh_ttl_secs <= 0 {
+            return Err(SettingsError::Other("auth.access_ttl_secs and auth.refresh_ttl_secs must be positive".into()));
+        }
+        if self.server.body_limit_bytes == 0 || self.database.pool_size == 0 {
+            return Err(SettingsError::Other("server.body_limit_bytes and database.pool_size must be positive".into()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_defaults_are_the_contracts() {
+        let s = Settings::defaults_with("development", &[]).unwrap();
+        assert_eq!((s.server.host.as_str(), s.server.port, s.server.body_limit_bytes), ("127.0.0.1", 8080, 65536));
+        assert_eq!(s.database.url, "sqlite://data/gatehouse.db");
+        assert_eq!((s.database.pool_size, s.database.connect_timeout_secs, s.database.run_migrations), (8, 2, true));
+        assert_eq!((s.auth.algorithm, s.auth.access_ttl_secs, s.auth.refresh_ttl_secs), (Algorithm::Hs256, 900, 1_209_600));
+        assert_eq!((s.auth.issuer.as_str(), s.auth.audience.as_str(), s.auth.bcrypt_cost), ("gatehouse", "gatehouse", 12));
+        assert_eq!(s.auth.password_hash, PasswordHash::Bcrypt);
+        assert_eq!((s.rate_limit.enabled, s.rate_limit.per_minute, s.rate_limit.burst), (true, 10, 5));
+        assert_eq!(s.log.format, LogFormat::Pretty);
+        assert!(s.cors.allowed_origins.is_empty() && s.server.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn production_refuses_a_missing_or_short_secret() {
+        assert!(matches!(Settings::defaults_with("production", &[]), Err(SettingsError::WeakSecret)));
+        assert!(matches!(Settings::defaults_with("production", &[("auth.secret", "short")]), Err(SettingsError::WeakSecret)));
+        let strong = "x".repeat(32);
+        assert!(Settings::defaults_with("production", &[("auth.secret", &strong)]).is_ok());
+    }
+
+    #[test]
+    fn the_weak_secret_message_says_why_without_the_secret() {
+        let message = Settings::defaults_with("production", &[("auth.secret", "hunter2")]).unwrap_err().to_string();
+        assert!(message.contains("32 bytes") && !message.contains("hunter2"), "{message}");
+    }
+}

@@ -1,0 +1,89 @@
+use crate::dto::{Maybe, Validator};
+use crate::error::ApiError;
+use chrono::{DateTime, Utc};
+use domain::{Description, Project, ProjectDraft, ProjectName, ProjectPatch};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// `POST /projects`.
+#[derive(Deserialize, ToSchema)]
+pub struct CreateProject {
+    /// 1 to 200 characters after trimming.
+    #[schema(min_length = 1, max_length = 200, example = "Analytical Engine")]
+    pub name: String,
+    /// At most 5,000 characters (default empty).
+    #[serde(default)]
+    #[schema(value_type = String, required = false, max_length = 5000)]
+    pub description: Maybe<String>,
+}
+
+impl CreateProject {
+    /// Parses into a domain draft.
+    pub fn into_draft(self) -> Result<ProjectDraft, ApiError> {
+        let mut v = Validator::default();
+        let name = v.check("name", ProjectName::parse(&self.name));
+        let description = v.optional("description", self.description, |d| Description::parse(&d));
+        match (name, description) {
+            (Some(name), Some(description)) => Ok(ProjectDraft { name, description: description.unwrap_or_default() }),
+            _ => Err(v.into_error()),
+        }
+    }
+}
+
+/// `PATCH /projects/{id}`.
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateProject {
+    /// A new name.
+    #[serde(default)]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 200)]
+    pub name: Maybe<String>,
+    /// A new description.
+    #[serde(default)]
+    #[schema(value_type = String, required = false, max_length = 5000)]
+    pub description: Maybe<String>,
+}
+
+impl UpdateProject {
+    /// Parses into a domain patch.
+    pub fn into_patch(self) -> Result<ProjectPatch, ApiError> {
+        let mut v = Validator::default();
+        let name = v.optional("name", self.name, |n| ProjectName::parse(&n));
+        let description = v.optional("description", self.description, |d| Description::parse(&d));
+        match (name, description) {
+            (Some(name), Some(description)) => Ok(ProjectPatch { name, description }),
+            _ => Err(v.into_error()),
+        }
+    }
+}
+
+/// A project.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Project)]
+pub struct ProjectResponse {
+    /// Stable id.
+    pub id: Uuid,
+    /// The owner's user id.
+    pub owner_id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// Its description (may be empty).
+    pub description: String,
+    /// Creation time (UTC).
+    pub created_at: DateTime<Utc>,
+    /// Last change (UTC).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Project> for ProjectResponse {
+    fn from(p: Project) -> Self {
+        Self {
+            id: p.id.as_uuid(),
+            owner_id: p.owner_id.as_uuid(),
+            name: p.name.as_str().to_owned(),
+            description: p.description.as_str().to_owned(),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! The one HTTP error type. Every domain and extractor error is mapped to it exactly once and
+//! rendered as an RFC 9457 problem document. A 5xx logs its cause chain and says nothing
+//! internal to the client.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use std::error::Error as StdError;
+use std::fmt;
+use utoipa::ToSchema;
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field's name (a dotted path for nested fields).
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl FieldError {
+    /// An error on `field`.
+    pub fn new(field: impl Into<String>, message: impl fmt::Display) -> Self {
+        Self { field: field.into(), message: message.to_string() }
+    }
+}
+
+/// An RFC 9457 problem document, as every error (but `/auth/token`'s) is answered.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Always `about:blank`: the status says what kind of problem it is.
+    #[schema(example = "about:blank")]
+    pub r#type: &'static str,
+    /// The status's reason phrase.
+    #[schema(example = "Unprocessable Entity")]
+    pub title: String,
+    /// The HTTP status code.
+    #[schema(example = 422, minimum = 400, maximum = 599)]
+    pub status: u16,
+    /// A human-readable explanation.
+    #[schema(example = "request body failed validation")]
+    pub detail: String,
+    /// The invalid fields, on 422.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// An error answered as problem+json.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    detail: String,
+    errors: Vec<FieldError>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    cause: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        Self { status, detail: detail.into(), errors: Vec::new(), headers: Vec::new(), cause: None }
+    }
+
+    fn with_header(mut self, name: HeaderName, value: &str) -> Self {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            self.headers.push((name, value));
+        }
+        self
+    }
+
+    /// 400: the request could not be read (bad JSON, query or path).
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, detail)
+    }
+
+    /// 401 with `WWW-Authenticate: Bearer`, naming `invalid_token` when a token was presented.
+    pub fn unauthorized(token_presented: bool) -> Self {
+        let (detail, challenge) = if token_presented {
+            ("the access token is invalid, expired or revoked", r#"Bearer error="invalid_token""#)
+        } else {
+            ("an access token is required", "Bearer")
+        };
+        Self::new(StatusCode::UNAUTHORIZED, detail).with_header(header::WWW_AUTHENTICATE, challenge)
+    }
+
+    /// 401 for credentials or refresh tokens sent in a body (no bearer challenge applies).
+    pub fn invalid_credentials(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, detail)
+    }
+
+    /// 403: authenticated, but the role does not allow it.
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "this operation requires the admin role")
+    }
+
+    /// 404: no such resource, or someone else's.
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "no such resource")
+    }
+
+    /// 405 with the `Allow` header.
+    pub fn method_not_allowed(allowed: &[&str]) -> Self {
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, "this path does not support the method").with_header(header::ALLOW, &allowed.join(", "))
+    }
+
+    /// 409: the request conflicts with the current state.
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, detail)
+    }
+
+    /// 413: the body is over the configured limit.
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is larger than {limit} bytes"))
+    }
+
+    /// 415: the body has the wrong content type.
+    pub fn unsupported_media_type(expected: &str) -> Self {
+        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("the request body must be {expected}"))
+    }
+
+    /// 422 with one entry per invalid field.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        Self { errors, ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "request body failed validation") }
+    }
+
+    /// 422 for query parameters.
+    pub fn invalid_query(errors: Vec<FieldError>) -> Self {
+        Self { errors, ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "query parameters failed validation") }
+    }
+
+    /// 429 with `Retry-After`.
+    pub fn too_many_requests(retry_after_secs: u64) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, "too many requests; retry later")
+            .with_header(header::RETRY_AFTER, &retry_after_secs.max(1).to_string())
+    }
+
+    /// 503 with `Retry-After`: the database is unreachable or password checks are saturated.
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, detail).with_header(header::RETRY_AFTER, "1")
+    }
+
+    /// 500; the cause is logged, never shown.
+    pub fn internal(cause: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+        Self { cause: Some(cause.into()), ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, "an unexpected error occurred") }
+    }
+
+    /// The status this error answers with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The problem document this error answers with.
+    pub fn problem(&self) -> Problem {
+        Problem {
+            r#type: "about:blank",
+            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl From<domain::InfraError> for ApiError {
+    fn from(e: domain::InfraError) -> Self {
+        match e.kind() {
+            domain::InfraErrorKind::Unavailable => {
+                tracing::warn!(error = %display_chain(&e), "database unavailable");
+                Self::unavailable("the database is unreachable; retry shortly")
+            }
+            domain::InfraErrorKind::Internal => Self::internal(e),
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.status, self.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Some(cause) = &self.cause {
+            tracing::error!(error = %display_chain(cause.as_ref()), "request failed");
+        }
+        let mut response = HttpResponse::build(self.status);
+        response.content_type("application/problem+json");
+        for (name, value) in &self.headers {
+            response.insert_header((name.clone(), value.clone()));
+        }
+        response.json(self.problem())
+    }
+}
+
+/// `outer: inner: innermost`, for logs.
+pub fn display_chain(error: &(dyn StdError + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

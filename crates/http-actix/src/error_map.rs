@@ -1,0 +1,93 @@
+//! Each use-case error mapped to HTTP, once.
+
+use crate::error::{ApiError, FieldError};
+use domain::{AdminError, DeleteAccountError, LoginError, PasswordChangeError, ProfileError, RefreshError, RegisterError, ResourceError};
+
+const EMAIL_TAKEN: &str = "this email is already registered";
+const LAST_ADMIN: &str = "the last active admin cannot be demoted, deactivated or deleted";
+
+fn wrong_password() -> ApiError {
+    ApiError::validation(vec![FieldError::new("current_password", "is incorrect")])
+}
+
+impl From<RegisterError> for ApiError {
+    fn from(e: RegisterError) -> Self {
+        match e {
+            RegisterError::EmailTaken => Self::conflict(EMAIL_TAKEN),
+            RegisterError::Infra(e) => e.into(),
+        }
+    }
+}
+
+impl From<LoginError> for ApiError {
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::InvalidCredentials => Self::invalid_credentials("invalid email or password"),
+            LoginError::Infra(e) => e.into(),
+        }
+    }
+}
+
+impl From<RefreshError> for ApiError {
+    fn from(e: RefreshError) -> Self {
+        match e {
+            RefreshError::InvalidToken | RefreshError::Reused => {
+                Self::invalid_credentials("the refresh token is invalid, expired or revoked")
+            }
+            RefreshError::Infra(e) => e.into(),
+        }
+    }
+}
+
+impl From<ProfileError> for ApiError {
+    fn from(e: ProfileError) -> Self {
+        match e {
+            ProfileError::CurrentPasswordRequired => {
+                Self::validation(vec![FieldError::new("current_password", "is required to change the email")])
+            }
+            ProfileError::WrongPassword => wrong_password(),
+            ProfileError::EmailTaken => Self::conflict(EMAIL_TAKEN),
+            ProfileError::NotFound => Self::not_found(),
+            ProfileError::Infra(e) => e.into(),
+        }
+    }
+}
+
+impl From<PasswordChangeError> for ApiError {
+    fn from(e: PasswordChangeError) -> Self {
+        match e {
+            PasswordChangeError::WrongPassword => wrong_password(),
+            PasswordChangeError::Infra(e) => e.into(),
+        }
+    }
+}
+
+impl From<DeleteAccountError> for ApiError {
+    fn from(e: DeleteAccountError) -> Self {
+        match e {
+            DeleteAccountError::WrongPassword => wrong_password(),
+            DeleteAccountError::LastActiveAdmin => Self::conflict(LAST_ADMIN),
+            DeleteAccountError::Infra(e) => e.into(),
+        }
+    }
+}
+
+impl From<AdminError> for ApiError {
+    fn from(e: AdminError) -> Self {
+        match e {
+            AdminError::Forbidden => Self::forbidden(),
+            AdminError::NotFound => Self::not_found(),
+            AdminError::LastActiveAdmin => Self::conflict(LAST_ADMIN),
+            AdminError::Infra(e) => e.into(),
+        }
+    }
+}
+
+impl From<ResourceError> for ApiError {
+    fn from(e: ResourceError) -> Self {
+        match e {
+            ResourceError::NotFound => Self::not_found(),
+            ResourceError::Infra(e) => e.into(),
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Extractors whose every failure is a problem+json answer: JSON bodies (415, 413, 400, 422),
+//! query strings (400), and the bearer-token principal (401).
+
+use crate::blocking::blocking;
+use crate::error::{ApiError, FieldError};
+use crate::state::AppState;
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use domain::{AuthenticateError, Principal};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+/// A JSON body, checked for content type and size, parsed so that syntax errors are 400 and
+/// shape errors are 422 naming the field.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+/// Whether the request declares a JSON body (`application/json` or any `+json` type).
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+        .is_some_and(|m| m.type_() == mime::APPLICATION && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON)))
+}
+
+/// Reads the whole body, refusing more than `limit` bytes.
+pub(crate) async fn read_body(req: &HttpRequest, payload: &mut Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(ApiError::payload_too_large(limit));
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::bad_request("the request body could not be read"))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::payload_too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Parses JSON: a syntax error is 400; a type mismatch, missing field or bad enum value is 422
+/// with the field's path. Messages never echo the offending value, which may be a password.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("malformed JSON at line {} column {}", e.line(), e.column())))?;
+    if !value.is_object() {
+        return Err(ApiError::validation(vec![FieldError::new("body", "must be a JSON object")]));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.into_inner().to_string();
+        ApiError::validation(vec![field_error(&path, &message)])
+    })
+}
+
+/// Turns serde's message into a field error without the offending value.
+fn field_error(path: &str, message: &str) -> FieldError {
+    let parent = if path == "." { String::new() } else { format!("{path}.") };
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let name = rest.split('`').next().unwrap_or_default();
+        return FieldError::new(format!("{parent}{name}"), "is required");
+    }
+    let field = if path == "." { "body".to_owned() } else { path.to_owned() };
+    if message.starts_with("invalid type: null") {
+        return FieldError::new(field, "must not be null");
+    }
+    if message.starts_with("unknown variant") {
+        let allowed = message.split_once("expected ").map_or("", |(_, e)| e).replace('`', "");
+        return FieldError::new(field, format!("must be {allowed}"));
+    }
+    match message.split_once(", expected ") {
+        Some((_, expected)) => FieldError::new(field, format!("must be {expected}")),
+        None => FieldError::new(field, "is invalid"),
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json(&req) {
+                return Err(ApiError::unsupported_media_type("application/json"));
+            }
+            let limit = AppState::of(&req)?.body_limit;
+            let body = read_body(&req, &mut payload, limit).await?;
+            parse_json(&body).map(ApiJson)
+        })
+    }
+}
+
+/// A query string; one that does not parse (`limit=abc`) is 400.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiQuery<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(
+            serde_urlencoded::from_str(req.query_string())
+                .map(ApiQuery)
+                .map_err(|e| ApiError::bad_request(format!("invalid query string: {e}"))),
+        )
+    }
+}
+
+/// The authenticated caller, from `Authorization: Bearer` only (never a query string).
+#[derive(Debug)]
+pub struct Authenticated(pub Principal);
+
+/// The bearer token: `None` when no bearer credentials were sent at all.
+fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+}
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer_token(req);
+        let state = AppState::of(req).map(|s| s.app.clone());
+        Box::pin(async move {
+            let Some(token) = token else {
+                return Err(ApiError::unauthorized(false));
+            };
+            let app = state?;
+            match blocking(move || app.auth.authenticate(&token)).await? {
+                Ok(principal) => Ok(Authenticated(principal)),
+                Err(AuthenticateError::Rejected(reason)) => {
+                    tracing::debug!(%reason, "access token refused");
+                    Err(ApiError::unauthorized(true))
+                }
+                Err(AuthenticateError::Infra(e)) => Err(e.into()),
+            }
+        })
+    }
+}
+
+/// The client's `User-Agent`, cleaned for the session list.
+pub fn user_agent(req: &HttpRequest) -> Option<domain::UserAgent> {
+    req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).and_then(domain::UserAgent::from_header)
+}

@@ -1,0 +1,118 @@
+//! The OpenAPI 3.1 document: paths are collected from the handlers registered in
+//! `routes::configure`; this module adds the shared error responses, security schemes and the
+//! few paths served by other means.
+
+use crate::error::Problem;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem};
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::security::{Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, InfoBuilder, OpenApi};
+use utoipa::{IntoResponses, Modify};
+
+/// 400, 413, 415, 422: what a JSON body can get wrong.
+#[derive(IntoResponses)]
+pub enum JsonBodyErrors {
+    /// Malformed JSON, or a path parameter that is not a UUID.
+    #[response(status = 400, description = "malformed JSON or path parameter", content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// Body over the limit.
+    #[response(status = 413, description = "body too large", content_type = "application/problem+json")]
+    TooLarge(Problem),
+    /// Not `application/json`.
+    #[response(status = 415, description = "wrong content type", content_type = "application/problem+json")]
+    Unsupported(Problem),
+    /// Well-formed but invalid fields.
+    #[response(status = 422, description = "invalid fields", content_type = "application/problem+json")]
+    Invalid(Problem),
+}
+
+/// 401 for a missing or bad bearer token.
+#[derive(IntoResponses)]
+pub enum Unauthenticated {
+    /// No valid access token.
+    #[response(
+        status = 401,
+        description = "missing, invalid, expired or revoked access token",
+        content_type = "application/problem+json",
+        headers(("WWW-Authenticate" = String, description = "Bearer challenge"))
+    )]
+    Unauthorized(Problem),
+}
+
+/// 503 when the database is unreachable.
+#[derive(IntoResponses)]
+pub enum Unavailable {
+    /// Retry after the given seconds.
+    #[response(
+        status = 503,
+        description = "database unreachable or too many password checks queued",
+        content_type = "application/problem+json",
+        headers(("Retry-After" = String))
+    )]
+    Unavailable(Problem),
+}
+
+/// 429 from the rate limiter.
+#[derive(IntoResponses)]
+pub enum RateLimited {
+    /// Retry after the given seconds.
+    #[response(status = 429, description = "rate limit hit", content_type = "application/problem+json", headers(("Retry-After" = String)))]
+    TooMany(Problem),
+}
+
+/// 404 for a missing resource or someone else's.
+#[derive(IntoResponses)]
+pub enum NotFound {
+    /// No such resource.
+    #[response(status = 404, description = "no such resource, or not the caller's", content_type = "application/problem+json")]
+    NotFound(Problem),
+}
+
+/// 400 for a path parameter that is not a UUID.
+#[derive(IntoResponses)]
+pub enum BadPath {
+    /// Malformed path parameter.
+    #[response(status = 400, description = "malformed path parameter", content_type = "application/problem+json")]
+    BadRequest(Problem),
+}
+
+/// 400 and 422 for query strings.
+#[derive(IntoResponses)]
+pub enum QueryErrors {
+    /// The query string does not parse.
+    #[response(status = 400, description = "malformed query string or path parameter", content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// A value out of range.
+    #[response(status = 422, description = "query parameter out of range", content_type = "application/problem+json")]
+    Invalid(Problem),
+}
+
+/// Adds info, security schemes and the paths not served by annotated handlers.
+pub struct Finish;
+
+impl Modify for Finish {
+    fn modify(&self, api: &mut OpenApi) {
+        api.info = InfoBuilder::new()
+            .title("Gatehouse")
+            .version(env!("CARGO_PKG_VERSION"))
+            .description(Some("User accounts, JWT authentication with rotating refresh tokens, and per-user projects with tasks."))
+            .build();
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::new([Flow::Password(Password::new("/auth/token", Scopes::new()))])),
+        );
+        let html = ContentBuilder::new().build();
+        let docs = OperationBuilder::new()
+            .tag("system")
+            .summary(Some("Swagger UI, served from the binary"))
+            .operation_id(Some("swagger_ui"))
+            .response("200", ResponseBuilder::new().description("the Swagger UI page").content("text/html", html).build())
+            .build();
+        api.paths.paths.insert("/docs/".to_owned(), PathItem::new(HttpMethod::Get, docs));
+    }
+}

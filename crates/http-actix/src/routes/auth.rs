@@ -1,0 +1,114 @@
+//! `/auth/*`: registration, login, refresh, logout.
+
+use crate::dto::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse, UserResponse};
+use crate::error::{ApiError, Problem};
+use crate::extract::{ApiJson, Authenticated, user_agent};
+use crate::openapi::{JsonBodyErrors, RateLimited, Unauthenticated, Unavailable};
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use domain::{CandidatePassword, LoginError, TokenPair};
+
+/// A token response: never cached (RFC 6749 §5.1).
+pub(crate) fn token_response(pair: TokenPair) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(TokenResponse::from(pair))
+}
+
+/// Runs a login through the failed-login window and the password-check gate.
+pub(crate) async fn login_with(
+    state: &AppState,
+    email: String,
+    password: String,
+    user_agent: Option<domain::UserAgent>,
+) -> Result<Result<TokenPair, LoginError>, ApiError> {
+    if let Err(retry_after) = state.failed_logins.check(&email) {
+        return Err(ApiError::too_many_requests(retry_after));
+    }
+    let app = state.app.clone();
+    let attempt_email = email.clone();
+    let result = state.hash_gate.run(move || app.auth.login(&attempt_email, &CandidatePassword::new(&password), user_agent)).await?;
+    if matches!(result, Err(LoginError::InvalidCredentials)) {
+        state.failed_logins.record_failure(&email);
+    }
+    Ok(result)
+}
+
+/// Create an account.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "account created", body = UserResponse, headers(("Location" = String, description = "/users/{id}"))),
+        (status = 409, description = "email already registered", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors, RateLimited, Unavailable
+    )
+)]
+#[post("/register")]
+pub async fn register(state: web::Data<AppState>, ApiJson(body): ApiJson<RegisterRequest>) -> Result<HttpResponse, ApiError> {
+    let registration = body.into_registration(state.app.auth.max_password_bytes())?;
+    let app = state.app.clone();
+    let user = state.hash_gate.run(move || app.auth.register(registration)).await??;
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/users/{}", user.id))).json(UserResponse::from(user)))
+}
+
+/// Log in with email and password.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "signed in", body = TokenResponse, headers(("Cache-Control" = String))),
+        (status = 401, description = "invalid email or password", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors, RateLimited, Unavailable
+    )
+)]
+#[post("/login")]
+pub async fn login(req: HttpRequest, state: web::Data<AppState>, ApiJson(body): ApiJson<LoginRequest>) -> Result<HttpResponse, ApiError> {
+    let pair = login_with(&state, body.email, body.password, user_agent(&req)).await??;
+    Ok(token_response(pair))
+}
+
+/// Exchange a refresh token for a new pair; the presented token is retired.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "new token pair", body = TokenResponse),
+        (status = 401, description = "invalid, expired, revoked or reused refresh token", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors, RateLimited, Unavailable
+    )
+)]
+#[post("/refresh")]
+pub async fn refresh(state: web::Data<AppState>, ApiJson(body): ApiJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+    let app = state.app.clone();
+    let pair = crate::blocking::blocking(move || app.auth.refresh(&body.refresh_token)).await??;
+    Ok(token_response(pair))
+}
+
+/// End the session a refresh token belongs to. Unknown or dead tokens also get 204.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses((status = 204, description = "session ended"), JsonBodyErrors, RateLimited, Unavailable)
+)]
+#[post("/logout")]
+pub async fn logout(state: web::Data<AppState>, ApiJson(body): ApiJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+    let app = state.app.clone();
+    crate::blocking::blocking(move || app.auth.logout(&body.refresh_token)).await??;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// End every session of the caller.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = []), ("oauth2" = [])),
+    responses((status = 204, description = "every session ended"), Unauthenticated, RateLimited, Unavailable)
+)]
+#[post("/logout-all")]
+pub async fn logout_all(state: web::Data<AppState>, Authenticated(me): Authenticated) -> Result<HttpResponse, ApiError> {
+    let app = state.app.clone();
+    crate::blocking::blocking(move || app.auth.logout_all(&me)).await??;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,123 @@
+//! `/users/me*`: the caller's own account and sessions.
+
+use crate::blocking::blocking;
+use crate::dto::{ChangePassword, CurrentPassword, PageQuery, SessionPage, UpdateMe, UserResponse};
+use crate::error::{ApiError, Problem};
+use crate::extract::{ApiJson, ApiQuery, Authenticated};
+use crate::openapi::{BadPath, JsonBodyErrors, NotFound, QueryErrors, RateLimited, Unauthenticated, Unavailable};
+use crate::state::AppState;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use domain::{CandidatePassword, SessionId};
+use uuid::Uuid;
+
+/// The caller's account.
+#[utoipa::path(tag = "me", security(("bearer" = []), ("oauth2" = [])), responses((status = 200, body = UserResponse), Unauthenticated, Unavailable))]
+#[get("")]
+pub async fn get_me(Authenticated(me): Authenticated) -> web::Json<UserResponse> {
+    web::Json(me.user().clone().into())
+}
+
+/// Change name and/or email (an email change needs `current_password`).
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = []), ("oauth2" = [])),
+    request_body = UpdateMe,
+    responses(
+        (status = 200, body = UserResponse),
+        (status = 409, description = "email already registered", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors, Unauthenticated, RateLimited, Unavailable
+    )
+)]
+#[patch("")]
+pub async fn update_me(
+    state: web::Data<AppState>,
+    Authenticated(me): Authenticated,
+    ApiJson(body): ApiJson<UpdateMe>,
+) -> Result<web::Json<UserResponse>, ApiError> {
+    let update = body.into_update()?;
+    let app = state.app.clone();
+    let checks_password = update.current_password.is_some();
+    let work = move || app.accounts.update_profile(&me, update);
+    let user = if checks_password { state.hash_gate.run(work).await?? } else { blocking(work).await?? };
+    Ok(web::Json(user.into()))
+}
+
+/// Change the password; every other session of the caller is revoked.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = []), ("oauth2" = [])),
+    request_body = ChangePassword,
+    responses((status = 204, description = "password changed"), JsonBodyErrors, Unauthenticated, RateLimited, Unavailable)
+)]
+#[post("/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    Authenticated(me): Authenticated,
+    ApiJson(body): ApiJson<ChangePassword>,
+) -> Result<HttpResponse, ApiError> {
+    let (current, new) = body.into_parts(state.app.auth.max_password_bytes())?;
+    let app = state.app.clone();
+    state.hash_gate.run(move || app.accounts.change_password(&me, &current, &new)).await??;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Delete the caller's account and everything it owns.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = []), ("oauth2" = [])),
+    request_body = CurrentPassword,
+    responses(
+        (status = 204, description = "account deleted"),
+        (status = 409, description = "the caller is the last active admin", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors, Unauthenticated, RateLimited, Unavailable
+    )
+)]
+#[delete("")]
+pub async fn delete_me(
+    state: web::Data<AppState>,
+    Authenticated(me): Authenticated,
+    ApiJson(body): ApiJson<CurrentPassword>,
+) -> Result<HttpResponse, ApiError> {
+    let app = state.app.clone();
+    let current = CandidatePassword::new(&body.current_password);
+    state.hash_gate.run(move || app.accounts.delete_account(&me, &current)).await??;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller's live sessions, most recently used first.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(PageQuery),
+    responses((status = 200, body = SessionPage), QueryErrors, Unauthenticated, Unavailable)
+)]
+#[get("/sessions")]
+pub async fn list_sessions(
+    state: web::Data<AppState>,
+    Authenticated(me): Authenticated,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<web::Json<SessionPage>, ApiError> {
+    let page = query.into_page()?;
+    let app = state.app.clone();
+    let sessions = blocking(move || app.accounts.sessions(&me, page)).await??;
+    Ok(web::Json(sessions.into()))
+}
+
+/// Revoke one of the caller's sessions.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(("id" = Uuid, Path, description = "session id")),
+    responses((status = 204, description = "session revoked"), BadPath, NotFound, Unauthenticated, Unavailable)
+)]
+#[delete("/sessions/{id}")]
+pub async fn revoke_session(
+    state: web::Data<AppState>,
+    Authenticated(me): Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = SessionId::from_uuid(id.into_inner());
+    let app = state.app.clone();
+    blocking(move || app.accounts.revoke_session(&me, id)).await??;
+    Ok(HttpResponse::NoContent().finish())
+}

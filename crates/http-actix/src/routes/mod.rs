@@ -1,0 +1,114 @@
+//! Route registration, and the fallback that answers 404 or 405 (with `Allow`) for everything
+//! else. actix's route macros answer a wrong method with 404 (actix-web issue #2735), so the
+//! fallback looks the path up in the OpenAPI document, the one list of what exists.
+
+pub mod auth;
+pub mod me;
+pub mod projects;
+pub mod system;
+pub mod tasks;
+pub mod token;
+pub mod users;
+
+use crate::error::ApiError;
+use crate::rate_limit::Limiter;
+use crate::state::AppState;
+use actix_governor::Governor;
+use actix_web::HttpRequest;
+use actix_web::dev::ResourceDef;
+use actix_web::middleware::Condition;
+use utoipa::openapi::OpenApi;
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Rate limiters of the two limited scopes.
+#[derive(Clone)]
+pub struct Limits {
+    /// Whether limits apply at all.
+    pub enabled: bool,
+    /// Every method under `/auth`.
+    pub auth: Limiter,
+    /// The writing methods under `/users/me` (the password-checking ones among them).
+    pub me: Limiter,
+}
+
+/// Registers every documented handler. `/users/me` is a scope registered before
+/// `/users/{id}`, so `me` is never taken for an id.
+pub fn configure(limits: Limits) -> impl FnOnce(&mut ServiceConfig<'_>) {
+    move |cfg| {
+        cfg.service(system::health).service(system::ready).service(system::jwks).service(system::openapi_json);
+        cfg.service(
+            scope("/auth")
+                .wrap(Condition::new(limits.enabled, Governor::new(&limits.auth)))
+                .service(auth::register)
+                .service(auth::login)
+                .service(token::token)
+                .service(auth::refresh)
+                .service(auth::logout)
+                .service(auth::logout_all),
+        );
+        cfg.service(
+            scope("/users/me")
+                .wrap(Condition::new(limits.enabled, Governor::new(&limits.me)))
+                .service(me::get_me)
+                .service(me::update_me)
+                .service(me::delete_me)
+                .service(me::change_password)
+                .service(me::list_sessions)
+                .service(me::revoke_session),
+        );
+        cfg.service(users::list_users).service(users::get_user).service(users::update_user).service(users::delete_user);
+        cfg.service(projects::create_project)
+            .service(projects::list_projects)
+            .service(projects::get_project)
+            .service(projects::update_project)
+            .service(projects::delete_project);
+        cfg.service(tasks::create_task)
+            .service(tasks::list_tasks)
+            .service(tasks::get_task)
+            .service(tasks::patch_task)
+            .service(tasks::replace_task)
+            .service(tasks::delete_task);
+    }
+}
+
+/// Every documented path with its methods.
+#[derive(Debug, Default)]
+pub struct RouteTable(Vec<(ResourceDef, Vec<&'static str>)>);
+
+impl RouteTable {
+    /// Builds the table from the OpenAPI document; static paths are matched first.
+    pub fn from_openapi(api: &OpenApi) -> Self {
+        let mut routes: Vec<(ResourceDef, Vec<&'static str>)> = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ];
+                (ResourceDef::new(path.as_str()), methods.iter().filter(|(_, has)| *has).map(|(m, _)| *m).collect())
+            })
+            .collect();
+        routes.sort_by_key(|(def, _)| def.is_prefix() || def.pattern().is_none_or(|p| p.contains('{')));
+        Self(routes)
+    }
+
+    /// The methods a path supports, if it exists.
+    pub fn allowed(&self, path: &str) -> Option<&[&'static str]> {
+        self.0.iter().find(|(def, _)| def.is_match(path)).map(|(_, methods)| methods.as_slice())
+    }
+}
+
+/// The default service: 405 with `Allow` for a known path, else 404.
+pub async fn fallback(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    let state = AppState::of(&req)?;
+    Err(match state.routes.allowed(req.path()) {
+        Some(methods) => ApiError::method_not_allowed(methods),
+        None => ApiError::not_found(),
+    })
+}

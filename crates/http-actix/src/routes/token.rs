@@ -1,0 +1,169 @@
+//! `POST /auth/token`: the OAuth2 token endpoint (RFC 6749) behind Swagger UI's Authorize
+//! button. Every client error answers in RFC 6749 §5.2's shape; 429, 503 and 500 stay problems.
+
+use crate::dto::{OAuthErrorResponse, TokenResponse};
+use crate::error::ApiError;
+use crate::extract::{read_body, user_agent};
+use crate::openapi::{RateLimited, Unavailable};
+use crate::routes::auth::{login_with, token_response};
+use crate::state::AppState;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, post, web};
+use domain::{LoginError, RefreshError};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::fmt;
+use utoipa::ToSchema;
+
+/// The form fields; `scope`, `client_id` and HTTP Basic client credentials are ignored.
+#[derive(Deserialize, ToSchema)]
+pub struct TokenForm {
+    /// `password` or `refresh_token`.
+    #[schema(example = "password")]
+    pub grant_type: GrantType,
+    /// The account's email (password grant).
+    pub username: Option<String>,
+    /// The account's password (password grant).
+    #[schema(format = Password)]
+    pub password: Option<String>,
+    /// A refresh token (refresh_token grant).
+    pub refresh_token: Option<String>,
+    /// Ignored.
+    pub scope: Option<String>,
+    /// Ignored.
+    pub client_id: Option<String>,
+}
+
+/// The supported grants.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    /// Resource-owner password credentials.
+    Password,
+    /// Refresh-token rotation.
+    RefreshToken,
+}
+
+/// An error of the token endpoint.
+#[derive(Debug)]
+pub enum TokenError {
+    /// RFC 6749 §5.2: 400 with `error` and `error_description`.
+    OAuth(&'static str, String),
+    /// 429, 503 or 500: answered like every other endpoint.
+    Api(ApiError),
+}
+
+impl TokenError {
+    fn invalid_request(description: impl Into<String>) -> Self {
+        Self::OAuth("invalid_request", description.into())
+    }
+
+    fn invalid_grant(description: &str) -> Self {
+        Self::OAuth("invalid_grant", description.to_owned())
+    }
+}
+
+impl From<ApiError> for TokenError {
+    fn from(e: ApiError) -> Self {
+        // Every other client error is reshaped as RFC 6749 requires.
+        if e.status().is_client_error() && e.status() != StatusCode::TOO_MANY_REQUESTS {
+            Self::invalid_request(e.problem().detail)
+        } else {
+            Self::Api(e)
+        }
+    }
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::OAuth(code, description) => write!(f, "{code}: {description}"),
+            Self::Api(e) => e.fmt(f),
+        }
+    }
+}
+
+impl ResponseError for TokenError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::OAuth(..) => StatusCode::BAD_REQUEST,
+            Self::Api(e) => e.status(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::OAuth(code, description) => HttpResponse::BadRequest()
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .json(OAuthErrorResponse { error: code, error_description: description.clone() }),
+            Self::Api(e) => e.error_response(),
+        }
+    }
+}
+
+fn is_form(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+        .is_some_and(|m| m.essence_str() == "application/x-www-form-urlencoded")
+}
+
+/// Parses the form; a parameter given twice is an error (RFC 6749 §3.2).
+fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, TokenError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(body).map_err(|_| TokenError::invalid_request("the form does not parse"))?;
+    let mut form = HashMap::new();
+    for (name, value) in pairs {
+        if form.insert(name.clone(), value).is_some() {
+            return Err(TokenError::invalid_request(format!("parameter {name} is repeated")));
+        }
+    }
+    Ok(form)
+}
+
+fn required<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str, TokenError> {
+    form.get(name).map(String::as_str).ok_or_else(|| TokenError::invalid_request(format!("parameter {name} is required")))
+}
+
+/// OAuth2 token endpoint (password and refresh_token grants).
+#[utoipa::path(
+    tag = "auth",
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "token pair", body = TokenResponse, headers(("Cache-Control" = String))),
+        (status = 400, description = "RFC 6749 error: invalid_request, invalid_grant or unsupported_grant_type", body = OAuthErrorResponse),
+        RateLimited, Unavailable
+    )
+)]
+#[post("/token")]
+pub async fn token(req: HttpRequest, state: web::Data<AppState>, payload: web::Payload) -> Result<HttpResponse, TokenError> {
+    if !is_form(&req) {
+        return Err(TokenError::invalid_request("the body must be application/x-www-form-urlencoded"));
+    }
+    let body = read_body(&req, &mut payload.into_inner(), state.body_limit).await?;
+    let form = parse_form(&body)?;
+    match required(&form, "grant_type")? {
+        "password" => {
+            let email = required(&form, "username")?.to_owned();
+            let password = required(&form, "password")?.to_owned();
+            match login_with(&state, email, password, user_agent(&req)).await? {
+                Ok(pair) => Ok(token_response(pair)),
+                Err(LoginError::InvalidCredentials) => Err(TokenError::invalid_grant("invalid username or password")),
+                Err(LoginError::Infra(e)) => Err(TokenError::Api(e.into())),
+            }
+        }
+        "refresh_token" => {
+            let refresh_token = required(&form, "refresh_token")?.to_owned();
+            let app = state.app.clone();
+            match crate::blocking::blocking(move || app.auth.refresh(&refresh_token)).await? {
+                Ok(pair) => Ok(token_response(pair)),
+                Err(RefreshError::InvalidToken | RefreshError::Reused) => {
+                    Err(TokenError::invalid_grant("the refresh token is invalid, expired or revoked"))
+                }
+                Err(RefreshError::Infra(e)) => Err(TokenError::Api(e.into())),
+            }
+        }
+        other => Err(TokenError::OAuth("unsupported_grant_type", format!("grant type {other:?} is not supported"))),
+    }
+}

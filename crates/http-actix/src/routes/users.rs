@@ -1,0 +1,101 @@
+//! `/users` and `/users/{id}`: administration (and self-lookup by id).
+
+use crate::blocking::blocking;
+use crate::dto::{AdminUpdateUser, PageQuery, UserPage, UserResponse};
+use crate::error::{ApiError, Problem};
+use crate::extract::{ApiJson, ApiQuery, Authenticated};
+use crate::openapi::{BadPath, JsonBodyErrors, NotFound, QueryErrors, Unauthenticated, Unavailable};
+use crate::state::AppState;
+use actix_web::{HttpResponse, delete, get, patch, web};
+use domain::UserId;
+use uuid::Uuid;
+
+/// List every account (admin only), oldest first.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, body = UserPage),
+        (status = 403, description = "admin role required", body = Problem, content_type = "application/problem+json"),
+        QueryErrors, Unauthenticated, Unavailable
+    )
+)]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    Authenticated(me): Authenticated,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<web::Json<UserPage>, ApiError> {
+    let page = query.into_page()?;
+    let app = state.app.clone();
+    Ok(web::Json(blocking(move || app.admin.list_users(&me, page)).await??.into()))
+}
+
+/// One account: admins see anyone, others only themselves (else 404).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(("id" = Uuid, Path, description = "user id")),
+    responses((status = 200, body = UserResponse), BadPath, NotFound, Unauthenticated, Unavailable)
+)]
+#[get("/users/{id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    Authenticated(me): Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<UserResponse>, ApiError> {
+    let id = UserId::from_uuid(id.into_inner());
+    let app = state.app.clone();
+    Ok(web::Json(blocking(move || app.admin.get_user(&me, id)).await??.into()))
+}
+
+/// Change an account's name, role or activity (admin only).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(("id" = Uuid, Path, description = "user id")),
+    request_body = AdminUpdateUser,
+    responses(
+        (status = 200, body = UserResponse),
+        (status = 403, description = "admin role required", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "would remove the last active admin", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors, NotFound, Unauthenticated, Unavailable
+    )
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    Authenticated(me): Authenticated,
+    id: web::Path<Uuid>,
+    ApiJson(body): ApiJson<AdminUpdateUser>,
+) -> Result<web::Json<UserResponse>, ApiError> {
+    let id = UserId::from_uuid(id.into_inner());
+    let update = body.into_update()?;
+    let app = state.app.clone();
+    Ok(web::Json(blocking(move || app.admin.update_user(&me, id, update)).await??.into()))
+}
+
+/// Delete an account and everything it owns (admin only).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(("id" = Uuid, Path, description = "user id")),
+    responses(
+        (status = 204, description = "account deleted"),
+        (status = 403, description = "admin role required", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "would remove the last active admin", body = Problem, content_type = "application/problem+json"),
+        BadPath, NotFound, Unauthenticated, Unavailable
+    )
+)]
+#[delete("/users/{id}")]
+pub async fn delete_user(
+    state: web::Data<AppState>,
+    Authenticated(me): Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = UserId::from_uuid(id.into_inner());
+    let app = state.app.clone();
+    blocking(move || app.admin.delete_user(&me, id)).await??;
+    Ok(HttpResponse::NoContent().finish())
+}

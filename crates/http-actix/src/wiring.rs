@@ -1,0 +1,152 @@
+//! Turns settings into adapters: the database, the password hasher, the token codec and the
+//! secret they need.
+
+use crate::config::{Algorithm, PasswordHash, Settings};
+use infra_crypto::{HashAlgorithm, Hasher, HasherConfig, JwtCodec, JwtConfig, KeyConfig, KeySpec};
+use secrecy::{ExposeSecret, SecretString};
+use std::path::{Path, PathBuf};
+
+/// A start-up failure, said in words an operator can act on (never with a secret).
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The configuration cannot be used.
+    #[error(transparent)]
+    Settings(#[from] crate::config::SettingsError),
+    /// The database cannot be reached or its URL is wrong.
+    #[error("cannot connect to the database: {0}")]
+    Database(#[from] infra_diesel::ConnectError),
+    /// Migrations failed.
+    #[error("cannot apply migrations: {0}")]
+    Migrations(#[from] infra_diesel::MigrationError),
+    /// Keys or hashing parameters are unusable.
+    #[error("invalid crypto configuration: {0}")]
+    Crypto(#[from] infra_crypto::CryptoConfigError),
+    /// A key or secret file cannot be read or written.
+    #[error("{path}: {source}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// The listening socket cannot be opened.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// host:port.
+        address: String,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// Blocking start-up work was cancelled.
+    #[error("start-up interrupted")]
+    Interrupted,
+}
+
+/// Where the development secret is kept.
+pub const DEV_SECRET_FILE: &str = "data/secret.key";
+
+fn read(path: &Path) -> Result<String, StartupError> {
+    std::fs::read_to_string(path).map_err(|source| StartupError::File { path: path.to_owned(), source })
+}
+
+/// The HS256 secret: configured, or outside production a random one kept in `data/`, so tokens
+/// survive restarts of a development server.
+fn hs256_secret(settings: &Settings) -> Result<SecretString, StartupError> {
+    if let Some(secret) = &settings.auth.secret {
+        return Ok(secret.clone());
+    }
+    let path = Path::new(DEV_SECRET_FILE);
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        let existing = existing.trim().to_owned();
+        if existing.len() >= 32 {
+            tracing::info!(file = DEV_SECRET_FILE, "no auth.secret configured; using the development secret kept in the file");
+            return Ok(SecretString::from(existing));
+        }
+    }
+    let secret = random_secret();
+    let io = |source| StartupError::File { path: path.to_owned(), source };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    write_private(path, secret.expose_secret()).map_err(io)?;
+    tracing::info!(file = DEV_SECRET_FILE, "no auth.secret configured; generated a development secret and kept it in the file");
+    Ok(secret)
+}
+
+fn random_secret() -> SecretString {
+    use base64::Engine;
+    let mut bytes = [0_u8; 48];
+    rand::fill(&mut bytes);
+    SecretString::from(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+fn key_spec(
+    algorithm: Algorithm,
+    secret: Option<&SecretString>,
+    private: Option<&Path>,
+    public: Option<&Path>,
+) -> Result<KeySpec, StartupError> {
+    let missing = |what: &str| StartupError::Settings(crate::config::SettingsError::Other(format!("{what} is required for {algorithm:?}")));
+    Ok(match algorithm {
+        Algorithm::Hs256 => KeySpec::Hs256 { secret: secret.cloned().ok_or_else(|| missing("a secret"))? },
+        Algorithm::EdDsa | Algorithm::Es256 => {
+            let public_pem = read(public.ok_or_else(|| missing("public_key_file"))?)?;
+            let private_pem = private.map(read).transpose()?;
+            if algorithm == Algorithm::EdDsa {
+                KeySpec::EdDsa { private_pem, public_pem }
+            } else {
+                KeySpec::Es256 { private_pem, public_pem }
+            }
+        }
+    })
+}
+
+/// The access-token codec of the settings.
+///
+/// # Errors
+/// A [`StartupError`] naming the unusable key or file.
+pub fn jwt_codec(settings: &Settings) -> Result<JwtCodec, StartupError> {
+    let auth = &settings.auth;
+    let secret = match auth.algorithm {
+        Algorithm::Hs256 => Some(hs256_secret(settings)?),
+        _ => None,
+    };
+    if auth.algorithm != Algorithm::Hs256 && auth.private_key_file.is_none() {
+        return Err(crate::config::SettingsError::Other("auth.private_key_file is required for EdDSA and ES256".into()).into());
+    }
+    let current = KeyConfig {
+        kid: auth.kid.clone(),
+        spec: key_spec(auth.algorithm, secret.as_ref(), auth.private_key_file.as_deref(), auth.public_key_file.as_deref())?,
+    };
+    let previous = auth
+        .previous_keys
+        .iter()
+        .map(|k| {
+            Ok(KeyConfig { kid: Some(k.kid.clone()), spec: key_spec(k.algorithm, k.secret.as_ref(), None, k.public_key_file.as_deref())? })
+        })
+        .collect::<Result<Vec<_>, StartupError>>()?;
+    let config = JwtConfig { issuer: auth.issuer.clone(), audience: auth.audience.clone(), current, previous, leeway_secs: 5 };
+    Ok(JwtCodec::new(config)?)
+}
+
+/// The password hasher of the settings.
+///
+/// # Errors
+/// A [`StartupError`] for an unusable cost.
+pub fn hasher(settings: &Settings) -> Result<Hasher, StartupError> {
+    let algorithm = match settings.auth.password_hash {
+        PasswordHash::Bcrypt => HashAlgorithm::Bcrypt,
+        PasswordHash::Argon2id => HashAlgorithm::Argon2id,
+    };
+    Ok(Hasher::new(HasherConfig { algorithm, bcrypt_cost: settings.auth.bcrypt_cost })?)
+}

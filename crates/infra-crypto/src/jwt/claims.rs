@@ -1,0 +1,67 @@
+//! The JWT payload as written and as read back.
+
+use chrono::DateTime;
+use domain::{AccessClaims, SessionId, TokenRejected, UserId};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The payload of a new access token (RFC 9068 claim names plus `sid` and `role`).
+#[derive(Serialize)]
+pub(crate) struct Outgoing<'a> {
+    pub(crate) iss: &'a str,
+    pub(crate) sub: String,
+    pub(crate) aud: &'a str,
+    pub(crate) exp: i64,
+    pub(crate) iat: i64,
+    pub(crate) jti: String,
+    pub(crate) sid: String,
+    pub(crate) role: &'static str,
+}
+
+impl<'a> Outgoing<'a> {
+    /// Seconds resolution: a fractional `exp` is rounded down, so a token never outlives the
+    /// expiry the domain asked for.
+    pub(crate) fn new(claims: &AccessClaims, issuer: &'a str, audience: &'a str) -> Self {
+        Self {
+            iss: issuer,
+            sub: claims.user_id.to_string(),
+            aud: audience,
+            exp: claims.expires_at.timestamp(),
+            iat: claims.issued_at.timestamp(),
+            jti: claims.token_id.hyphenated().to_string(),
+            sid: claims.session_id.to_string(),
+            role: claims.role.as_str(),
+        }
+    }
+}
+
+/// The claims read back from a verified token. `iss`, `aud`, `exp` and `nbf` are checked by
+/// `jsonwebtoken` itself; every field here is required, so a token missing one is refused.
+#[derive(Deserialize)]
+pub(crate) struct Incoming {
+    sub: String,
+    sid: String,
+    role: String,
+    iat: i64,
+    exp: i64,
+    jti: String,
+}
+
+impl Incoming {
+    /// Parses the fields into domain types; `now` and `leeway` (seconds) refuse a token
+    /// issued in the future.
+    pub(crate) fn into_access_claims(self, now: i64, leeway: i64) -> Result<AccessClaims, TokenRejected> {
+        if self.iat > now.saturating_add(leeway) {
+            return Err(TokenRejected::Invalid);
+        }
+        let time = |secs: i64| DateTime::from_timestamp(secs, 0).ok_or(TokenRejected::Invalid);
+        Ok(AccessClaims {
+            user_id: self.sub.parse::<UserId>().map_err(|_| TokenRejected::Invalid)?,
+            session_id: self.sid.parse::<SessionId>().map_err(|_| TokenRejected::Invalid)?,
+            role: self.role.parse().map_err(|_| TokenRejected::Invalid)?,
+            issued_at: time(self.iat)?,
+            expires_at: time(self.exp)?,
+            token_id: Uuid::try_parse(&self.jti).map_err(|_| TokenRejected::Invalid)?,
+        })
+    }
+}

@@ -1,0 +1,47 @@
+//! Opaque refresh tokens: 256 bits from the OS random source, stored only as SHA-256.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use domain::{RefreshToken, RefreshTokenDigest, RefreshTokenIssuer};
+use rand::TryRngCore;
+use rand::rngs::OsRng;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// Random bytes in a refresh token (256 bits).
+pub const REFRESH_TOKEN_BYTES: usize = 32;
+
+/// Characters in an encoded refresh token: base64url of [`REFRESH_TOKEN_BYTES`], no padding.
+pub const REFRESH_TOKEN_CHARS: usize = 43;
+
+/// The production [`RefreshTokenIssuer`]: tokens are [`REFRESH_TOKEN_BYTES`] bytes read
+/// straight from the operating system's CSPRNG, encoded as URL-safe base64 without padding;
+/// the stored digest is the lowercase hex SHA-256 of the token's text.
+///
+/// The token is not a JWT, so it can never pass as an access token, and a database reader
+/// holding only digests cannot replay one.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RandomRefreshTokens;
+
+impl RandomRefreshTokens {
+    /// Compares two digests in constant time, for any caller that holds one from elsewhere.
+    pub fn digests_match(a: &RefreshTokenDigest, b: &RefreshTokenDigest) -> bool {
+        a.as_str().as_bytes().ct_eq(b.as_str().as_bytes()).into()
+    }
+}
+
+impl RefreshTokenIssuer for RandomRefreshTokens {
+    /// # Panics
+    /// Only if the operating system's random source fails, when no safe token can be made
+    /// at all (the port has no error to report it with).
+    fn generate(&self) -> RefreshToken {
+        let mut bytes = [0u8; REFRESH_TOKEN_BYTES];
+        OsRng.try_fill_bytes(&mut bytes).expect("the OS random source failed");
+        RefreshToken::new(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    fn digest(&self, token: &str) -> RefreshTokenDigest {
+        let digest = Sha256::digest(token.as_bytes());
+        RefreshTokenDigest::new(digest.iter().map(|b| format!("{b:02x}")).collect())
+    }
+}

@@ -1,0 +1,7 @@
+//! The crate's behaviour through its public API, as one test binary.
+
+mod access_tokens;
+mod config;
+mod passwords;
+mod refresh_tokens;
+mod support;

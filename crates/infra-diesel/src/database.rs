@@ -1,0 +1,209 @@
+//! The connection pool: opened from a URL, checked at once, migrated on request, and the source
+//! of the repositories.
+
+use crate::connection::{Manager, ManagerError, SqlitePragmas};
+use crate::error;
+use crate::migrations;
+use crate::store::DieselStore;
+use crate::url::{Backend, Target, redact_url, url_password};
+use diesel::r2d2::R2D2Connection;
+use domain::InfraError;
+use r2d2::{CustomizeConnection, ManageConnection, Pool};
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long an SQLite statement waits for another connection's write lock before failing with
+/// `SQLITE_BUSY`. Writes are short, so this is only reached when something is badly wrong.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Pool settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolOptions {
+    /// Most connections held at once (at least 1; `sqlite::memory:` always uses exactly 1).
+    pub max_size: u32,
+    /// How long a caller waits for a free connection before the database counts as
+    /// unavailable; also bounds PostgreSQL's connect time (`connect_timeout`).
+    pub connect_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    /// 8 connections, 2 seconds.
+    fn default() -> Self {
+        Self { max_size: 8, connect_timeout: Duration::from_secs(2) }
+    }
+}
+
+/// Why [`Database::connect`] failed. Every message names the URL with its password redacted.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The scheme is none of `sqlite:`, `postgres://`, `postgresql://`, `mysql://`.
+    #[error("unsupported database URL {url}: expected sqlite://PATH, sqlite::memory:, postgres://… or mysql://…")]
+    UnsupportedScheme {
+        /// The URL, redacted.
+        url: String,
+    },
+    /// The scheme names a backend this binary was built without.
+    #[error("{url}: this build has no {backend} support; build with --features {feature}")]
+    BackendNotCompiled {
+        /// The URL, redacted.
+        url: String,
+        /// The backend the URL asks for.
+        backend: Backend,
+        /// The cargo feature that adds it.
+        feature: &'static str,
+    },
+    /// The folder for an SQLite file did not exist and could not be created.
+    #[error("cannot create the folder {} for the SQLite database {url}: {source}", path.display())]
+    CreateDir {
+        /// The URL, redacted.
+        url: String,
+        /// The folder.
+        path: PathBuf,
+        /// What the file system said.
+        source: std::io::Error,
+    },
+    /// The driver could not connect (or could not set the connection up).
+    #[error("could not connect to {url}: {message}")]
+    Connect {
+        /// The URL, redacted.
+        url: String,
+        /// The driver's own message.
+        message: String,
+    },
+}
+
+/// Why [`Database::run_migrations`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationError {
+    /// No connection could be had.
+    #[error("no connection to run the migrations on: {0}")]
+    Connection(#[source] InfraError),
+    /// A migration failed; the database keeps the ones applied before it.
+    #[error("migration failed: {0}")]
+    Failed(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// A pool of connections to one database. Cheap to clone (all clones share the pool); its
+/// `Debug` output shows the URL without its password.
+#[derive(Clone)]
+pub struct Database {
+    shared: Arc<Shared>,
+}
+
+/// What the database handle and every store share.
+pub(crate) struct Shared {
+    pub(crate) pool: Pool<Manager>,
+    backend: Backend,
+    redacted_url: String,
+}
+
+impl Shared {
+    pub(crate) fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+impl Database {
+    /// Opens a pool for `url`: `sqlite://PATH` (the file and its folder are created when
+    /// missing), `sqlite::memory:` (one private database, so a pool of one connection),
+    /// `postgres://…`/`postgresql://…` (TLS through `sslmode`), or `mysql://…` (feature
+    /// `mysql`). One connection is opened and set up right away, so a bad URL, a refused
+    /// connection or a wrong password is reported at once with the driver's message instead of
+    /// after a pool timeout. Later connections are opened by the pool as needed.
+    ///
+    /// # Errors
+    /// A [`ConnectError`] saying what went wrong, with the URL redacted.
+    pub fn connect(url: &str, options: PoolOptions) -> Result<Self, ConnectError> {
+        let target = Target::parse(url, options.connect_timeout)?;
+        let redacted_url = redact_url(url);
+        if let Target::SqliteFile(path) = &target {
+            create_parent_folder(path).map_err(|(path, source)| ConnectError::CreateDir { url: redacted_url.clone(), path, source })?;
+        }
+        let backend = target.backend();
+        let in_memory = matches!(target, Target::SqliteMemory);
+        let manager = Manager::new(target);
+        let pragmas = SqlitePragmas { busy_timeout: SQLITE_BUSY_TIMEOUT };
+
+        let failed = |error: ManagerError| ConnectError::Connect { url: redacted_url.clone(), message: scrub(error.to_string(), url) };
+        let mut probe = manager.connect().map_err(failed)?;
+        pragmas.on_acquire(&mut probe).map_err(failed)?;
+        drop(probe);
+
+        let timeout = options.connect_timeout.max(Duration::from_millis(1));
+        let builder = Pool::builder().connection_timeout(timeout).connection_customizer(Box::new(pragmas));
+        let builder = if in_memory {
+            // The database lives as long as its one connection: never let the pool close it.
+            builder.max_size(1).idle_timeout(None).max_lifetime(None)
+        } else {
+            builder.max_size(options.max_size.max(1))
+        };
+        let pool = builder.build_unchecked(manager);
+        Ok(Self { shared: Arc::new(Shared { pool, backend, redacted_url }) })
+    }
+
+    /// Applies the migrations of this backend's dialect that are not applied yet.
+    ///
+    /// # Errors
+    /// [`MigrationError::Connection`] without a connection, [`MigrationError::Failed`] when a
+    /// migration fails.
+    pub fn run_migrations(&self) -> Result<usize, MigrationError> {
+        let mut conn = self.shared.pool.get().map_err(|e| MigrationError::Connection(error::pool(e)))?;
+        migrations::run_pending(&mut conn).map_err(MigrationError::Failed)
+    }
+
+    /// Checks that a connection can be had and answers `SELECT 1` (for a readiness probe).
+    ///
+    /// # Errors
+    /// An unavailable [`InfraError`] when no connection can be had in time.
+    pub fn ping(&self) -> Result<(), InfraError> {
+        let mut conn = self.shared.pool.get().map_err(error::pool)?;
+        conn.ping().map_err(error::infra)
+    }
+
+    /// Which backend the URL chose.
+    pub fn backend(&self) -> Backend {
+        self.shared.backend
+    }
+
+    /// The URL this pool connects to, with its password redacted.
+    pub fn redacted_url(&self) -> &str {
+        &self.shared.redacted_url
+    }
+
+    /// The repositories, sharing this pool.
+    pub fn store(&self) -> DieselStore {
+        DieselStore::new(self.shared.clone())
+    }
+}
+
+impl fmt::Debug for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.shared.pool.state();
+        f.debug_struct("Database")
+            .field("backend", &self.shared.backend)
+            .field("url", &self.shared.redacted_url)
+            .field("connections", &state.connections)
+            .field("idle", &state.idle_connections)
+            .finish()
+    }
+}
+
+/// SQLite creates a missing file but not a missing folder.
+fn create_parent_folder(path: &std::path::Path) -> Result<(), (PathBuf, std::io::Error)> {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() && !parent.exists() => {
+            std::fs::create_dir_all(parent).map_err(|e| (parent.to_path_buf(), e))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Driver messages do not quote passwords, but a message is shown to operators: make sure.
+fn scrub(message: String, url: &str) -> String {
+    match url_password(url) {
+        Some(password) => message.replace(password, "***"),
+        None => message,
+    }
+}

@@ -1,0 +1,64 @@
+//! How driver and pool failures become the domain's errors.
+
+use diesel::result::{DatabaseErrorKind, Error};
+use domain::{InfraError, UniqueEmailError};
+
+/// A query failed. A lost connection means the database is unavailable (503, retry later);
+/// anything else is internal (500).
+pub(crate) fn infra(error: Error) -> InfraError {
+    if connection_lost(&error) { InfraError::unavailable(error) } else { InfraError::internal(error) }
+}
+
+fn connection_lost(error: &Error) -> bool {
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        // diesel reports MySQL's "server has gone away" (2006) and "lost connection" (2013)
+        // without a kind of their own.
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            let message = info.message();
+            message.contains("server has gone away") || message.contains("Lost connection to")
+        }
+        _ => false,
+    }
+}
+
+/// No connection could be had within the pool's timeout: the database is down or overloaded.
+pub(crate) fn pool(error: r2d2::Error) -> InfraError {
+    InfraError::unavailable(error)
+}
+
+/// A write that may collide with another account's email.
+pub(crate) fn email_write(error: Error) -> UniqueEmailError {
+    if is_email_violation(&error) { domain::EmailTaken.into() } else { infra(error).into() }
+}
+
+/// A unique violation on the email index (not, say, a duplicate primary key).
+fn is_email_violation(error: &Error) -> bool {
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            // PostgreSQL names the constraint; SQLite says `UNIQUE constraint failed:
+            // users.email`; MySQL says `Duplicate entry '…' for key 'users_email_key'`.
+            info.constraint_name().is_some_and(|name| name.contains("email")) || info.message().contains("email")
+        }
+        _ => false,
+    }
+}
+
+/// The row a write refers to (a task's project) is gone.
+pub(crate) fn is_foreign_key_violation(error: &Error) -> bool {
+    matches!(error, Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _))
+}
+
+/// A stored value the domain refuses: the database was written by something else.
+#[derive(Debug, thiserror::Error)]
+#[error("corrupt {column} in the database: {reason}")]
+pub(crate) struct CorruptRow {
+    pub(crate) column: &'static str,
+    pub(crate) reason: String,
+}
+
+impl CorruptRow {
+    pub(crate) fn error(column: &'static str, reason: impl ToString) -> InfraError {
+        InfraError::internal(Self { column, reason: reason.to_string() })
+    }
+}

@@ -1,0 +1,187 @@
+use crate::connection::write_transaction;
+use crate::error::infra;
+use crate::rows::{NewRefreshToken, SessionRow, UserRow, db_time};
+use crate::schema::{refresh_tokens, sessions, users};
+use crate::store::{DieselStore, affected, count, limit_offset};
+use diesel::prelude::*;
+use domain::{
+    InfraError, Page, PageRequest, RefreshTokenDigest, RefreshTokenState, Session, SessionId, SessionRepository, Timestamp, User, UserId,
+};
+
+/// Why a rotation transaction stopped: the database failed, or the conditions did not hold
+/// (and whatever it had written must be rolled back).
+enum RotateStop {
+    Db(diesel::result::Error),
+    NotRotated,
+}
+
+impl From<diesel::result::Error> for RotateStop {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e)
+    }
+}
+
+impl SessionRepository for DieselStore {
+    fn insert(&self, session: &Session, digest: &RefreshTokenDigest) -> Result<(), InfraError> {
+        let mut conn = self.conn()?;
+        let token = NewRefreshToken { digest: digest.as_str(), session_id: session.id.to_string(), retired: false };
+        write_transaction(&mut conn, |c| {
+            diesel::insert_into(sessions::table).values(SessionRow::new(session)).execute(c)?;
+            diesel::insert_into(refresh_tokens::table).values(&token).execute(c)?;
+            Ok(())
+        })
+        .map_err(infra)
+    }
+
+    fn find_by_refresh_digest(&self, digest: &RefreshTokenDigest) -> Result<Option<(Session, RefreshTokenState)>, InfraError> {
+        let row = self.run(|c| {
+            refresh_tokens::table
+                .inner_join(sessions::table)
+                .filter(refresh_tokens::digest.eq(digest.as_str()))
+                .select((SessionRow::as_select(), refresh_tokens::retired))
+                .first::<(SessionRow, bool)>(c)
+                .optional()
+        })?;
+        row.map(|(session, retired)| {
+            let state = if retired { RefreshTokenState::Retired } else { RefreshTokenState::Current };
+            Ok((session.into_domain()?, state))
+        })
+        .transpose()
+    }
+
+    fn rotate(&self, id: SessionId, presented: &RefreshTokenDigest, next: &RefreshTokenDigest, now: Timestamp) -> Result<bool, InfraError> {
+        let mut conn = self.conn()?;
+        let session_id = id.to_string();
+        let now = db_time(now);
+        let outcome = write_transaction(&mut conn, |c| {
+            // Lock the session row first (every writer of a session's tokens does, so racing
+            // rotations queue here instead of deadlocking) and check it is live.
+            let live = diesel::update(
+                sessions::table.find(&session_id).filter(sessions::revoked_at.is_null()).filter(sessions::expires_at.gt(now)),
+            )
+            .set(sessions::last_used_at.eq(now))
+            .execute(c)?;
+            if live == 0 {
+                return Err(RotateStop::NotRotated);
+            }
+            // The atomic step: retire the presented token only if it is still current. Of two
+            // racing rotations the second sees it retired and changes no row.
+            let retired = diesel::update(
+                refresh_tokens::table
+                    .find(presented.as_str())
+                    .filter(refresh_tokens::session_id.eq(&session_id))
+                    .filter(refresh_tokens::retired.eq(false)),
+            )
+            .set(refresh_tokens::retired.eq(true))
+            .execute(c)?;
+            if retired != 1 {
+                return Err(RotateStop::NotRotated);
+            }
+            let token = NewRefreshToken { digest: next.as_str(), session_id: session_id.clone(), retired: false };
+            diesel::insert_into(refresh_tokens::table).values(&token).execute(c)?;
+            Ok(())
+        });
+        match outcome {
+            Ok(()) => Ok(true),
+            Err(RotateStop::NotRotated) => Ok(false),
+            Err(RotateStop::Db(e)) => Err(infra(e)),
+        }
+    }
+
+    fn find_with_user(&self, id: SessionId) -> Result<Option<(Session, User)>, InfraError> {
+        // One query: this runs on every authenticated request.
+        let row = self.run(|c| {
+            sessions::table
+                .inner_join(users::table)
+                .filter(sessions::id.eq(id.to_string()))
+                .select((SessionRow::as_select(), UserRow::as_select()))
+                .first::<(SessionRow, UserRow)>(c)
+                .optional()
+        })?;
+        row.map(|(session, user)| Ok((session.into_domain()?, user.into_domain()?))).transpose()
+    }
+
+    fn list_live(&self, user: UserId, now: Timestamp, page: PageRequest) -> Result<Page<Session>, InfraError> {
+        let (limit, offset) = limit_offset(page);
+        let user = user.to_string();
+        let now = db_time(now);
+        let (total, rows) = self.run(|c| {
+            let total = sessions::table
+                .filter(sessions::user_id.eq(&user))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::expires_at.gt(now))
+                .count()
+                .get_result::<i64>(c)?;
+            let rows = sessions::table
+                .filter(sessions::user_id.eq(&user))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::expires_at.gt(now))
+                .order((sessions::last_used_at.desc(), sessions::id.desc()))
+                .limit(limit)
+                .offset(offset)
+                .select(SessionRow::as_select())
+                .load(c)?;
+            Ok((total, rows))
+        })?;
+        let items = rows.into_iter().map(SessionRow::into_domain).collect::<Result<_, _>>()?;
+        Ok(Page::new(items, count(total), page))
+    }
+
+    fn revoke(&self, id: SessionId, now: Timestamp) -> Result<bool, InfraError> {
+        let revoked = self.run(|c| {
+            diesel::update(sessions::table.find(id.to_string()).filter(sessions::revoked_at.is_null()))
+                .set(sessions::revoked_at.eq(db_time(now)))
+                .execute(c)
+        })?;
+        Ok(revoked > 0)
+    }
+
+    fn revoke_all(&self, user: UserId, keep: Option<SessionId>, now: Timestamp) -> Result<u64, InfraError> {
+        // No session id is empty, so `id <> ''` keeps every session when there is none to keep.
+        let keep = keep.map(|k| k.to_string()).unwrap_or_default();
+        let revoked = self.run(|c| {
+            diesel::update(
+                sessions::table
+                    .filter(sessions::user_id.eq(user.to_string()))
+                    .filter(sessions::revoked_at.is_null())
+                    .filter(sessions::id.ne(&keep)),
+            )
+            .set(sessions::revoked_at.eq(db_time(now)))
+            .execute(c)
+        })?;
+        Ok(affected(revoked))
+    }
+
+    fn revoke_oldest_beyond(&self, user: UserId, keep: u32, now: Timestamp) -> Result<u64, InfraError> {
+        let mut conn = self.conn()?;
+        let user = user.to_string();
+        let now = db_time(now);
+        let revoked = write_transaction(&mut conn, |c| {
+            let live: Vec<String> = sessions::table
+                .filter(sessions::user_id.eq(&user))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::expires_at.gt(now))
+                .order((sessions::created_at.asc(), sessions::id.asc()))
+                .select(sessions::id)
+                .load(c)?;
+            let excess = live.len().saturating_sub(usize::try_from(keep).unwrap_or(usize::MAX));
+            if excess == 0 {
+                return Ok(0);
+            }
+            diesel::update(sessions::table.filter(sessions::id.eq_any(&live[..excess])).filter(sessions::revoked_at.is_null()))
+                .set(sessions::revoked_at.eq(now))
+                .execute(c)
+        })
+        .map_err(infra)?;
+        Ok(affected(revoked))
+    }
+
+    fn purge(&self, now: Timestamp) -> Result<u64, InfraError> {
+        // Their refresh-token digests go by ON DELETE CASCADE.
+        let now = db_time(now);
+        let purged = self.run(|c| {
+            diesel::delete(sessions::table.filter(sessions::revoked_at.is_not_null().or(sessions::expires_at.le(now)))).execute(c)
+        })?;
+        Ok(affected(purged))
+    }
+}

@@ -1,0 +1,68 @@
+use crate::error::{infra, is_foreign_key_violation};
+use crate::rows::{TaskChanges, TaskRow};
+use crate::schema::{projects, tasks};
+use crate::store::{DieselStore, count, limit_offset};
+use diesel::prelude::*;
+use domain::{InfraError, Page, PageRequest, ProjectId, Task, TaskId, TaskRepository, TaskStatus, UserId};
+
+impl TaskRepository for DieselStore {
+    fn insert(&self, task: &Task) -> Result<bool, InfraError> {
+        let mut conn = self.conn()?;
+        // The foreign key checks that the project still exists, atomically with the insert: a
+        // project deleted a moment ago makes this `false`, not an error.
+        match diesel::insert_into(tasks::table).values(TaskRow::new(task)).execute(&mut *conn) {
+            Ok(_) => Ok(true),
+            Err(e) if is_foreign_key_violation(&e) => Ok(false),
+            Err(e) => Err(infra(e)),
+        }
+    }
+
+    fn find(&self, id: TaskId, owner: UserId) -> Result<Option<Task>, InfraError> {
+        let row = self.run(|c| {
+            tasks::table
+                .inner_join(projects::table)
+                .filter(tasks::id.eq(id.to_string()))
+                .filter(projects::owner_id.eq(owner.to_string()))
+                .select(TaskRow::as_select())
+                .first(c)
+                .optional()
+        })?;
+        row.map(TaskRow::into_domain).transpose()
+    }
+
+    fn list(&self, project: ProjectId, status: Option<TaskStatus>, page: PageRequest) -> Result<Page<Task>, InfraError> {
+        let (limit, offset) = limit_offset(page);
+        let project = project.to_string();
+        let (total, rows) = self.run(|c| {
+            let mut counted = tasks::table.filter(tasks::project_id.eq(&project)).count().into_boxed();
+            let mut listed = tasks::table.filter(tasks::project_id.eq(&project)).into_boxed();
+            if let Some(status) = status {
+                counted = counted.filter(tasks::status.eq(status.as_str()));
+                listed = listed.filter(tasks::status.eq(status.as_str()));
+            }
+            let total = counted.get_result::<i64>(c)?;
+            let rows = listed
+                .order((tasks::created_at.asc(), tasks::id.asc()))
+                .limit(limit)
+                .offset(offset)
+                .select(TaskRow::as_select())
+                .load(c)?;
+            Ok((total, rows))
+        })?;
+        let items = rows.into_iter().map(TaskRow::into_domain).collect::<Result<_, _>>()?;
+        Ok(Page::new(items, count(total), page))
+    }
+
+    fn update(&self, task: &Task) -> Result<bool, InfraError> {
+        let updated = self.run(|c| diesel::update(tasks::table.find(task.id.to_string())).set(TaskChanges::new(task)).execute(c))?;
+        Ok(updated > 0)
+    }
+
+    fn delete(&self, id: TaskId, owner: UserId) -> Result<bool, InfraError> {
+        let deleted = self.run(|c| {
+            let owned_projects = projects::table.filter(projects::owner_id.eq(owner.to_string())).select(projects::id);
+            diesel::delete(tasks::table.filter(tasks::id.eq(id.to_string())).filter(tasks::project_id.eq_any(owned_projects))).execute(c)
+        })?;
+        Ok(deleted > 0)
+    }
+}

@@ -1,0 +1,67 @@
+//! The tables, as diesel sees them. Only SQL types that `MultiConnection` supports on every
+//! backend appear here (`Text`, `Bool`, `Timestamp`, `Date`), so one query serves all three.
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        password_hash -> Text,
+        name -> Text,
+        role -> Text,
+        is_active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        user_agent -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (digest) {
+        digest -> Text,
+        session_id -> Text,
+        retired -> Bool,
+    }
+}
+
+diesel::table! {
+    projects (id) {
+        id -> Text,
+        owner_id -> Text,
+        name -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tasks (id) {
+        id -> Text,
+        project_id -> Text,
+        title -> Text,
+        description -> Text,
+        status -> Text,
+        priority -> Text,
+        due_date -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(projects -> users (owner_id));
+diesel::joinable!(tasks -> projects (project_id));
+
+diesel::allow_tables_to_appear_in_same_query!(users, sessions, refresh_tokens, projects, tasks);

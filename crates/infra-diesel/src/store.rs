@@ -1,0 +1,65 @@
+//! The repositories: one handle on the pool that implements every storage port of the domain.
+
+use crate::connection::{AnyConnection, Manager};
+use crate::database::Shared;
+use crate::error;
+use crate::url::Backend;
+use domain::{InfraError, PageRequest};
+use r2d2::PooledConnection;
+use std::fmt;
+use std::sync::Arc;
+
+/// Implements [`UserRepository`](domain::UserRepository),
+/// [`SessionRepository`](domain::SessionRepository),
+/// [`ProjectRepository`](domain::ProjectRepository) and
+/// [`TaskRepository`](domain::TaskRepository) on the pool of a [`Database`](crate::Database).
+/// Cheap to clone. Every method blocks: call it from a blocking thread, never from an async
+/// task.
+#[derive(Clone)]
+pub struct DieselStore {
+    shared: Arc<Shared>,
+}
+
+impl DieselStore {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        Self { shared }
+    }
+
+    /// Which backend this store writes to.
+    pub fn backend(&self) -> Backend {
+        self.shared.backend()
+    }
+
+    /// A pooled connection; waiting longer than the pool's timeout means the database is
+    /// unavailable.
+    pub(crate) fn conn(&self) -> Result<PooledConnection<Manager>, InfraError> {
+        self.shared.pool.get().map_err(error::pool)
+    }
+
+    /// Runs statements that need no transaction on one pooled connection.
+    pub(crate) fn run<T>(&self, f: impl FnOnce(&mut AnyConnection) -> diesel::QueryResult<T>) -> Result<T, InfraError> {
+        let mut conn = self.conn()?;
+        f(&mut conn).map_err(error::infra)
+    }
+}
+
+impl fmt::Debug for DieselStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DieselStore").field("backend", &self.backend()).finish()
+    }
+}
+
+/// `LIMIT` and `OFFSET` as every backend takes them (`PageRequest` keeps both in range).
+pub(crate) fn limit_offset(page: PageRequest) -> (i64, i64) {
+    (i64::from(page.limit()), i64::try_from(page.offset()).unwrap_or(i64::MAX))
+}
+
+/// A row count as the domain reports it.
+pub(crate) fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// Rows affected, as the domain reports it.
+pub(crate) fn affected(n: usize) -> u64 {
+    n as u64
+}

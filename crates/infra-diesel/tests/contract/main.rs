@@ -1,0 +1,43 @@
+//! The repository contract: what every storage port must do, checked on every backend that is
+//! reachable. Each test gets its own fresh, migrated database. SQLite always runs; PostgreSQL
+//! runs when `TEST_POSTGRES_URL` is set and MySQL/MariaDB when `TEST_MYSQL_URL` is set (and
+//! the crate is built with `--features mysql`); otherwise those tests pass without doing
+//! anything. Filter by backend with `cargo test -p infra-diesel -- postgres`.
+
+/// Instantiates each named test function (`fn(&Database)`) once per backend.
+macro_rules! contract_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() {
+                let db = infra_diesel::testing::TestDatabase::sqlite();
+                super::$name(db.database());
+            })*
+        }
+
+        mod postgres {
+            $(#[test]
+            fn $name() {
+                if let Some(db) = infra_diesel::testing::TestDatabase::from_env_postgres() {
+                    super::$name(db.database());
+                }
+            })*
+        }
+
+        mod mysql {
+            $(#[test]
+            fn $name() {
+                if let Some(db) = infra_diesel::testing::TestDatabase::from_env_mysql() {
+                    super::$name(db.database());
+                }
+            })*
+        }
+    };
+}
+
+mod projects;
+mod races;
+mod sessions;
+mod support;
+mod tasks;
+mod users;

@@ -1,0 +1,98 @@
+use crate::support::{hash, page, project, t, task, user};
+use domain::{Description, InfraErrorKind, Project, ProjectName, ProjectRepository, TaskRepository, User, UserRepository};
+use infra_diesel::{Database, DieselStore};
+
+fn store_with_users(db: &Database) -> (DieselStore, User, User) {
+    let store = db.store();
+    let (ada, bob) = (user(1, "ada@x.io", t(0)), user(2, "bob@x.io", t(0)));
+    UserRepository::insert(&store, &ada, &hash("h")).unwrap();
+    UserRepository::insert(&store, &bob, &hash("h")).unwrap();
+    (store, ada, bob)
+}
+
+fn a_project_is_found_only_by_its_owner(db: &Database) {
+    let (store, ada, bob) = store_with_users(db);
+    let projects: &dyn ProjectRepository = &store;
+    let p = Project { description: Description::parse("line one\nline two\t✓").unwrap(), ..project(1, ada.id, t(0)) };
+
+    projects.insert(&p).unwrap();
+
+    assert_eq!(projects.find(p.id, ada.id).unwrap(), Some(p.clone()));
+    assert_eq!(projects.find(p.id, bob.id).unwrap(), None);
+    assert_eq!(projects.find(project(2, ada.id, t(0)).id, ada.id).unwrap(), None);
+}
+
+fn a_project_of_an_unknown_owner_is_an_error(db: &Database) {
+    let store = db.store();
+    let projects: &dyn ProjectRepository = &store;
+    let ghost = user(9, "ghost@x.io", t(0));
+
+    let result = projects.insert(&project(1, ghost.id, t(0)));
+
+    assert_eq!(result.unwrap_err().kind(), InfraErrorKind::Internal);
+}
+
+fn list_is_the_owners_projects_newest_first(db: &Database) {
+    let (store, ada, bob) = store_with_users(db);
+    let projects: &dyn ProjectRepository = &store;
+    // 2 and 4 share a creation time: the larger id comes first.
+    for (n, created) in [(1, 10), (2, 20), (3, 30), (4, 20), (5, 5)] {
+        projects.insert(&project(n, ada.id, t(created))).unwrap();
+    }
+    projects.insert(&project(6, bob.id, t(100))).unwrap();
+    let ids = |limit, offset| -> Vec<_> { projects.list(ada.id, page(limit, offset)).unwrap().items.iter().map(|p| p.id).collect() };
+    let expected: Vec<_> = [3, 4, 2, 1, 5].iter().map(|n| project(*n, ada.id, t(0)).id).collect();
+
+    assert_eq!(ids(10, 0), expected);
+    assert_eq!(ids(2, 3), expected[3..]);
+    assert_eq!(projects.list(ada.id, page(2, 3)).unwrap().total, 5);
+    assert_eq!(projects.list(bob.id, page(10, 0)).unwrap().total, 1);
+}
+
+fn update_saves_name_description_and_time_only(db: &Database) {
+    let (store, ada, bob) = store_with_users(db);
+    let projects: &dyn ProjectRepository = &store;
+    let p = project(1, ada.id, t(0));
+    projects.insert(&p).unwrap();
+    let changed = Project {
+        name: ProjectName::parse("Renamed").unwrap(),
+        description: Description::parse("now described").unwrap(),
+        updated_at: t(50),
+        owner_id: bob.id,
+        created_at: t(999),
+        ..p.clone()
+    };
+
+    assert!(projects.update(&changed).unwrap());
+
+    assert_eq!(projects.find(p.id, ada.id).unwrap(), Some(Project { owner_id: ada.id, created_at: t(0), ..changed }));
+    assert!(!projects.update(&project(2, ada.id, t(0))).unwrap());
+}
+
+fn delete_is_scoped_to_the_owner_and_takes_the_tasks(db: &Database) {
+    let (store, ada, bob) = store_with_users(db);
+    let (p, kept) = (project(1, ada.id, t(0)), project(2, ada.id, t(0)));
+    ProjectRepository::insert(&store, &p).unwrap();
+    ProjectRepository::insert(&store, &kept).unwrap();
+    let (doomed_task, kept_task) = (task(1, p.id, t(0)), task(2, kept.id, t(0)));
+    TaskRepository::insert(&store, &doomed_task).unwrap();
+    TaskRepository::insert(&store, &kept_task).unwrap();
+
+    assert!(!ProjectRepository::delete(&store, p.id, bob.id).unwrap(), "not bob's");
+    assert!(ProjectRepository::find(&store, p.id, ada.id).unwrap().is_some());
+    assert!(ProjectRepository::delete(&store, p.id, ada.id).unwrap());
+
+    assert_eq!(ProjectRepository::find(&store, p.id, ada.id).unwrap(), None);
+    assert_eq!(TaskRepository::find(&store, doomed_task.id, ada.id).unwrap(), None);
+    assert_eq!(TaskRepository::list(&store, p.id, None, page(10, 0)).unwrap().total, 0);
+    assert!(TaskRepository::find(&store, kept_task.id, ada.id).unwrap().is_some());
+    assert!(!ProjectRepository::delete(&store, p.id, ada.id).unwrap(), "already gone");
+}
+
+contract_tests!(
+    a_project_is_found_only_by_its_owner,
+    a_project_of_an_unknown_owner_is_an_error,
+    list_is_the_owners_projects_newest_first,
+    update_saves_name_description_and_time_only,
+    delete_is_scoped_to_the_owner_and_takes_the_tasks,
+);

@@ -1,0 +1,5 @@
+DROP TABLE tasks;
+DROP TABLE projects;
+DROP TABLE refresh_tokens;
+DROP TABLE sessions;
+DROP TABLE users;

@@ -1,0 +1,157 @@
+use http_actix::config::Settings;
+use http_actix::server;
+use infra_diesel::testing::TestDatabase;
+use reqwest::{Client, Method, RequestBuilder, Response};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub settings: Settings,
+    database: TestDatabase,
+}
+
+/// Signed-in credentials.
+pub struct Session {
+    pub access: String,
+    pub refresh: String,
+}
+
+/// The database this run targets: MySQL or PostgreSQL when their URL is set, else SQLite.
+fn fresh_database() -> TestDatabase {
+    if let Some(db) = TestDatabase::from_env_mysql() {
+        return db;
+    }
+    if let Some(db) = TestDatabase::from_env_postgres() {
+        return db;
+    }
+    TestDatabase::sqlite()
+}
+
+/// A server with the test defaults: bcrypt cost 4, rate limits off, one worker.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// A server with some settings overridden.
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let database = tokio::task::spawn_blocking(fresh_database).await.expect("database set-up");
+    let url = database.url().to_owned();
+    let mut all: Vec<(&str, &str)> = vec![
+        ("server.port", "0"),
+        ("server.workers", "1"),
+        ("database.url", &url),
+        ("auth.secret", "test-secret-of-at-least-thirty-two-bytes!"),
+        ("auth.bcrypt_cost", "4"),
+        ("rate_limit.enabled", "false"),
+    ];
+    all.extend_from_slice(overrides);
+    let settings = Settings::defaults_with("test", &all).expect("test settings");
+    let app = server::build(settings.clone()).await.expect("server starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run());
+    TestApp { address, client: Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"), settings, database }
+}
+
+impl TestApp {
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, format!("{}{}", self.address, path))
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.request(Method::GET, path).bearer_auth(token).send().await.expect("request")
+    }
+
+    pub async fn send_json(&self, method: Method, path: &str, token: Option<&str>, body: &Value) -> Response {
+        let mut request = self.request(method, path).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.send_json(Method::POST, path, None, body).await
+    }
+
+    pub async fn register(&self, email: &str) -> Value {
+        let response = self.post("/auth/register", &json!({"email": email, "password": PASSWORD, "name": "Test User"})).await;
+        assert_eq!(response.status(), 201, "registering {email}");
+        response.json().await.expect("user body")
+    }
+
+    pub async fn login_as(&self, email: &str, password: &str) -> Response {
+        self.post("/auth/login", &json!({"email": email, "password": password})).await
+    }
+
+    pub async fn login(&self, email: &str) -> Session {
+        let response = self.login_as(email, PASSWORD).await;
+        assert_eq!(response.status(), 200, "logging in {email}");
+        let body: Value = response.json().await.expect("token body");
+        Session { access: str_of(&body, "access_token"), refresh: str_of(&body, "refresh_token") }
+    }
+
+    /// Registers and signs in.
+    pub async fn user(&self, email: &str) -> Session {
+        self.register(email).await;
+        self.login(email).await
+    }
+
+    /// Creates an admin through the command-line use case, then signs in.
+    pub async fn admin(&self, email: &str) -> Session {
+        let settings = self.settings.clone();
+        let database = self.database.database().clone();
+        let email_owned = email.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let (app, _) = server::gatehouse(&settings, &database).expect("wiring");
+            let password = domain::Password::new(PASSWORD, 72).expect("password");
+            app.admin
+                .create_admin(
+                    domain::Email::parse(&email_owned).expect("email"),
+                    domain::UserName::parse("Admin").expect("name"),
+                    &password,
+                )
+                .expect("admin created");
+        })
+        .await
+        .expect("admin task");
+        self.login(email).await
+    }
+
+    pub async fn create_project(&self, token: &str, name: &str) -> Value {
+        let response = self.send_json(Method::POST, "/projects", Some(token), &json!({"name": name})).await;
+        assert_eq!(response.status(), 201);
+        response.json().await.expect("project body")
+    }
+
+    pub async fn create_task(&self, token: &str, project: &str, body: Value) -> Value {
+        let response = self.send_json(Method::POST, &format!("/projects/{project}/tasks"), Some(token), &body).await;
+        assert_eq!(response.status(), 201);
+        response.json().await.expect("task body")
+    }
+}
+
+pub fn str_of(body: &Value, field: &str) -> String {
+    body[field].as_str().unwrap_or_else(|| panic!("{field} missing in {body}")).to_owned()
+}
+
+/// Checks a problem+json answer and returns its body.
+pub async fn problem(response: Response, status: u16) -> Value {
+    assert_eq!(response.status(), status, "status");
+    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(content_type.starts_with("application/problem+json"), "content type {content_type}");
+    let body: Value = response.json().await.expect("problem body");
+    assert_eq!(body["status"], status);
+    assert_eq!(body["type"], "about:blank");
+    assert!(body["title"].is_string() && body["detail"].is_string(), "{body}");
+    body
+}
+
+/// The fields named in a 422.
+pub async fn invalid_fields(response: Response) -> Vec<String> {
+    let body = problem(response, 422).await;
+    body["errors"].as_array().expect("errors").iter().map(|e| e["field"].as_str().expect("field").to_owned()).collect()
+}

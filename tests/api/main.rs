@@ -1,0 +1,14 @@
+//! Black-box tests of the HTTP contract (../shared/api.md). Each test starts its own server on
+//! port 0 with its own fresh database: SQLite by default, PostgreSQL when TEST_POSTGRES_URL is
+//! set, MySQL when TEST_MYSQL_URL is set (and the `mysql` feature is on).
+
+mod helpers;
+
+mod admin;
+mod auth;
+mod me;
+mod openapi;
+mod projects;
+mod protocol;
+mod tasks;
+mod tokens;

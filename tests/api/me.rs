@@ -1,0 +1,109 @@
+use crate::helpers::{PASSWORD, invalid_fields, problem, spawn_app};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn me_returns_the_caller() {
+    let app = spawn_app().await;
+    let session = app.user("ada@example.com").await;
+    let me: Value = app.get("/users/me", &session.access).await.json().await.unwrap();
+    assert_eq!(me["email"], "ada@example.com");
+    assert!(me.get("password").is_none() && me.get("password_hash").is_none());
+}
+
+#[tokio::test]
+async fn patching_the_name_works_and_a_role_in_the_body_changes_nothing() {
+    let app = spawn_app().await;
+    let session = app.user("ada@example.com").await;
+    let response = app.send_json(Method::PATCH, "/users/me", Some(&session.access), &json!({"name": "Ada L.", "role": "admin"})).await;
+    assert_eq!(response.status(), 200);
+    let me: Value = response.json().await.unwrap();
+    assert_eq!((me["name"].as_str(), me["role"].as_str()), (Some("Ada L."), Some("user")));
+    let empty = app.send_json(Method::PATCH, "/users/me", Some(&session.access), &json!({})).await;
+    assert_eq!(empty.json::<Value>().await.unwrap(), me);
+}
+
+#[tokio::test]
+async fn changing_the_email_needs_the_right_current_password() {
+    let app = spawn_app().await;
+    let session = app.user("ada@example.com").await;
+    app.register("bob@example.com").await;
+    let patch = async |body: Value| app.send_json(Method::PATCH, "/users/me", Some(&session.access), &body).await;
+    assert_eq!(invalid_fields(patch(json!({"email": "new@example.com"})).await).await, ["current_password"]);
+    assert_eq!(invalid_fields(patch(json!({"email": "new@example.com", "current_password": "wrong"})).await).await, ["current_password"]);
+    problem(patch(json!({"email": "bob@example.com", "current_password": PASSWORD})).await, 409).await;
+    let ok = patch(json!({"email": "New@Example.com", "current_password": PASSWORD})).await;
+    assert_eq!(ok.json::<Value>().await.unwrap()["email"], "new@example.com");
+    assert_eq!(app.login_as("new@example.com", PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn null_is_refused_where_a_field_cannot_be_cleared() {
+    let app = spawn_app().await;
+    let session = app.user("ada@example.com").await;
+    let response = app.send_json(Method::PATCH, "/users/me", Some(&session.access), &json!({"name": null})).await;
+    assert_eq!(invalid_fields(response).await, ["name"]);
+}
+
+#[tokio::test]
+async fn changing_the_password_keeps_this_session_and_ends_the_others() {
+    let app = spawn_app().await;
+    let current = app.user("ada@example.com").await;
+    let other = app.login("ada@example.com").await;
+    let change = async |body: Value| app.send_json(Method::POST, "/users/me/password", Some(&current.access), &body).await;
+    assert_eq!(
+        invalid_fields(change(json!({"current_password": "wrong", "new_password": "another secret"})).await).await,
+        ["current_password"]
+    );
+    assert_eq!(invalid_fields(change(json!({"current_password": PASSWORD, "new_password": "short"})).await).await, ["new_password"]);
+    assert_eq!(change(json!({"current_password": PASSWORD, "new_password": "another secret"})).await.status(), 204);
+    assert_eq!(app.get("/users/me", &current.access).await.status(), 200);
+    assert_eq!(app.get("/users/me", &other.access).await.status(), 401);
+    assert_eq!(app.login_as("ada@example.com", PASSWORD).await.status(), 401);
+    assert_eq!(app.login_as("ada@example.com", "another secret").await.status(), 200);
+}
+
+#[tokio::test]
+async fn deleting_the_account_needs_the_password_and_removes_what_it_owns() {
+    let app = spawn_app().await;
+    let session = app.user("ada@example.com").await;
+    let project = app.create_project(&session.access, "mine").await;
+    let delete = async |password: &str| {
+        app.send_json(Method::DELETE, "/users/me", Some(&session.access), &json!({"current_password": password})).await
+    };
+    assert_eq!(invalid_fields(delete("wrong").await).await, ["current_password"]);
+    assert_eq!(delete(PASSWORD).await.status(), 204);
+    assert_eq!(app.get("/users/me", &session.access).await.status(), 401);
+    assert_eq!(app.login_as("ada@example.com", PASSWORD).await.status(), 401);
+    // The email is free again and the new account sees nothing of the old one.
+    let fresh = app.user("ada@example.com").await;
+    let id = project["id"].as_str().unwrap();
+    problem(app.get(&format!("/projects/{id}"), &fresh.access).await, 404).await;
+}
+
+#[tokio::test]
+async fn the_session_list_marks_the_current_session_and_one_can_be_revoked() {
+    let app = spawn_app().await;
+    let current = app.user("ada@example.com").await;
+    let other = app
+        .request(Method::POST, "/auth/login")
+        .header("user-agent", "phone/1.0")
+        .json(&json!({"email": "ada@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let other: Value = other.json().await.unwrap();
+    let page: Value = app.get("/users/me/sessions", &current.access).await.json().await.unwrap();
+    assert_eq!((page["total"].as_u64(), page["limit"].as_u64(), page["offset"].as_u64()), (Some(2), Some(20), Some(0)));
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.iter().filter(|s| s["current"] == true).count(), 1);
+    let phone = items.iter().find(|s| s["user_agent"] == "phone/1.0").expect("the phone session");
+    assert_eq!(phone["current"], false);
+    let id = phone["id"].as_str().unwrap();
+    let bob = app.user("bob@example.com").await;
+    let path = format!("/users/me/sessions/{id}");
+    problem(app.request(Method::DELETE, &path).bearer_auth(&bob.access).send().await.unwrap(), 404).await;
+    assert_eq!(app.request(Method::DELETE, &path).bearer_auth(&current.access).send().await.unwrap().status(), 204);
+    assert_eq!(app.get("/users/me", other["access_token"].as_str().unwrap()).await.status(), 401);
+    problem(app.request(Method::DELETE, "/users/me/sessions/not-a-uuid").bearer_auth(&current.access).send().await.unwrap(), 400).await;
+}

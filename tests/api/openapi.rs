@@ -1,0 +1,73 @@
+use crate::helpers::spawn_app;
+use reqwest::Method;
+use serde_json::Value;
+
+/// Every operation of the contract's endpoint table.
+const CONTRACT: &[(&str, &str)] = &[
+    ("post", "/auth/register"),
+    ("post", "/auth/login"),
+    ("post", "/auth/token"),
+    ("post", "/auth/refresh"),
+    ("post", "/auth/logout"),
+    ("post", "/auth/logout-all"),
+    ("get", "/users/me"),
+    ("patch", "/users/me"),
+    ("post", "/users/me/password"),
+    ("delete", "/users/me"),
+    ("get", "/users/me/sessions"),
+    ("delete", "/users/me/sessions/{id}"),
+    ("get", "/users"),
+    ("get", "/users/{id}"),
+    ("patch", "/users/{id}"),
+    ("delete", "/users/{id}"),
+    ("post", "/projects"),
+    ("get", "/projects"),
+    ("get", "/projects/{id}"),
+    ("patch", "/projects/{id}"),
+    ("delete", "/projects/{id}"),
+    ("post", "/projects/{id}/tasks"),
+    ("get", "/projects/{id}/tasks"),
+    ("get", "/tasks/{id}"),
+    ("patch", "/tasks/{id}"),
+    ("put", "/tasks/{id}"),
+    ("delete", "/tasks/{id}"),
+    ("get", "/health"),
+    ("get", "/ready"),
+    ("get", "/.well-known/jwks.json"),
+    ("get", "/openapi.json"),
+    ("get", "/docs/"),
+];
+
+#[tokio::test]
+async fn the_served_document_is_openapi_3_1_with_exactly_the_contracts_operations() {
+    let app = spawn_app().await;
+    let doc: Value = app.request(Method::GET, "/openapi.json").send().await.unwrap().json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let mut served: Vec<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| item.as_object().unwrap().keys().map(move |method| (method.clone(), path.clone())))
+        .filter(|(method, _)| ["get", "post", "put", "patch", "delete"].contains(&method.as_str()))
+        .collect();
+    let mut expected: Vec<(String, String)> = CONTRACT.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect();
+    served.sort();
+    expected.sort();
+    assert_eq!(served, expected);
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert_eq!(schemes["oauth2"]["flows"]["password"]["tokenUrl"], "/auth/token");
+}
+
+#[test]
+fn the_openapi_document_matches_its_snapshot() {
+    // A contract change must show up as a diff of tests/snapshots/openapi.json; regenerate it
+    // with `UPDATE_SNAPSHOTS=1 cargo test -p api-tests openapi`.
+    let current = http_actix::server::openapi().to_pretty_json().unwrap() + "\n";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/openapi.json");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &current).unwrap();
+    }
+    let snapshot = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(snapshot == current, "the OpenAPI document changed; review and regenerate {}", path.display());
+}
