@@ -38,6 +38,11 @@ pub async fn spawn_app() -> TestApp {
 
 /// A server with some settings overridden.
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    spawn_app_configured(overrides, |_| {}).await
+}
+
+/// A server with settings overridden, then adjusted in code (for lists and other shapes).
+pub async fn spawn_app_configured(overrides: &[(&str, &str)], adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let database = tokio::task::spawn_blocking(fresh_database).await.expect("database set-up");
     let url = database.url().to_owned();
     let mut all: Vec<(&str, &str)> = vec![
@@ -49,7 +54,8 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         ("rate_limit.enabled", "false"),
     ];
     all.extend_from_slice(overrides);
-    let settings = Settings::defaults_with("test", &all).expect("test settings");
+    let mut settings = Settings::defaults_with("test", &all).expect("test settings");
+    adjust(&mut settings);
     let app = server::build(settings.clone()).await.expect("server starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run());
@@ -57,6 +63,11 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
 }
 
 impl TestApp {
+    /// The URL of this test's own database.
+    pub fn database_url(&self) -> &str {
+        self.database.url()
+    }
+
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         self.client.request(method, format!("{}{}", self.address, path))
     }

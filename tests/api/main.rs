@@ -6,8 +6,10 @@ mod helpers;
 
 mod admin;
 mod auth;
+mod cors;
 mod me;
 mod openapi;
+mod outage;
 mod projects;
 mod protocol;
 mod tasks;

@@ -1,0 +1,29 @@
+//! The bound on concurrent password checks: beyond the permits a short queue waits, and
+//! anything beyond the queue or the wait gets 503 instead of piling up.
+
+use http_actix::blocking::HashGate;
+use std::time::Duration;
+
+#[tokio::test]
+async fn checks_beyond_the_permits_and_the_queue_get_503() {
+    let gate = HashGate::new(1, 1, Duration::from_millis(300));
+    let busy = {
+        let gate = gate.clone();
+        tokio::spawn(async move { gate.run(|| std::thread::sleep(Duration::from_millis(1500))).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let queued = {
+        let gate = gate.clone();
+        tokio::spawn(async move { gate.run(|| ()).await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // The one queue place is taken: refused at once.
+    let overflow = gate.run(|| ()).await.expect_err("the queue is full");
+    assert_eq!(overflow.status().as_u16(), 503);
+    // The queued check waited its maximum while the permit stayed busy.
+    let timed_out = queued.await.expect("task").expect_err("waited too long");
+    assert_eq!(timed_out.status().as_u16(), 503);
+    assert!(busy.await.expect("task").is_ok());
+    // With the permit free again, checks run.
+    assert!(gate.run(|| 42).await.is_ok_and(|v| v == 42));
+}

@@ -1,0 +1,105 @@
+//! `gatehouse serve` as a process: it logs no secret even at debug level, and SIGTERM shuts it
+//! down gracefully.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// One HTTP/1.1 exchange; returns the raw response.
+fn http(port: u16, request: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("receive");
+    response
+}
+
+fn post_json(port: u16, path: &str, body: &str) -> String {
+    http(
+        port,
+        &format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+fn field(response: &str, name: &str) -> String {
+    let start = response.find(&format!("\"{name}\":\"")).expect(name) + name.len() + 4;
+    response[start..].split('"').next().expect("value").to_owned()
+}
+
+#[test]
+fn serve_logs_no_secret_and_stops_gracefully_on_sigterm() {
+    let dir = std::env::temp_dir().join(format!("gatehouse-serve-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .arg("serve")
+        .current_dir(&dir)
+        .env_clear()
+        .envs([
+            ("APP_ENV", "test"),
+            ("DATABASE_URL", "sqlite://gatehouse.db"),
+            ("APP__SERVER__PORT", "0"),
+            ("APP__AUTH__BCRYPT_COST", "4"),
+            ("APP__LOG__FORMAT", "json"),
+            ("APP__LOG__LEVEL", "debug"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let (lines_tx, lines) = mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let mut log = Vec::new();
+    let port = loop {
+        let line = lines.recv_timeout(Duration::from_secs(30)).expect("a log line before the server is ready");
+        log.push(line.clone());
+        if let Some(at) = line.find("http://127.0.0.1:") {
+            let digits: String = line[at + 17..].chars().take_while(char::is_ascii_digit).collect();
+            break digits.parse::<u16>().expect("port");
+        }
+    };
+
+    let registered = post_json(port, "/auth/register", &format!(r#"{{"email":"ada@example.com","password":"{PASSWORD}","name":"Ada"}}"#));
+    assert!(registered.starts_with("HTTP/1.1 201"), "{registered}");
+    let login = post_json(port, "/auth/login", &format!(r#"{{"email":"ada@example.com","password":"{PASSWORD}"}}"#));
+    let (access, refresh) = (field(&login, "access_token"), field(&login, "refresh_token"));
+    let me = http(
+        port,
+        &format!("GET /users/me?token={refresh} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {access}\r\n\r\n"),
+    );
+    assert!(me.starts_with("HTTP/1.1 200"), "{me}");
+    let wrong = post_json(port, "/auth/login", r#"{"email":"ada@example.com","password":"a wrong secret"}"#);
+    assert!(wrong.starts_with("HTTP/1.1 401"), "{wrong}");
+
+    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
+    assert!(term.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "no graceful shutdown within 15 s");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status {status}");
+    reader.join().expect("reader");
+    log.extend(lines.try_iter());
+    let log = log.join("\n");
+    assert!(log.contains("request finished"), "requests are logged");
+    for secret in [PASSWORD, "a wrong secret", access.as_str(), refresh.as_str()] {
+        assert!(!log.contains(secret), "a secret reached the log");
+    }
+    assert!(!log.to_ascii_lowercase().contains("bearer "), "no Authorization header in the log");
+}
