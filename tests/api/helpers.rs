@@ -3,6 +3,7 @@ use http_actix::server;
 use infra_diesel::testing::TestDatabase;
 use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -11,7 +12,7 @@ pub struct TestApp {
     pub address: String,
     pub client: Client,
     pub settings: Settings,
-    database: TestDatabase,
+    database: Arc<TestDatabase>,
 }
 
 /// Signed-in credentials.
@@ -43,7 +44,12 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
 
 /// A server with settings overridden, then adjusted in code (for lists and other shapes).
 pub async fn spawn_app_configured(overrides: &[(&str, &str)], adjust: impl FnOnce(&mut Settings)) -> TestApp {
-    let database = tokio::task::spawn_blocking(fresh_database).await.expect("database set-up");
+    let database = Arc::new(tokio::task::spawn_blocking(fresh_database).await.expect("database set-up"));
+    start(database, overrides, adjust).await
+}
+
+/// Starts a server on `database` with the test defaults, `overrides` and `adjust` applied.
+async fn start(database: Arc<TestDatabase>, overrides: &[(&str, &str)], adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let url = database.url().to_owned();
     let mut all: Vec<(&str, &str)> = vec![
         ("server.port", "0"),
@@ -63,6 +69,11 @@ pub async fn spawn_app_configured(overrides: &[(&str, &str)], adjust: impl FnOnc
 }
 
 impl TestApp {
+    /// A second server on this test's database, configured differently (a key rotation, say).
+    pub async fn sibling(&self, overrides: &[(&str, &str)], adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        start(self.database.clone(), overrides, adjust).await
+    }
+
     /// The URL of this test's own database.
     pub fn database_url(&self) -> &str {
         self.database.url()

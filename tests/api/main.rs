@@ -7,6 +7,7 @@ mod helpers;
 mod admin;
 mod auth;
 mod cors;
+mod keys;
 mod me;
 mod openapi;
 mod outage;
