@@ -52,3 +52,7 @@ snapshot:
 # Micro-benchmarks of the crypto layer.
 bench-crypto:
     cargo bench -p infra-crypto
+
+# Headless Chromium opens /docs, authorizes via /auth/token and runs GET /users/me.
+test-browser:
+    bash .ci/browser.sh

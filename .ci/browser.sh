@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Browser test: Debian's headless Chromium, driven by playwright-core, uses Swagger UI at /docs
+# as a person would (Authorize with a username and password, then GET /users/me, expecting
+# 200). Installs what it needs, builds and starts the release server on a fresh SQLite
+# database and a free port, registers a user, runs tests/browser/swagger.spec.mjs, and always
+# stops the server. Idempotent; run it from anywhere. A failure leaves target/browser-failure.png.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "chromium (Debian's; playwright never downloads a browser here)"
+if [ ! -x /usr/bin/chromium ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium >/dev/null
+fi
+/usr/bin/chromium --version 2>/dev/null | tail -n 1
+
+step "npm ci (tests/browser)"
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+
+step "cargo build --release -p http-actix"
+cargo build --release -p http-actix
+bin=target/release/gatehouse
+
+tmp=$(mktemp -d)
+server_pid=
+cleanup() {
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
+base="http://127.0.0.1:$port"
+
+step "start the server on $base (fresh SQLite database)"
+APP_ENV=test \
+    DATABASE_URL="sqlite://$tmp/b.db" \
+    SECRET_KEY="$(head -c 48 /dev/urandom | base64 | tr -d '\n')" \
+    APP__AUTH__BCRYPT_COST=4 \
+    APP__RATE_LIMIT__ENABLED=false \
+    APP__SERVER__HOST=127.0.0.1 \
+    APP__SERVER__PORT="$port" \
+    "$bin" serve >"$tmp/server.log" 2>&1 &
+server_pid=$!
+
+for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null "$base/health" 2>/dev/null && break
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+        echo "the server exited before answering /health:" >&2
+        cat "$tmp/server.log" >&2
+        exit 1
+    fi
+    sleep 0.1
+done
+curl -fsS -o /dev/null "$base/health" || {
+    echo "the server did not answer /health within 10 s:" >&2
+    tail -n 50 "$tmp/server.log" >&2
+    exit 1
+}
+
+step "register the browser user"
+# The password holds characters that form encoding must escape (space + & = % and non-ASCII),
+# so the test also proves Swagger UI's form and /auth/token's parser agree.
+email="browser-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')@example.com"
+password="Br0wser pass+&=%é-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+status=$(curl -sS -o "$tmp/register.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+    --data-binary "{\"email\":\"$email\",\"password\":\"$password\",\"name\":\"Browser Test\"}" "$base/auth/register")
+if [ "$status" != 201 ]; then
+    echo "POST /auth/register answered $status: $(cat "$tmp/register.json")" >&2
+    exit 1
+fi
+
+step "Swagger UI in headless Chromium"
+rc=0
+BASE_URL="$base" BROWSER_EMAIL="$email" BROWSER_PASSWORD="$password" node tests/browser/swagger.spec.mjs || rc=$?
+if [ "$rc" != 0 ]; then
+    echo "server log (last 40 lines):" >&2
+    tail -n 40 "$tmp/server.log" >&2
+fi
+exit "$rc"
