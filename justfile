@@ -56,3 +56,7 @@ bench-crypto:
 # Headless Chromium opens /docs, authorizes via /auth/token and runs GET /users/me.
 test-browser:
     bash .ci/browser.sh
+
+# Load benchmark on SQLite (and PostgreSQL when TEST_POSTGRES_URL is set); writes bench/results/<UTC time>.md.
+bench:
+    bench/run.sh

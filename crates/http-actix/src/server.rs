@@ -178,6 +178,10 @@ pub async fn build(settings: Settings) -> Result<Application, StartupError> {
             .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
             .wrap(from_fn(request_span))
     })
+    // Blocking work waits for a pooled connection or a hashing permit anyway, so more threads
+    // than those only add context switches and malloc arenas (actix's default is 512 per
+    // process, split between workers).
+    .worker_max_blocking_threads(settings.database.pool_size as usize + hash_permits)
     .listen(listener)
     .map_err(|source| StartupError::Bind { address: format!("port {port}"), source })?
     .shutdown_timeout(10);

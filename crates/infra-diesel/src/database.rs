@@ -133,6 +133,11 @@ impl Database {
 
         let timeout = options.connect_timeout.max(Duration::from_millis(1));
         let builder = Pool::builder().connection_timeout(timeout).connection_customizer(Box::new(pragmas));
+        // A network connection can die under the pool (server restart, failover), so it is
+        // pinged on check-out and replaced when dead: that is what heals the pool after an
+        // outage. A SQLite connection is a file handle that does not die, and the ping would
+        // be one extra statement on every request.
+        let builder = builder.test_on_check_out(backend != Backend::Sqlite);
         let builder = if in_memory {
             // The database lives as long as its one connection: never let the pool close it.
             builder.max_size(1).idle_timeout(None).max_lifetime(None)

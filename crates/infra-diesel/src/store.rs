@@ -49,6 +49,13 @@ impl fmt::Debug for DieselStore {
     }
 }
 
+/// The row of a lookup by a unique key (at most one). Not `.first()`: its `LIMIT` keeps the
+/// statement out of the prepared-statement cache through the multi-connection, so SQLite would
+/// compile it again on every request.
+pub(crate) fn unique<T>(rows: diesel::QueryResult<Vec<T>>) -> diesel::QueryResult<Option<T>> {
+    rows.map(|rows| rows.into_iter().next())
+}
+
 /// `LIMIT` and `OFFSET` as every backend takes them (`PageRequest` keeps both in range).
 pub(crate) fn limit_offset(page: PageRequest) -> (i64, i64) {
     (i64::from(page.limit()), i64::try_from(page.offset()).unwrap_or(i64::MAX))

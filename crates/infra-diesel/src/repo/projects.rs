@@ -1,6 +1,6 @@
 use crate::rows::{ProjectRow, db_time};
 use crate::schema::projects;
-use crate::store::{DieselStore, count, limit_offset};
+use crate::store::{DieselStore, count, limit_offset, unique};
 use diesel::prelude::*;
 use domain::{InfraError, Page, PageRequest, Project, ProjectId, ProjectRepository, UserId};
 
@@ -13,12 +13,13 @@ impl ProjectRepository for DieselStore {
 
     fn find(&self, id: ProjectId, owner: UserId) -> Result<Option<Project>, InfraError> {
         let row = self.run(|c| {
-            projects::table
-                .find(id.to_string())
-                .filter(projects::owner_id.eq(owner.to_string()))
-                .select(ProjectRow::as_select())
-                .first(c)
-                .optional()
+            unique(
+                projects::table
+                    .find(id.to_string())
+                    .filter(projects::owner_id.eq(owner.to_string()))
+                    .select(ProjectRow::as_select())
+                    .load(c),
+            )
         })?;
         row.map(ProjectRow::into_domain).transpose()
     }

@@ -2,7 +2,7 @@ use crate::connection::write_transaction;
 use crate::error::infra;
 use crate::rows::{NewRefreshToken, SessionRow, UserRow, db_time};
 use crate::schema::{refresh_tokens, sessions, users};
-use crate::store::{DieselStore, affected, count, limit_offset};
+use crate::store::{DieselStore, affected, count, limit_offset, unique};
 use diesel::prelude::*;
 use domain::{
     InfraError, Page, PageRequest, RefreshTokenDigest, RefreshTokenState, Session, SessionId, SessionRepository, Timestamp, User, UserId,
@@ -35,12 +35,13 @@ impl SessionRepository for DieselStore {
 
     fn find_by_refresh_digest(&self, digest: &RefreshTokenDigest) -> Result<Option<(Session, RefreshTokenState)>, InfraError> {
         let row = self.run(|c| {
-            refresh_tokens::table
-                .inner_join(sessions::table)
-                .filter(refresh_tokens::digest.eq(digest.as_str()))
-                .select((SessionRow::as_select(), refresh_tokens::retired))
-                .first::<(SessionRow, bool)>(c)
-                .optional()
+            unique(
+                refresh_tokens::table
+                    .inner_join(sessions::table)
+                    .filter(refresh_tokens::digest.eq(digest.as_str()))
+                    .select((SessionRow::as_select(), refresh_tokens::retired))
+                    .load::<(SessionRow, bool)>(c),
+            )
         })?;
         row.map(|(session, retired)| {
             let state = if retired { RefreshTokenState::Retired } else { RefreshTokenState::Current };
@@ -91,12 +92,13 @@ impl SessionRepository for DieselStore {
     fn find_with_user(&self, id: SessionId) -> Result<Option<(Session, User)>, InfraError> {
         // One query: this runs on every authenticated request.
         let row = self.run(|c| {
-            sessions::table
-                .inner_join(users::table)
-                .filter(sessions::id.eq(id.to_string()))
-                .select((SessionRow::as_select(), UserRow::as_select()))
-                .first::<(SessionRow, UserRow)>(c)
-                .optional()
+            unique(
+                sessions::table
+                    .inner_join(users::table)
+                    .filter(sessions::id.eq(id.to_string()))
+                    .select((SessionRow::as_select(), UserRow::as_select()))
+                    .load::<(SessionRow, UserRow)>(c),
+            )
         })?;
         row.map(|(session, user)| Ok((session.into_domain()?, user.into_domain()?))).transpose()
     }

@@ -1,7 +1,7 @@
 use crate::error::{infra, is_foreign_key_violation};
 use crate::rows::{TaskChanges, TaskRow};
 use crate::schema::{projects, tasks};
-use crate::store::{DieselStore, count, limit_offset};
+use crate::store::{DieselStore, count, limit_offset, unique};
 use diesel::prelude::*;
 use domain::{InfraError, Page, PageRequest, ProjectId, Task, TaskId, TaskRepository, TaskStatus, UserId};
 
@@ -19,13 +19,14 @@ impl TaskRepository for DieselStore {
 
     fn find(&self, id: TaskId, owner: UserId) -> Result<Option<Task>, InfraError> {
         let row = self.run(|c| {
-            tasks::table
-                .inner_join(projects::table)
-                .filter(tasks::id.eq(id.to_string()))
-                .filter(projects::owner_id.eq(owner.to_string()))
-                .select(TaskRow::as_select())
-                .first(c)
-                .optional()
+            unique(
+                tasks::table
+                    .inner_join(projects::table)
+                    .filter(tasks::id.eq(id.to_string()))
+                    .filter(projects::owner_id.eq(owner.to_string()))
+                    .select(TaskRow::as_select())
+                    .load(c),
+            )
         })?;
         row.map(TaskRow::into_domain).transpose()
     }

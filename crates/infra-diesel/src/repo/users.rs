@@ -1,7 +1,7 @@
 use crate::error::{self, infra};
 use crate::rows::{NewUser, UserChanges, UserRow, db_time};
 use crate::schema::users;
-use crate::store::{DieselStore, count, limit_offset};
+use crate::store::{DieselStore, count, limit_offset, unique};
 use diesel::dsl::exists;
 use diesel::prelude::*;
 use domain::{
@@ -17,23 +17,20 @@ impl UserRepository for DieselStore {
     }
 
     fn find(&self, id: UserId) -> Result<Option<User>, InfraError> {
-        let row = self.run(|c| users::table.find(id.to_string()).select(UserRow::as_select()).first(c).optional())?;
+        let row = self.run(|c| unique(users::table.find(id.to_string()).select(UserRow::as_select()).load(c)))?;
         row.map(UserRow::into_domain).transpose()
     }
 
     fn find_credentials(&self, email: &Email) -> Result<Option<(User, PasswordHash)>, InfraError> {
         let row = self.run(|c| {
-            users::table
-                .filter(users::email.eq(email.as_str()))
-                .select((UserRow::as_select(), users::password_hash))
-                .first::<(UserRow, String)>(c)
-                .optional()
+            let query = users::table.filter(users::email.eq(email.as_str())).select((UserRow::as_select(), users::password_hash));
+            unique(query.load::<(UserRow, String)>(c))
         })?;
         row.map(|(user, hash)| Ok((user.into_domain()?, PasswordHash::new(hash)))).transpose()
     }
 
     fn password_hash(&self, id: UserId) -> Result<Option<PasswordHash>, InfraError> {
-        let hash = self.run(|c| users::table.find(id.to_string()).select(users::password_hash).first::<String>(c).optional())?;
+        let hash = self.run(|c| unique(users::table.find(id.to_string()).select(users::password_hash).load::<String>(c)))?;
         Ok(hash.map(PasswordHash::new))
     }
 
