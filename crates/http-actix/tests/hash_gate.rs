@@ -27,3 +27,13 @@ async fn checks_beyond_the_permits_and_the_queue_get_503() {
     // With the permit free again, checks run.
     assert!(gate.run(|| 42).await.is_ok_and(|v| v == 42));
 }
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn checks_run_at_a_lower_cpu_priority_than_request_handling() {
+    let gate = HashGate::new(2, 4, Duration::from_secs(5));
+    let ours = rustix::process::getpriority_process(None).expect("own priority");
+    let theirs = gate.run(|| rustix::process::getpriority_process(None).expect("hash thread priority")).await.expect("runs");
+    assert_eq!(theirs, (ours + 10).min(19), "hashing is niced by 10");
+    assert_eq!(rustix::process::getpriority_process(None).expect("own priority"), ours, "the caller keeps its priority");
+}
