@@ -60,3 +60,7 @@ test-browser:
 # Load benchmark on SQLite (and PostgreSQL when TEST_POSTGRES_URL is set); writes bench/results/<UTC time>.md.
 bench:
     bench/run.sh
+
+# Schemathesis (every check, authenticated) against the release server and /openapi.json.
+test-api:
+    bash .ci/schemathesis.sh

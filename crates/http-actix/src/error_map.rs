@@ -47,7 +47,9 @@ impl From<ProfileError> for ApiError {
             }
             ProfileError::WrongPassword => wrong_password(),
             ProfileError::EmailTaken => Self::conflict(EMAIL_TAKEN),
-            ProfileError::NotFound => Self::not_found(),
+            // The caller's account was deleted while the request ran: its token is refused from
+            // now on, and `/users/me` has no resource to be missing.
+            ProfileError::NotFound => Self::unauthorized(true),
             ProfileError::Infra(e) => e.into(),
         }
     }
@@ -89,5 +91,18 @@ impl From<ResourceError> for ApiError {
             ResourceError::NotFound => Self::not_found(),
             ResourceError::Infra(e) => e.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::ResponseError;
+
+    #[test]
+    fn an_account_deleted_during_a_profile_update_is_an_invalid_token_not_a_missing_resource() {
+        let response = ApiError::from(ProfileError::NotFound).error_response();
+        assert_eq!(response.status(), 401);
+        assert_eq!(response.headers().get("www-authenticate").unwrap(), r#"Bearer error="invalid_token""#);
     }
 }

@@ -2,11 +2,14 @@
 //! `routes::configure`; this module adds the shared error responses, security schemes and the
 //! few paths served by other means.
 
+mod links;
+
 use crate::error::Problem;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem};
 use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::Schema;
 use utoipa::openapi::security::{Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, InfoBuilder, OpenApi};
+use utoipa::openapi::{Components, ContentBuilder, InfoBuilder, OpenApi, RefOr};
 use utoipa::{IntoResponses, Modify};
 
 /// 400, 413, 415, 422: what a JSON body can get wrong.
@@ -87,6 +90,17 @@ pub enum QueryErrors {
     Invalid(Problem),
 }
 
+/// `PATCH /users/me`: changing `email` needs `current_password`. utoipa has no attribute for
+/// JSON Schema's `dependentRequired`, so it goes through the object's flattened extension map.
+fn require_password_with_email(components: &mut Components) {
+    if let Some(RefOr::T(Schema::Object(update_me))) = components.schemas.get_mut("UpdateMe") {
+        update_me
+            .extensions
+            .get_or_insert_with(Default::default)
+            .insert("dependentRequired".to_owned(), serde_json::json!({ "email": ["current_password"] }));
+    }
+}
+
 /// Adds info, security schemes and the paths not served by annotated handlers.
 pub struct Finish;
 
@@ -106,6 +120,7 @@ impl Modify for Finish {
             "oauth2",
             SecurityScheme::OAuth2(OAuth2::new([Flow::Password(Password::new("/auth/token", Scopes::new()))])),
         );
+        require_password_with_email(components);
         let html = ContentBuilder::new().build();
         let docs = OperationBuilder::new()
             .tag("system")
@@ -114,5 +129,6 @@ impl Modify for Finish {
             .response("200", ResponseBuilder::new().description("the Swagger UI page").content("text/html", html).build())
             .build();
         api.paths.paths.insert("/docs/".to_owned(), PathItem::new(HttpMethod::Get, docs));
+        links::add(api);
     }
 }

@@ -6,6 +6,7 @@ mod fields;
 mod projects;
 mod requests;
 mod responses;
+pub mod rules;
 mod tasks;
 
 pub use fields::{Maybe, Validator};

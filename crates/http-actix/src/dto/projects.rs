@@ -1,4 +1,4 @@
-use crate::dto::{Maybe, Validator};
+use crate::dto::{Maybe, Validator, rules};
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use domain::{Description, Project, ProjectDraft, ProjectName, ProjectPatch};
@@ -10,11 +10,11 @@ use uuid::Uuid;
 #[derive(Deserialize, ToSchema)]
 pub struct CreateProject {
     /// 1 to 200 characters after trimming.
-    #[schema(min_length = 1, max_length = 200, example = "Analytical Engine")]
+    #[schema(schema_with = rules::project_name)]
     pub name: String,
     /// At most 5,000 characters (default empty).
     #[serde(default)]
-    #[schema(value_type = String, required = false, max_length = 5000)]
+    #[schema(schema_with = rules::description, required = false)]
     pub description: Maybe<String>,
 }
 
@@ -36,11 +36,11 @@ impl CreateProject {
 pub struct UpdateProject {
     /// A new name.
     #[serde(default)]
-    #[schema(value_type = String, required = false, min_length = 1, max_length = 200)]
+    #[schema(schema_with = rules::project_name, required = false)]
     pub name: Maybe<String>,
     /// A new description.
     #[serde(default)]
-    #[schema(value_type = String, required = false, max_length = 5000)]
+    #[schema(schema_with = rules::description, required = false)]
     pub description: Maybe<String>,
 }
 

@@ -1,4 +1,4 @@
-use crate::dto::{Maybe, Validator};
+use crate::dto::{Maybe, Validator, rules};
 use crate::error::ApiError;
 use domain::{AdminUpdate, CandidatePassword, Email, PageRequest, Password, ProfileUpdate, Registration, Role, UserName};
 use serde::Deserialize;
@@ -8,13 +8,13 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterRequest {
     /// A valid address; stored lower-case.
-    #[schema(format = Email, max_length = 254, example = "ada@example.com")]
+    #[schema(schema_with = rules::email)]
     pub email: String,
     /// 8 characters to 72 bytes (bcrypt's limit; never truncated).
-    #[schema(min_length = 8, max_length = 72, format = Password, example = "correct horse battery")]
+    #[schema(schema_with = rules::new_password)]
     pub password: String,
     /// 1 to 100 characters after trimming.
-    #[schema(min_length = 1, max_length = 100, example = "Ada Lovelace")]
+    #[schema(schema_with = rules::user_name)]
     pub name: String,
 }
 
@@ -55,11 +55,11 @@ pub struct RefreshRequest {
 pub struct UpdateMe {
     /// A new display name.
     #[serde(default)]
-    #[schema(value_type = String, required = false, min_length = 1, max_length = 100)]
+    #[schema(schema_with = rules::user_name, required = false)]
     pub name: Maybe<String>,
     /// A new email; requires `current_password`.
     #[serde(default)]
-    #[schema(value_type = String, required = false, format = Email, max_length = 254)]
+    #[schema(schema_with = rules::email, required = false)]
     pub email: Maybe<String>,
     /// The current password, required to change `email`.
     #[serde(default)]
@@ -88,7 +88,7 @@ pub struct ChangePassword {
     #[schema(format = Password)]
     pub current_password: String,
     /// The new password: 8 characters to 72 bytes.
-    #[schema(min_length = 8, max_length = 72, format = Password)]
+    #[schema(schema_with = rules::new_password)]
     pub new_password: String,
 }
 
@@ -117,7 +117,7 @@ pub struct CurrentPassword {
 pub struct AdminUpdateUser {
     /// A new display name.
     #[serde(default)]
-    #[schema(value_type = String, required = false, min_length = 1, max_length = 100)]
+    #[schema(schema_with = rules::user_name, required = false)]
     pub name: Maybe<String>,
     /// A new role.
     #[serde(default)]

@@ -1,4 +1,4 @@
-use crate::dto::{Maybe, Validator};
+use crate::dto::{Maybe, Validator, rules};
 use crate::error::{ApiError, FieldError};
 use chrono::{DateTime, Utc};
 use domain::{Description, DueDate, Task, TaskDraft, TaskPatch, TaskPriority, TaskStatus, TaskTitle};
@@ -48,11 +48,11 @@ wire_enum_dto!(
 #[derive(Deserialize, ToSchema)]
 pub struct CreateTask {
     /// 1 to 200 characters after trimming.
-    #[schema(min_length = 1, max_length = 200, example = "Write the tests")]
+    #[schema(schema_with = rules::task_title)]
     pub title: String,
     /// At most 5,000 characters (default empty).
     #[serde(default)]
-    #[schema(value_type = String, required = false, max_length = 5000)]
+    #[schema(schema_with = rules::description, required = false)]
     pub description: Maybe<String>,
     /// Default `todo`.
     #[serde(default)]
@@ -64,7 +64,7 @@ pub struct CreateTask {
     pub priority: Maybe<TaskPriorityDto>,
     /// `YYYY-MM-DD` with a year from 1000 to 9999, or null (the default).
     #[serde(default)]
-    #[schema(value_type = Option<chrono::NaiveDate>, required = false, format = Date, example = "2026-12-31")]
+    #[schema(schema_with = rules::due_date, required = false)]
     pub due_date: Maybe<String>,
 }
 
@@ -110,11 +110,11 @@ impl CreateTask {
 pub struct PatchTask {
     /// A new title.
     #[serde(default)]
-    #[schema(value_type = String, required = false, min_length = 1, max_length = 200)]
+    #[schema(schema_with = rules::task_title, required = false)]
     pub title: Maybe<String>,
     /// A new description.
     #[serde(default)]
-    #[schema(value_type = String, required = false, max_length = 5000)]
+    #[schema(schema_with = rules::description, required = false)]
     pub description: Maybe<String>,
     /// A new status.
     #[serde(default)]
@@ -126,7 +126,7 @@ pub struct PatchTask {
     pub priority: Maybe<TaskPriorityDto>,
     /// A new due date, or null to clear it.
     #[serde(default)]
-    #[schema(value_type = Option<chrono::NaiveDate>, required = false, format = Date)]
+    #[schema(schema_with = rules::due_date, required = false)]
     pub due_date: Maybe<String>,
 }
 
