@@ -59,6 +59,8 @@ impl From<PasswordChangeError> for ApiError {
     fn from(e: PasswordChangeError) -> Self {
         match e {
             PasswordChangeError::WrongPassword => wrong_password(),
+            // Deleted while the request ran: like any request of a deleted account, 401.
+            PasswordChangeError::AccountGone => Self::unauthorized(true),
             PasswordChangeError::Infra(e) => e.into(),
         }
     }
@@ -68,6 +70,7 @@ impl From<DeleteAccountError> for ApiError {
     fn from(e: DeleteAccountError) -> Self {
         match e {
             DeleteAccountError::WrongPassword => wrong_password(),
+            DeleteAccountError::AccountGone => Self::unauthorized(true),
             DeleteAccountError::LastActiveAdmin => Self::conflict(LAST_ADMIN),
             DeleteAccountError::Infra(e) => e.into(),
         }
@@ -100,9 +103,15 @@ mod tests {
     use actix_web::ResponseError;
 
     #[test]
-    fn an_account_deleted_during_a_profile_update_is_an_invalid_token_not_a_missing_resource() {
-        let response = ApiError::from(ProfileError::NotFound).error_response();
-        assert_eq!(response.status(), 401);
-        assert_eq!(response.headers().get("www-authenticate").unwrap(), r#"Bearer error="invalid_token""#);
+    fn an_account_deleted_during_a_request_is_an_invalid_token_not_a_missing_resource() {
+        for error in [
+            ApiError::from(ProfileError::NotFound),
+            ApiError::from(PasswordChangeError::AccountGone),
+            ApiError::from(DeleteAccountError::AccountGone),
+        ] {
+            let response = error.error_response();
+            assert_eq!(response.status(), 401);
+            assert_eq!(response.headers().get("www-authenticate").unwrap(), r#"Bearer error="invalid_token""#);
+        }
     }
 }

@@ -43,6 +43,9 @@ pub enum PasswordChangeError {
     /// The current password is wrong.
     #[error("current password is wrong")]
     WrongPassword,
+    /// The account was deleted meanwhile.
+    #[error("account not found")]
+    AccountGone,
     /// The infrastructure failed.
     #[error(transparent)]
     Infra(#[from] InfraError),
@@ -54,6 +57,9 @@ pub enum DeleteAccountError {
     /// The current password is wrong.
     #[error("current password is wrong")]
     WrongPassword,
+    /// The account was deleted meanwhile.
+    #[error("account not found")]
+    AccountGone,
     /// The caller is the last active admin.
     #[error("the last active admin cannot be deleted")]
     LastActiveAdmin,
@@ -84,8 +90,10 @@ impl AccountService {
         let email_changes = update.email.as_ref().is_some_and(|e| *e != user.email);
         if email_changes {
             let candidate = update.current_password.as_ref().ok_or(ProfileError::CurrentPasswordRequired)?;
-            if !self.password_matches(principal, candidate)? {
-                return Err(ProfileError::WrongPassword);
+            match self.password_matches(principal, candidate)? {
+                Some(true) => {}
+                Some(false) => return Err(ProfileError::WrongPassword),
+                None => return Err(ProfileError::NotFound),
             }
         }
         let mut changed = false;
@@ -115,8 +123,10 @@ impl AccountService {
     /// # Errors
     /// [`PasswordChangeError::WrongPassword`] when `current` is wrong.
     pub fn change_password(&self, principal: &Principal, current: &CandidatePassword, new: &Password) -> Result<(), PasswordChangeError> {
-        if !self.password_matches(principal, current)? {
-            return Err(PasswordChangeError::WrongPassword);
+        match self.password_matches(principal, current)? {
+            Some(true) => {}
+            Some(false) => return Err(PasswordChangeError::WrongPassword),
+            None => return Err(PasswordChangeError::AccountGone),
         }
         let now = self.ports.clock.now();
         let hash = self.ports.hasher.hash(new)?;
@@ -130,8 +140,10 @@ impl AccountService {
     /// # Errors
     /// [`DeleteAccountError::WrongPassword`], or [`DeleteAccountError::LastActiveAdmin`].
     pub fn delete_account(&self, principal: &Principal, current: &CandidatePassword) -> Result<(), DeleteAccountError> {
-        if !self.password_matches(principal, current)? {
-            return Err(DeleteAccountError::WrongPassword);
+        match self.password_matches(principal, current)? {
+            Some(true) => {}
+            Some(false) => return Err(DeleteAccountError::WrongPassword),
+            None => return Err(DeleteAccountError::AccountGone),
         }
         if would_lose_last_active_admin(self.ports.users.as_ref(), principal.user(), None)? {
             return Err(DeleteAccountError::LastActiveAdmin);
@@ -164,10 +176,9 @@ impl AccountService {
         }
     }
 
-    fn password_matches(&self, principal: &Principal, candidate: &CandidatePassword) -> Result<bool, InfraError> {
-        match self.ports.users.password_hash(principal.user_id())? {
-            Some(hash) => self.ports.hasher.verify(candidate, &hash),
-            None => Ok(false),
-        }
+    /// Whether `candidate` is the caller's password; `None` when the account no longer exists
+    /// (deleted while the request ran), which is not a wrong password.
+    fn password_matches(&self, principal: &Principal, candidate: &CandidatePassword) -> Result<Option<bool>, InfraError> {
+        self.ports.users.password_hash(principal.user_id())?.map(|hash| self.ports.hasher.verify(candidate, &hash)).transpose()
     }
 }

@@ -122,3 +122,20 @@ fn a_user_can_revoke_their_own_sessions_but_not_someone_elses() {
     assert!(w.app.auth.authenticate(other.access_token.expose()).is_err());
     assert!(matches!(w.app.accounts.revoke_session(&ada, other_session), Err(ResourceError::NotFound)));
 }
+
+#[test]
+fn an_account_deleted_meanwhile_is_gone_not_a_wrong_password() {
+    let w = World::new();
+    let (root, _) = w.signed_in_admin("root@example.com");
+    let (ada, _) = w.signed_in("ada@example.com");
+    w.app.admin.delete_user(&root, ada.user_id()).unwrap();
+    // `ada` was authenticated before the deletion, as a request already running would be.
+    assert!(matches!(w.app.accounts.change_password(&ada, &candidate(PASSWORD), &new_password()), Err(PasswordChangeError::AccountGone)));
+    assert!(matches!(w.app.accounts.delete_account(&ada, &candidate(PASSWORD)), Err(DeleteAccountError::AccountGone)));
+    let change_email = ProfileUpdate {
+        email: Some(Email::parse("new@example.com").unwrap()),
+        current_password: Some(candidate(PASSWORD)),
+        ..Default::default()
+    };
+    assert!(matches!(w.app.accounts.update_profile(&ada, change_email), Err(ProfileError::NotFound)));
+}
