@@ -2,12 +2,6 @@
 -- all with the password BENCH_PASSWORD), each thread starting at a different account.
 dofile(os.getenv("BENCH_LUA_DIR") .. "/report.lua")
 
-local count = 0
-function setup(thread)
-  thread:set("thread_id", count)
-  count = count + 1
-end
-
 local users, headers, next_user = {}, { ["Content-Type"] = "application/json" }, 1
 
 function init(args)

@@ -11,12 +11,6 @@
 -- shows up as non-2xx, never as a silent reuse.
 dofile(os.getenv("BENCH_LUA_DIR") .. "/report.lua")
 
-local count = 0
-function setup(thread)
-  thread:set("thread_id", count)
-  count = count + 1
-end
-
 local pool, headers = {}, { ["Content-Type"] = "application/json" }
 
 function init(args)

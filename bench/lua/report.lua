@@ -11,3 +11,10 @@ function done(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
     e.status, e.connect + e.read + e.write + e.timeout))
 end
+
+-- Numbers the threads (thread_id 0, 1, ...) so scripts can give each thread its own slice.
+local count = 0
+function setup(thread)
+  thread:set("thread_id", count)
+  count = count + 1
+end

@@ -85,6 +85,3 @@ pub enum ResourceError {
     #[error(transparent)]
     Infra(#[from] InfraError),
 }
-
-pub use ResourceError as ProjectError;
-pub use ResourceError as TaskError;

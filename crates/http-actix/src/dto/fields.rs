@@ -57,11 +57,6 @@ impl Validator {
         }
     }
 
-    /// Records an error that no parser produced.
-    pub fn fail(&mut self, field: &str, message: impl Display) {
-        self.0.push(FieldError::new(field, message));
-    }
-
     /// The 422 naming every recorded field.
     pub fn into_error(self) -> ApiError {
         ApiError::validation(self.0)
