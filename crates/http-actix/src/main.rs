@@ -5,6 +5,12 @@ use http_actix::cli::{Cli, Command, run};
 use http_actix::config::Settings;
 use std::process::ExitCode;
 
+// mimalloc instead of glibc's malloc: glibc keeps one arena per thread that ever allocated and
+// returns little of it, so the server idled at 34 MB after a benchmark run (23 MB before);
+// mimalloc gives freed pages back and allocates the many small strings of a request faster.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[actix_web::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

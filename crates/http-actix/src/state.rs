@@ -1,6 +1,6 @@
 //! What every handler shares.
 
-use crate::blocking::HashGate;
+use crate::blocking::{HashGate, StorageThreads};
 use crate::error::ApiError;
 use crate::routes::RouteTable;
 use crate::throttle::FailedLogins;
@@ -16,6 +16,8 @@ pub struct AppState {
     pub app: Gatehouse,
     /// For the readiness probe.
     pub database: Database,
+    /// Where storage use cases run.
+    pub storage: StorageThreads,
     /// Bounds concurrent password checks.
     pub hash_gate: HashGate,
     /// Per-account failed-login window.

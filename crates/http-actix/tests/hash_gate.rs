@@ -37,3 +37,24 @@ async fn checks_run_at_a_lower_cpu_priority_than_request_handling() {
     assert_eq!(theirs, (ours + 10).min(19), "hashing is niced by 10");
     assert_eq!(rustix::process::getpriority_process(None).expect("own priority"), ours, "the caller keeps its priority");
 }
+
+#[tokio::test]
+async fn a_caller_that_goes_away_while_queued_gives_its_place_back() {
+    let gate = HashGate::new(1, 1, Duration::from_secs(5));
+    let busy = {
+        let gate = gate.clone();
+        tokio::spawn(async move { gate.run(|| std::thread::sleep(Duration::from_millis(600))).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // A client queues behind the busy permit, then disconnects: actix drops its future.
+    let queued = {
+        let gate = gate.clone();
+        tokio::spawn(async move { gate.run(|| ()).await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    queued.abort();
+    assert!(queued.await.is_err_and(|e| e.is_cancelled()));
+    // Its queue place is free again: the next check waits for the permit instead of a 503.
+    assert_eq!(gate.run(|| 7).await.ok(), Some(7));
+    assert!(busy.await.expect("task").is_ok());
+}

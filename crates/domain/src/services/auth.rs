@@ -69,6 +69,21 @@ pub enum AuthenticateError {
     Infra(#[from] InfraError),
 }
 
+/// An access token whose signature, claims and expiry have been checked, but not yet its
+/// session: it grants nothing until [`AuthService::authenticate_verified`] turns it into a
+/// [`Principal`]. Only [`AuthService::verify_access_token`] makes one.
+#[derive(Debug, Clone)]
+pub struct VerifiedToken {
+    claims: AccessClaims,
+}
+
+impl VerifiedToken {
+    /// The verified claims.
+    pub fn claims(&self) -> &AccessClaims {
+        &self.claims
+    }
+}
+
 /// Accounts coming in and sessions going out.
 #[derive(Clone)]
 pub struct AuthService {
@@ -198,12 +213,39 @@ impl AuthService {
     }
 
     /// Turns an access token into the caller: the token must verify, and its session must be
-    /// live and its user active as stored now, so revocation takes effect at once.
+    /// live and its user active as stored now, so revocation takes effect at once. The same as
+    /// [`verify_access_token`](Self::verify_access_token) followed by
+    /// [`authenticate_verified`](Self::authenticate_verified).
     ///
     /// # Errors
     /// [`AuthenticateError::Rejected`] for any token that does not grant access.
     pub fn authenticate(&self, access_token: &str) -> Result<Principal, AuthenticateError> {
+        let verified = self.verify_access_token(access_token)?;
+        self.authenticate_verified(&verified)
+    }
+
+    /// The half of [`authenticate`](Self::authenticate) that touches no storage: signature,
+    /// claims and expiry. Lets a caller refuse a forged or expired token before it does
+    /// anything else, and look the session up later, together with the work it authorises.
+    ///
+    /// # Errors
+    /// [`AuthenticateError::Rejected`] for a token that is invalid or expired.
+    pub fn verify_access_token(&self, access_token: &str) -> Result<VerifiedToken, AuthenticateError> {
         let claims = self.ports.access_tokens.verify(access_token)?;
+        if self.ports.clock.now() >= claims.expires_at {
+            return Err(TokenRejected::Expired.into());
+        }
+        Ok(VerifiedToken { claims })
+    }
+
+    /// The half of [`authenticate`](Self::authenticate) that reads storage: the token's
+    /// session must be live and its user active as stored now.
+    ///
+    /// # Errors
+    /// [`AuthenticateError::Rejected`] when the session or user no longer grants access, or
+    /// the token expired since it was verified.
+    pub fn authenticate_verified(&self, token: &VerifiedToken) -> Result<Principal, AuthenticateError> {
+        let claims = &token.claims;
         let now = self.ports.clock.now();
         if now >= claims.expires_at {
             return Err(TokenRejected::Expired.into());

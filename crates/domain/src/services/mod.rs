@@ -10,7 +10,7 @@ mod tasks;
 
 pub use account::{AccountService, DeleteAccountError, PasswordChangeError, ProfileError, ProfileUpdate};
 pub use admin::{AdminError, AdminService, AdminUpdate, CreatedAdmin};
-pub use auth::{AuthService, AuthenticateError, LoginError, RefreshError, RegisterError, Registration};
+pub use auth::{AuthService, AuthenticateError, LoginError, RefreshError, RegisterError, Registration, VerifiedToken};
 pub use principal::Principal;
 pub use projects::ProjectService;
 pub use tasks::TaskService;

@@ -128,6 +128,37 @@ fn an_access_token_expires_after_its_lifetime() {
 }
 
 #[test]
+fn verifying_a_token_checks_signature_and_expiry_without_storage() {
+    let w = World::new();
+    let (ada, tokens) = w.signed_in("ada@example.com");
+    let verified = w.app.auth.verify_access_token(tokens.access_token.expose()).expect("a fresh token verifies");
+    assert_eq!(verified.claims().user_id, ada.user_id());
+    assert!(matches!(w.app.auth.verify_access_token("garbage"), Err(AuthenticateError::Rejected(TokenRejected::Invalid))));
+    w.mem.clock.advance(Duration::seconds(900));
+    assert!(matches!(
+        w.app.auth.verify_access_token(tokens.access_token.expose()),
+        Err(AuthenticateError::Rejected(TokenRejected::Expired))
+    ));
+}
+
+#[test]
+fn a_verified_token_grants_nothing_once_its_session_is_revoked_or_it_expires() {
+    let w = World::new();
+    let (_, tokens) = w.signed_in("ada@example.com");
+    let verified = w.app.auth.verify_access_token(tokens.access_token.expose()).unwrap();
+    assert!(w.app.auth.authenticate_verified(&verified).is_ok());
+    // Expiry between verification and lookup counts.
+    w.mem.clock.advance(Duration::seconds(900));
+    assert!(matches!(w.app.auth.authenticate_verified(&verified), Err(AuthenticateError::Rejected(TokenRejected::Expired))));
+
+    let (_, tokens) = w.signed_in("bob@example.com");
+    let verified = w.app.auth.verify_access_token(tokens.access_token.expose()).unwrap();
+    // Revocation between verification and lookup counts too: no state is carried over.
+    w.app.auth.logout(tokens.refresh_token.expose()).unwrap();
+    assert!(matches!(w.app.auth.authenticate_verified(&verified), Err(AuthenticateError::Rejected(TokenRejected::Revoked))));
+}
+
+#[test]
 fn a_deactivated_users_token_is_refused_at_once() {
     let w = World::new();
     let (admin, _) = w.signed_in_admin("root@example.com");

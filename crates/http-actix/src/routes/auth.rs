@@ -2,7 +2,7 @@
 
 use crate::dto::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse, UserResponse};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, Authenticated, user_agent};
+use crate::extract::{ApiJson, Caller, user_agent};
 use crate::openapi::{JsonBodyErrors, RateLimited, Unauthenticated, Unavailable};
 use crate::state::AppState;
 use actix_web::http::header;
@@ -83,7 +83,7 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, ApiJson(body): 
 #[post("/refresh")]
 pub async fn refresh(state: web::Data<AppState>, ApiJson(body): ApiJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
     let app = state.app.clone();
-    let pair = crate::blocking::blocking(move || app.auth.refresh(&body.refresh_token)).await??;
+    let pair = state.storage.run(move || app.auth.refresh(&body.refresh_token)).await??;
     Ok(token_response(pair))
 }
 
@@ -96,7 +96,7 @@ pub async fn refresh(state: web::Data<AppState>, ApiJson(body): ApiJson<RefreshR
 #[post("/logout")]
 pub async fn logout(state: web::Data<AppState>, ApiJson(body): ApiJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
     let app = state.app.clone();
-    crate::blocking::blocking(move || app.auth.logout(&body.refresh_token)).await??;
+    state.storage.run(move || app.auth.logout(&body.refresh_token)).await??;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -107,8 +107,7 @@ pub async fn logout(state: web::Data<AppState>, ApiJson(body): ApiJson<RefreshRe
     responses((status = 204, description = "every session ended"), Unauthenticated, RateLimited, Unavailable)
 )]
 #[post("/logout-all")]
-pub async fn logout_all(state: web::Data<AppState>, Authenticated(me): Authenticated) -> Result<HttpResponse, ApiError> {
-    let app = state.app.clone();
-    crate::blocking::blocking(move || app.auth.logout_all(&me)).await??;
+pub async fn logout_all(caller: Caller) -> Result<HttpResponse, ApiError> {
+    caller.run(move |app, me| app.auth.logout_all(me)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,9 +1,8 @@
 //! `/users/me*`: the caller's own account and sessions.
 
-use crate::blocking::blocking;
 use crate::dto::{ChangePassword, CurrentPassword, PageQuery, SessionPage, UpdateMe, UserResponse};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery, Authenticated};
+use crate::extract::{ApiJson, ApiQuery, Caller};
 use crate::openapi::{BadPath, JsonBodyErrors, NotFound, QueryErrors, RateLimited, Unauthenticated, Unavailable};
 use crate::state::AppState;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
@@ -13,8 +12,8 @@ use uuid::Uuid;
 /// The caller's account.
 #[utoipa::path(tag = "me", security(("bearer" = []), ("oauth2" = [])), responses((status = 200, body = UserResponse), Unauthenticated, Unavailable))]
 #[get("")]
-pub async fn get_me(Authenticated(me): Authenticated) -> web::Json<UserResponse> {
-    web::Json(me.user().clone().into())
+pub async fn get_me(caller: Caller) -> Result<web::Json<UserResponse>, ApiError> {
+    Ok(web::Json(caller.principal().await?.user().clone().into()))
 }
 
 /// Change name and/or email (an email change needs `current_password`).
@@ -31,14 +30,17 @@ pub async fn get_me(Authenticated(me): Authenticated) -> web::Json<UserResponse>
 #[patch("")]
 pub async fn update_me(
     state: web::Data<AppState>,
-    Authenticated(me): Authenticated,
+    caller: Caller,
     ApiJson(body): ApiJson<UpdateMe>,
 ) -> Result<web::Json<UserResponse>, ApiError> {
     let update = body.into_update()?;
-    let app = state.app.clone();
-    let checks_password = update.current_password.is_some();
-    let work = move || app.accounts.update_profile(&me, update);
-    let user = if checks_password { state.hash_gate.run(work).await?? } else { blocking(work).await?? };
+    let user = if update.current_password.is_some() {
+        let me = caller.principal().await?;
+        let app = state.app.clone();
+        state.hash_gate.run(move || app.accounts.update_profile(&me, update)).await??
+    } else {
+        caller.run(move |app, me| app.accounts.update_profile(me, update)).await?
+    };
     Ok(web::Json(user.into()))
 }
 
@@ -52,10 +54,11 @@ pub async fn update_me(
 #[post("/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
-    Authenticated(me): Authenticated,
+    caller: Caller,
     ApiJson(body): ApiJson<ChangePassword>,
 ) -> Result<HttpResponse, ApiError> {
     let (current, new) = body.into_parts(state.app.auth.max_password_bytes())?;
+    let me = caller.principal().await?;
     let app = state.app.clone();
     state.hash_gate.run(move || app.accounts.change_password(&me, &current, &new)).await??;
     Ok(HttpResponse::NoContent().finish())
@@ -75,11 +78,12 @@ pub async fn change_password(
 #[delete("")]
 pub async fn delete_me(
     state: web::Data<AppState>,
-    Authenticated(me): Authenticated,
+    caller: Caller,
     ApiJson(body): ApiJson<CurrentPassword>,
 ) -> Result<HttpResponse, ApiError> {
-    let app = state.app.clone();
     let current = CandidatePassword::new(&body.current_password);
+    let me = caller.principal().await?;
+    let app = state.app.clone();
     state.hash_gate.run(move || app.accounts.delete_account(&me, &current)).await??;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -92,14 +96,9 @@ pub async fn delete_me(
     responses((status = 200, body = SessionPage), QueryErrors, Unauthenticated, Unavailable)
 )]
 #[get("/sessions")]
-pub async fn list_sessions(
-    state: web::Data<AppState>,
-    Authenticated(me): Authenticated,
-    ApiQuery(query): ApiQuery<PageQuery>,
-) -> Result<web::Json<SessionPage>, ApiError> {
+pub async fn list_sessions(caller: Caller, ApiQuery(query): ApiQuery<PageQuery>) -> Result<web::Json<SessionPage>, ApiError> {
     let page = query.into_page()?;
-    let app = state.app.clone();
-    let sessions = blocking(move || app.accounts.sessions(&me, page)).await??;
+    let sessions = caller.run(move |app, me| app.accounts.sessions(me, page)).await?;
     Ok(web::Json(sessions.into()))
 }
 
@@ -111,13 +110,8 @@ pub async fn list_sessions(
     responses((status = 204, description = "session revoked"), BadPath, NotFound, Unauthenticated, Unavailable)
 )]
 #[delete("/sessions/{id}")]
-pub async fn revoke_session(
-    state: web::Data<AppState>,
-    Authenticated(me): Authenticated,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn revoke_session(caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let id = SessionId::from_uuid(id.into_inner());
-    let app = state.app.clone();
-    blocking(move || app.accounts.revoke_session(&me, id)).await??;
+    caller.run(move |app, me| app.accounts.revoke_session(me, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

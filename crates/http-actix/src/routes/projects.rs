@@ -1,11 +1,9 @@
 //! `/projects*`: the caller's projects.
 
-use crate::blocking::blocking;
 use crate::dto::{CreateProject, PageQuery, ProjectPage, ProjectResponse, UpdateProject};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Authenticated};
+use crate::extract::{ApiJson, ApiQuery, Caller};
 use crate::openapi::{BadPath, JsonBodyErrors, NotFound, QueryErrors, Unauthenticated, Unavailable};
-use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use domain::ProjectId;
@@ -22,14 +20,9 @@ use uuid::Uuid;
     )
 )]
 #[post("/projects")]
-pub async fn create_project(
-    state: web::Data<AppState>,
-    Authenticated(me): Authenticated,
-    ApiJson(body): ApiJson<CreateProject>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create_project(caller: Caller, ApiJson(body): ApiJson<CreateProject>) -> Result<HttpResponse, ApiError> {
     let draft = body.into_draft()?;
-    let app = state.app.clone();
-    let project = blocking(move || app.projects.create(&me, draft)).await??;
+    let project = caller.run(move |app, me| app.projects.create(me, draft)).await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/projects/{}", project.id))).json(ProjectResponse::from(project)))
 }
 
@@ -41,14 +34,9 @@ pub async fn create_project(
     responses((status = 200, body = ProjectPage), QueryErrors, Unauthenticated, Unavailable)
 )]
 #[get("/projects")]
-pub async fn list_projects(
-    state: web::Data<AppState>,
-    Authenticated(me): Authenticated,
-    ApiQuery(query): ApiQuery<PageQuery>,
-) -> Result<web::Json<ProjectPage>, ApiError> {
+pub async fn list_projects(caller: Caller, ApiQuery(query): ApiQuery<PageQuery>) -> Result<web::Json<ProjectPage>, ApiError> {
     let page = query.into_page()?;
-    let app = state.app.clone();
-    Ok(web::Json(blocking(move || app.projects.list(&me, page)).await??.into()))
+    Ok(web::Json(caller.run(move |app, me| app.projects.list(me, page)).await?.into()))
 }
 
 /// One of the caller's projects.
@@ -59,14 +47,9 @@ pub async fn list_projects(
     responses((status = 200, body = ProjectResponse), BadPath, NotFound, Unauthenticated, Unavailable)
 )]
 #[get("/projects/{id}")]
-pub async fn get_project(
-    state: web::Data<AppState>,
-    Authenticated(me): Authenticated,
-    id: web::Path<Uuid>,
-) -> Result<web::Json<ProjectResponse>, ApiError> {
+pub async fn get_project(caller: Caller, id: web::Path<Uuid>) -> Result<web::Json<ProjectResponse>, ApiError> {
     let id = ProjectId::from_uuid(id.into_inner());
-    let app = state.app.clone();
-    Ok(web::Json(blocking(move || app.projects.get(&me, id)).await??.into()))
+    Ok(web::Json(caller.run(move |app, me| app.projects.get(me, id)).await?.into()))
 }
 
 /// Change a project's name and/or description.
@@ -79,15 +62,13 @@ pub async fn get_project(
 )]
 #[patch("/projects/{id}")]
 pub async fn update_project(
-    state: web::Data<AppState>,
-    Authenticated(me): Authenticated,
+    caller: Caller,
     id: web::Path<Uuid>,
     ApiJson(body): ApiJson<UpdateProject>,
 ) -> Result<web::Json<ProjectResponse>, ApiError> {
     let id = ProjectId::from_uuid(id.into_inner());
     let patch = body.into_patch()?;
-    let app = state.app.clone();
-    Ok(web::Json(blocking(move || app.projects.update(&me, id, patch)).await??.into()))
+    Ok(web::Json(caller.run(move |app, me| app.projects.update(me, id, patch)).await?.into()))
 }
 
 /// Delete a project and its tasks.
@@ -98,13 +79,8 @@ pub async fn update_project(
     responses((status = 204, description = "project deleted"), BadPath, NotFound, Unauthenticated, Unavailable)
 )]
 #[delete("/projects/{id}")]
-pub async fn delete_project(
-    state: web::Data<AppState>,
-    Authenticated(me): Authenticated,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn delete_project(caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let id = ProjectId::from_uuid(id.into_inner());
-    let app = state.app.clone();
-    blocking(move || app.projects.delete(&me, id)).await??;
+    caller.run(move |app, me| app.projects.delete(me, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,6 +1,5 @@
 //! Probes, key publication and API documentation.
 
-use crate::blocking::blocking;
 use crate::dto::HealthResponse;
 use crate::error::ApiError;
 use crate::openapi::Unavailable;
@@ -20,7 +19,7 @@ pub async fn health() -> web::Json<HealthResponse> {
 #[get("/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<HealthResponse>, ApiError> {
     let database = state.database.clone();
-    blocking(move || database.ping()).await??;
+    state.storage.run(move || database.ping()).await??;
     Ok(web::Json(HealthResponse { status: "ok" }))
 }
 

@@ -1,11 +1,9 @@
 //! `/projects/{id}/tasks` and `/tasks/{id}`: tasks of the caller's projects.
 
-use crate::blocking::blocking;
 use crate::dto::{CreateTask, PatchTask, TaskListQuery, TaskPage, TaskResponse};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Authenticated};
+use crate::extract::{ApiJson, ApiQuery, Caller};
 use crate::openapi::{BadPath, JsonBodyErrors, NotFound, QueryErrors, Unauthenticated, Unavailable};
-use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use domain::{ProjectId, TaskId};
@@ -23,16 +21,10 @@ use uuid::Uuid;
     )
 )]
 #[post("/projects/{id}/tasks")]
-pub async fn create_task(
-    state: web::Data<AppState>,
-    Authenticated(me): Authenticated,
-    id: web::Path<Uuid>,
-    ApiJson(body): ApiJson<CreateTask>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create_task(caller: Caller, id: web::Path<Uuid>, ApiJson(body): ApiJson<CreateTask>) -> Result<HttpResponse, ApiError> {
     let project = ProjectId::from_uuid(id.into_inner());
     let draft = body.into_draft()?;
-    let app = state.app.clone();
-    let task = blocking(move || app.tasks.create(&me, project, draft)).await??;
+    let task = caller.run(move |app, me| app.tasks.create(me, project, draft)).await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/tasks/{}", task.id))).json(TaskResponse::from(task)))
 }
 
@@ -45,15 +37,13 @@ pub async fn create_task(
 )]
 #[get("/projects/{id}/tasks")]
 pub async fn list_tasks(
-    state: web::Data<AppState>,
-    Authenticated(me): Authenticated,
+    caller: Caller,
     id: web::Path<Uuid>,
     ApiQuery(query): ApiQuery<TaskListQuery>,
 ) -> Result<web::Json<TaskPage>, ApiError> {
     let project = ProjectId::from_uuid(id.into_inner());
     let (status, page) = query.into_parts()?;
-    let app = state.app.clone();
-    Ok(web::Json(blocking(move || app.tasks.list(&me, project, status, page)).await??.into()))
+    Ok(web::Json(caller.run(move |app, me| app.tasks.list(me, project, status, page)).await?.into()))
 }
 
 /// One task of the caller's.
@@ -64,14 +54,9 @@ pub async fn list_tasks(
     responses((status = 200, body = TaskResponse), BadPath, NotFound, Unauthenticated, Unavailable)
 )]
 #[get("/tasks/{id}")]
-pub async fn get_task(
-    state: web::Data<AppState>,
-    Authenticated(me): Authenticated,
-    id: web::Path<Uuid>,
-) -> Result<web::Json<TaskResponse>, ApiError> {
+pub async fn get_task(caller: Caller, id: web::Path<Uuid>) -> Result<web::Json<TaskResponse>, ApiError> {
     let id = TaskId::from_uuid(id.into_inner());
-    let app = state.app.clone();
-    Ok(web::Json(blocking(move || app.tasks.get(&me, id)).await??.into()))
+    Ok(web::Json(caller.run(move |app, me| app.tasks.get(me, id)).await?.into()))
 }
 
 /// Partial update: omitted fields stay, `"due_date": null` clears the date.
@@ -84,15 +69,13 @@ pub async fn get_task(
 )]
 #[patch("/tasks/{id}")]
 pub async fn patch_task(
-    state: web::Data<AppState>,
-    Authenticated(me): Authenticated,
+    caller: Caller,
     id: web::Path<Uuid>,
     ApiJson(body): ApiJson<PatchTask>,
 ) -> Result<web::Json<TaskResponse>, ApiError> {
     let id = TaskId::from_uuid(id.into_inner());
     let patch = body.into_patch()?;
-    let app = state.app.clone();
-    Ok(web::Json(blocking(move || app.tasks.patch(&me, id, patch)).await??.into()))
+    Ok(web::Json(caller.run(move |app, me| app.tasks.patch(me, id, patch)).await?.into()))
 }
 
 /// Full replacement: `title` required, omitted fields reset to their defaults.
@@ -105,15 +88,13 @@ pub async fn patch_task(
 )]
 #[put("/tasks/{id}")]
 pub async fn replace_task(
-    state: web::Data<AppState>,
-    Authenticated(me): Authenticated,
+    caller: Caller,
     id: web::Path<Uuid>,
     ApiJson(body): ApiJson<CreateTask>,
 ) -> Result<web::Json<TaskResponse>, ApiError> {
     let id = TaskId::from_uuid(id.into_inner());
     let draft = body.into_draft()?;
-    let app = state.app.clone();
-    Ok(web::Json(blocking(move || app.tasks.replace(&me, id, draft)).await??.into()))
+    Ok(web::Json(caller.run(move |app, me| app.tasks.replace(me, id, draft)).await?.into()))
 }
 
 /// Delete a task.
@@ -124,13 +105,8 @@ pub async fn replace_task(
     responses((status = 204, description = "task deleted"), BadPath, NotFound, Unauthenticated, Unavailable)
 )]
 #[delete("/tasks/{id}")]
-pub async fn delete_task(
-    state: web::Data<AppState>,
-    Authenticated(me): Authenticated,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn delete_task(caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let id = TaskId::from_uuid(id.into_inner());
-    let app = state.app.clone();
-    blocking(move || app.tasks.delete(&me, id)).await??;
+    caller.run(move |app, me| app.tasks.delete(me, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -156,7 +156,7 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, payload: web::P
         "refresh_token" => {
             let refresh_token = required(&form, "refresh_token")?.to_owned();
             let app = state.app.clone();
-            match crate::blocking::blocking(move || app.auth.refresh(&refresh_token)).await? {
+            match state.storage.run(move || app.auth.refresh(&refresh_token)).await? {
                 Ok(pair) => Ok(token_response(pair)),
                 Err(RefreshError::InvalidToken | RefreshError::Reused) => {
                     Err(TokenError::invalid_grant("the refresh token is invalid, expired or revoked"))

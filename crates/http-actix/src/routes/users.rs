@@ -1,11 +1,9 @@
 //! `/users` and `/users/{id}`: administration (and self-lookup by id).
 
-use crate::blocking::blocking;
 use crate::dto::{AdminUpdateUser, PageQuery, UserPage, UserResponse};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery, Authenticated};
+use crate::extract::{ApiJson, ApiQuery, Caller};
 use crate::openapi::{BadPath, JsonBodyErrors, NotFound, QueryErrors, Unauthenticated, Unavailable};
-use crate::state::AppState;
 use actix_web::{HttpResponse, delete, get, patch, web};
 use domain::UserId;
 use uuid::Uuid;
@@ -22,14 +20,9 @@ use uuid::Uuid;
     )
 )]
 #[get("/users")]
-pub async fn list_users(
-    state: web::Data<AppState>,
-    Authenticated(me): Authenticated,
-    ApiQuery(query): ApiQuery<PageQuery>,
-) -> Result<web::Json<UserPage>, ApiError> {
+pub async fn list_users(caller: Caller, ApiQuery(query): ApiQuery<PageQuery>) -> Result<web::Json<UserPage>, ApiError> {
     let page = query.into_page()?;
-    let app = state.app.clone();
-    Ok(web::Json(blocking(move || app.admin.list_users(&me, page)).await??.into()))
+    Ok(web::Json(caller.run(move |app, me| app.admin.list_users(me, page)).await?.into()))
 }
 
 /// One account: admins see anyone, others only themselves (else 404).
@@ -40,14 +33,9 @@ pub async fn list_users(
     responses((status = 200, body = UserResponse), BadPath, NotFound, Unauthenticated, Unavailable)
 )]
 #[get("/users/{id}")]
-pub async fn get_user(
-    state: web::Data<AppState>,
-    Authenticated(me): Authenticated,
-    id: web::Path<Uuid>,
-) -> Result<web::Json<UserResponse>, ApiError> {
+pub async fn get_user(caller: Caller, id: web::Path<Uuid>) -> Result<web::Json<UserResponse>, ApiError> {
     let id = UserId::from_uuid(id.into_inner());
-    let app = state.app.clone();
-    Ok(web::Json(blocking(move || app.admin.get_user(&me, id)).await??.into()))
+    Ok(web::Json(caller.run(move |app, me| app.admin.get_user(me, id)).await?.into()))
 }
 
 /// Change an account's name, role or activity (admin only).
@@ -65,15 +53,13 @@ pub async fn get_user(
 )]
 #[patch("/users/{id}")]
 pub async fn update_user(
-    state: web::Data<AppState>,
-    Authenticated(me): Authenticated,
+    caller: Caller,
     id: web::Path<Uuid>,
     ApiJson(body): ApiJson<AdminUpdateUser>,
 ) -> Result<web::Json<UserResponse>, ApiError> {
     let id = UserId::from_uuid(id.into_inner());
     let update = body.into_update()?;
-    let app = state.app.clone();
-    Ok(web::Json(blocking(move || app.admin.update_user(&me, id, update)).await??.into()))
+    Ok(web::Json(caller.run(move |app, me| app.admin.update_user(me, id, update)).await?.into()))
 }
 
 /// Delete an account and everything it owns (admin only).
@@ -89,13 +75,8 @@ pub async fn update_user(
     )
 )]
 #[delete("/users/{id}")]
-pub async fn delete_user(
-    state: web::Data<AppState>,
-    Authenticated(me): Authenticated,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn delete_user(caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let id = UserId::from_uuid(id.into_inner());
-    let app = state.app.clone();
-    blocking(move || app.admin.delete_user(&me, id)).await??;
+    caller.run(move |app, me| app.admin.delete_user(me, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

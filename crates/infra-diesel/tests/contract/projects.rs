@@ -47,6 +47,9 @@ fn list_is_the_owners_projects_newest_first(db: &Database) {
     assert_eq!(ids(2, 3), expected[3..]);
     assert_eq!(projects.list(ada.id, page(2, 3)).unwrap().total, 5);
     assert_eq!(projects.list(bob.id, page(10, 0)).unwrap().total, 1);
+    let beyond = projects.list(ada.id, page(2, 9)).unwrap();
+    assert!(beyond.items.is_empty());
+    assert_eq!(beyond.total, 5, "a page past the end still counts every project");
 }
 
 fn update_saves_name_description_and_time_only(db: &Database) {

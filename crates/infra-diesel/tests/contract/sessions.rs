@@ -103,6 +103,7 @@ fn list_live_is_most_recently_used_first_without_dead_sessions(db: &Database) {
     let second = store.list_live(ada.id, t(60), page(2, 2)).unwrap();
     assert_eq!(second.items.iter().map(|s| s.id).collect::<Vec<_>>(), expected[2..]);
     assert_eq!(second.total, 4);
+    assert_eq!(store.list_live(ada.id, t(60), page(2, 8)).unwrap().total, 4, "past the end");
     assert_eq!(store.list_live(ada.id, t(3600), page(10, 0)).unwrap().total, 0, "all expired by then");
 }
 

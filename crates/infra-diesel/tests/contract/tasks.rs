@@ -77,6 +77,12 @@ fn list_is_oldest_first_and_filters_by_status(db: &Database) {
     assert_eq!(tasks.list(p.id, Some(TaskStatus::Done), page(1, 0)).unwrap().total, 3);
     assert_eq!(tasks.list(p.id, Some(TaskStatus::InProgress), page(1, 0)).unwrap().total, 0);
     assert_eq!(tasks.list(other.id, None, page(10, 0)).unwrap().total, 1);
+    // The total is the same on every page, also on a page past the end (no rows to carry it).
+    assert_eq!(tasks.list(p.id, None, page(2, 4)).unwrap().total, 5);
+    assert_eq!(tasks.list(p.id, Some(TaskStatus::Done), page(2, 2)).unwrap().total, 3);
+    let beyond = tasks.list(p.id, Some(TaskStatus::Done), page(2, 10)).unwrap();
+    assert!(beyond.items.is_empty());
+    assert_eq!(beyond.total, 3);
 }
 
 fn update_saves_every_field_but_id_project_and_creation_time(db: &Database) {
