@@ -61,28 +61,6 @@ pub(crate) fn limit_offset(page: PageRequest) -> (i64, i64) {
     (i64::from(page.limit()), i64::try_from(page.offset()).unwrap_or(i64::MAX))
 }
 
-/// `COUNT(*) OVER ()`: the number of rows the query matches before `LIMIT` and `OFFSET`, on
-/// every row of the page, so a page and its total take one statement (SQLite ≥ 3.25,
-/// PostgreSQL, MySQL 8, MariaDB 10.2).
-pub(crate) fn total_rows() -> diesel::expression::SqlLiteral<diesel::sql_types::BigInt> {
-    diesel::dsl::sql::<diesel::sql_types::BigInt>("COUNT(*) OVER ()")
-}
-
-/// Splits the rows of a query that selected [`total_rows`] into the total and the rows. An
-/// empty page carries no total: it is 0 on the first page, and asked with `count` beyond it.
-pub(crate) fn split_total<T>(
-    rows: Vec<(T, i64)>,
-    offset: i64,
-    count: impl FnOnce() -> diesel::QueryResult<i64>,
-) -> diesel::QueryResult<(i64, Vec<T>)> {
-    let total = match rows.first() {
-        Some((_, total)) => *total,
-        None if offset == 0 => 0,
-        None => count()?,
-    };
-    Ok((total, rows.into_iter().map(|(row, _)| row).collect()))
-}
-
 /// A row count as the domain reports it.
 pub(crate) fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)

@@ -1,6 +1,6 @@
 use crate::rows::{ProjectRow, db_time};
 use crate::schema::projects;
-use crate::store::{DieselStore, count, limit_offset, split_total, total_rows, unique};
+use crate::store::{DieselStore, count, limit_offset, unique};
 use diesel::prelude::*;
 use domain::{InfraError, Page, PageRequest, Project, ProjectId, ProjectRepository, UserId};
 
@@ -28,14 +28,15 @@ impl ProjectRepository for DieselStore {
         let (limit, offset) = limit_offset(page);
         let owner = owner.to_string();
         let (total, rows) = self.run(|c| {
+            let total = projects::table.filter(projects::owner_id.eq(&owner)).count().get_result::<i64>(c)?;
             let rows = projects::table
                 .filter(projects::owner_id.eq(&owner))
                 .order((projects::created_at.desc(), projects::id.desc()))
                 .limit(limit)
                 .offset(offset)
-                .select((ProjectRow::as_select(), total_rows()))
-                .load::<(ProjectRow, i64)>(c)?;
-            split_total(rows, offset, || projects::table.filter(projects::owner_id.eq(&owner)).count().get_result::<i64>(c))
+                .select(ProjectRow::as_select())
+                .load(c)?;
+            Ok((total, rows))
         })?;
         let items = rows.into_iter().map(ProjectRow::into_domain).collect::<Result<_, _>>()?;
         Ok(Page::new(items, count(total), page))

@@ -2,7 +2,7 @@ use crate::connection::write_transaction;
 use crate::error::infra;
 use crate::rows::{NewRefreshToken, SessionRow, UserRow, db_time};
 use crate::schema::{refresh_tokens, sessions, users};
-use crate::store::{DieselStore, affected, count, limit_offset, split_total, total_rows, unique};
+use crate::store::{DieselStore, affected, count, limit_offset, unique};
 use diesel::prelude::*;
 use domain::{
     InfraError, Page, PageRequest, RefreshTokenDigest, RefreshTokenState, Session, SessionId, SessionRepository, Timestamp, User, UserId,
@@ -108,19 +108,22 @@ impl SessionRepository for DieselStore {
         let user = user.to_string();
         let now = db_time(now);
         let (total, rows) = self.run(|c| {
-            let live = || {
-                sessions::table
-                    .filter(sessions::user_id.eq(&user))
-                    .filter(sessions::revoked_at.is_null())
-                    .filter(sessions::expires_at.gt(now))
-            };
-            let rows = live()
+            let total = sessions::table
+                .filter(sessions::user_id.eq(&user))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::expires_at.gt(now))
+                .count()
+                .get_result::<i64>(c)?;
+            let rows = sessions::table
+                .filter(sessions::user_id.eq(&user))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::expires_at.gt(now))
                 .order((sessions::last_used_at.desc(), sessions::id.desc()))
                 .limit(limit)
                 .offset(offset)
-                .select((SessionRow::as_select(), total_rows()))
-                .load::<(SessionRow, i64)>(c)?;
-            split_total(rows, offset, || live().count().get_result::<i64>(c))
+                .select(SessionRow::as_select())
+                .load(c)?;
+            Ok((total, rows))
         })?;
         let items = rows.into_iter().map(SessionRow::into_domain).collect::<Result<_, _>>()?;
         Ok(Page::new(items, count(total), page))

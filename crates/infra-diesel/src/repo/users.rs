@@ -1,7 +1,7 @@
 use crate::error::{self, infra};
 use crate::rows::{NewUser, UserChanges, UserRow, db_time};
 use crate::schema::users;
-use crate::store::{DieselStore, count, limit_offset, split_total, total_rows, unique};
+use crate::store::{DieselStore, count, limit_offset, unique};
 use diesel::dsl::exists;
 use diesel::prelude::*;
 use domain::{
@@ -68,13 +68,14 @@ impl UserRepository for DieselStore {
     fn list(&self, page: PageRequest) -> Result<Page<User>, InfraError> {
         let (limit, offset) = limit_offset(page);
         let (total, rows) = self.run(|c| {
+            let total = users::table.count().get_result::<i64>(c)?;
             let rows = users::table
                 .order((users::created_at.asc(), users::id.asc()))
                 .limit(limit)
                 .offset(offset)
-                .select((UserRow::as_select(), total_rows()))
-                .load::<(UserRow, i64)>(c)?;
-            split_total(rows, offset, || users::table.count().get_result::<i64>(c))
+                .select(UserRow::as_select())
+                .load(c)?;
+            Ok((total, rows))
         })?;
         let items = rows.into_iter().map(UserRow::into_domain).collect::<Result<_, _>>()?;
         Ok(Page::new(items, count(total), page))
