@@ -61,6 +61,10 @@ test-browser:
 bench:
     bench/run.sh
 
+# Where the server's CPU goes on /health, /users/me and the task list (perf, context switches); writes bench/results/<UTC time>-profile.md.
+profile:
+    bench/profile.sh
+
 # Schemathesis (every check, authenticated) against the release server and /openapi.json.
 test-api:
     bash .ci/schemathesis.sh
