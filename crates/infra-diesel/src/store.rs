@@ -49,6 +49,25 @@ impl fmt::Debug for DieselStore {
     }
 }
 
+/// Runs `$body` with `$c` bound to the concrete connection of the URL's backend instead of the
+/// multi-connection: the body is compiled once per backend, so it stays portable, but diesel
+/// then finds the cached statement by its type. Through `MultiConnection` every execution
+/// rebuilds the statement's SQL text, on each pass over the query (measured on SQLite:
+/// `/users/me` 56 → 49 µs of server CPU, a 20-task page 255 → 218 µs). For the reads that
+/// every request makes (the caller's session, ownership, the lists).
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::connection::AnyConnection::Sqlite($c) => $body,
+            #[cfg(feature = "postgres")]
+            $crate::connection::AnyConnection::Postgres($c) => $body,
+            #[cfg(feature = "mysql")]
+            $crate::connection::AnyConnection::Mysql($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
 /// The row of a lookup by a unique key (at most one). Not `.first()`: its `LIMIT` keeps the
 /// statement out of the prepared-statement cache through the multi-connection, so SQLite would
 /// compile it again on every request.

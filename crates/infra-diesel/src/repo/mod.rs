@@ -1,5 +1,6 @@
-//! One file per port. Every query is written once, through the multi-connection, so it is
-//! checked by the compiler to be portable to every backend.
+//! One file per port. Every query is written once, through the multi-connection or, on the
+//! hot read paths, through `on_backend!`, which compiles it for each backend's own connection:
+//! either way the compiler checks that it is portable to every backend.
 
 mod projects;
 mod sessions;

@@ -1,6 +1,6 @@
 use crate::rows::{ProjectRow, db_time};
 use crate::schema::projects;
-use crate::store::{DieselStore, count, limit_offset, unique};
+use crate::store::{DieselStore, count, limit_offset, on_backend, unique};
 use diesel::prelude::*;
 use domain::{InfraError, Page, PageRequest, Project, ProjectId, ProjectRepository, UserId};
 
@@ -12,14 +12,11 @@ impl ProjectRepository for DieselStore {
     }
 
     fn find(&self, id: ProjectId, owner: UserId) -> Result<Option<Project>, InfraError> {
+        let (id, owner) = (id.to_string(), owner.to_string());
         let row = self.run(|c| {
-            unique(
-                projects::table
-                    .find(id.to_string())
-                    .filter(projects::owner_id.eq(owner.to_string()))
-                    .select(ProjectRow::as_select())
-                    .load(c),
-            )
+            on_backend!(c, |c| unique(
+                projects::table.find(&id).filter(projects::owner_id.eq(&owner)).select(ProjectRow::as_select()).load::<ProjectRow>(c),
+            ))
         })?;
         row.map(ProjectRow::into_domain).transpose()
     }
@@ -28,15 +25,17 @@ impl ProjectRepository for DieselStore {
         let (limit, offset) = limit_offset(page);
         let owner = owner.to_string();
         let (total, rows) = self.run(|c| {
-            let total = projects::table.filter(projects::owner_id.eq(&owner)).count().get_result::<i64>(c)?;
-            let rows = projects::table
-                .filter(projects::owner_id.eq(&owner))
-                .order((projects::created_at.desc(), projects::id.desc()))
-                .limit(limit)
-                .offset(offset)
-                .select(ProjectRow::as_select())
-                .load(c)?;
-            Ok((total, rows))
+            on_backend!(c, |c| {
+                let total = projects::table.filter(projects::owner_id.eq(&owner)).count().get_result::<i64>(c)?;
+                let rows = projects::table
+                    .filter(projects::owner_id.eq(&owner))
+                    .order((projects::created_at.desc(), projects::id.desc()))
+                    .limit(limit)
+                    .offset(offset)
+                    .select(ProjectRow::as_select())
+                    .load::<ProjectRow>(c)?;
+                Ok((total, rows))
+            })
         })?;
         let items = rows.into_iter().map(ProjectRow::into_domain).collect::<Result<_, _>>()?;
         Ok(Page::new(items, count(total), page))

@@ -2,7 +2,7 @@ use crate::connection::write_transaction;
 use crate::error::infra;
 use crate::rows::{NewRefreshToken, SessionRow, UserRow, db_time};
 use crate::schema::{refresh_tokens, sessions, users};
-use crate::store::{DieselStore, affected, count, limit_offset, unique};
+use crate::store::{DieselStore, affected, count, limit_offset, on_backend, unique};
 use diesel::prelude::*;
 use domain::{
     InfraError, Page, PageRequest, RefreshTokenDigest, RefreshTokenState, Session, SessionId, SessionRepository, Timestamp, User, UserId,
@@ -91,14 +91,15 @@ impl SessionRepository for DieselStore {
 
     fn find_with_user(&self, id: SessionId) -> Result<Option<(Session, User)>, InfraError> {
         // One query: this runs on every authenticated request.
+        let id = id.to_string();
         let row = self.run(|c| {
-            unique(
+            on_backend!(c, |c| unique(
                 sessions::table
                     .inner_join(users::table)
-                    .filter(sessions::id.eq(id.to_string()))
+                    .filter(sessions::id.eq(&id))
                     .select((SessionRow::as_select(), UserRow::as_select()))
                     .load::<(SessionRow, UserRow)>(c),
-            )
+            ))
         })?;
         row.map(|(session, user)| Ok((session.into_domain()?, user.into_domain()?))).transpose()
     }
@@ -108,22 +109,22 @@ impl SessionRepository for DieselStore {
         let user = user.to_string();
         let now = db_time(now);
         let (total, rows) = self.run(|c| {
-            let total = sessions::table
-                .filter(sessions::user_id.eq(&user))
-                .filter(sessions::revoked_at.is_null())
-                .filter(sessions::expires_at.gt(now))
-                .count()
-                .get_result::<i64>(c)?;
-            let rows = sessions::table
-                .filter(sessions::user_id.eq(&user))
-                .filter(sessions::revoked_at.is_null())
-                .filter(sessions::expires_at.gt(now))
-                .order((sessions::last_used_at.desc(), sessions::id.desc()))
-                .limit(limit)
-                .offset(offset)
-                .select(SessionRow::as_select())
-                .load(c)?;
-            Ok((total, rows))
+            on_backend!(c, |c| {
+                let live = || {
+                    sessions::table
+                        .filter(sessions::user_id.eq(&user))
+                        .filter(sessions::revoked_at.is_null())
+                        .filter(sessions::expires_at.gt(now))
+                };
+                let total = live().count().get_result::<i64>(c)?;
+                let rows = live()
+                    .order((sessions::last_used_at.desc(), sessions::id.desc()))
+                    .limit(limit)
+                    .offset(offset)
+                    .select(SessionRow::as_select())
+                    .load::<SessionRow>(c)?;
+                Ok((total, rows))
+            })
         })?;
         let items = rows.into_iter().map(SessionRow::into_domain).collect::<Result<_, _>>()?;
         Ok(Page::new(items, count(total), page))

@@ -1,7 +1,7 @@
 use crate::error::{infra, is_foreign_key_violation};
 use crate::rows::{TaskChanges, TaskRow};
 use crate::schema::{projects, tasks};
-use crate::store::{DieselStore, count, limit_offset, unique};
+use crate::store::{DieselStore, count, limit_offset, on_backend, unique};
 use diesel::prelude::*;
 use domain::{InfraError, Page, PageRequest, ProjectId, Task, TaskId, TaskRepository, TaskStatus, UserId};
 
@@ -35,20 +35,22 @@ impl TaskRepository for DieselStore {
         let (limit, offset) = limit_offset(page);
         let project = project.to_string();
         let (total, rows) = self.run(|c| {
-            let mut counted = tasks::table.filter(tasks::project_id.eq(&project)).count().into_boxed();
-            let mut listed = tasks::table.filter(tasks::project_id.eq(&project)).into_boxed();
-            if let Some(status) = status {
-                counted = counted.filter(tasks::status.eq(status.as_str()));
-                listed = listed.filter(tasks::status.eq(status.as_str()));
-            }
-            let total = counted.get_result::<i64>(c)?;
-            let rows = listed
-                .order((tasks::created_at.asc(), tasks::id.asc()))
-                .limit(limit)
-                .offset(offset)
-                .select(TaskRow::as_select())
-                .load(c)?;
-            Ok((total, rows))
+            on_backend!(c, |c| {
+                let mut counted = tasks::table.filter(tasks::project_id.eq(&project)).count().into_boxed();
+                let mut listed = tasks::table.filter(tasks::project_id.eq(&project)).into_boxed();
+                if let Some(status) = status {
+                    counted = counted.filter(tasks::status.eq(status.as_str()));
+                    listed = listed.filter(tasks::status.eq(status.as_str()));
+                }
+                let total = counted.get_result::<i64>(c)?;
+                let rows = listed
+                    .order((tasks::created_at.asc(), tasks::id.asc()))
+                    .limit(limit)
+                    .offset(offset)
+                    .select(TaskRow::as_select())
+                    .load::<TaskRow>(c)?;
+                Ok((total, rows))
+            })
         })?;
         let items = rows.into_iter().map(TaskRow::into_domain).collect::<Result<_, _>>()?;
         Ok(Page::new(items, count(total), page))

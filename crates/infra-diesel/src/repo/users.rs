@@ -1,7 +1,7 @@
 use crate::error::{self, infra};
 use crate::rows::{NewUser, UserChanges, UserRow, db_time};
 use crate::schema::users;
-use crate::store::{DieselStore, count, limit_offset, unique};
+use crate::store::{DieselStore, count, limit_offset, on_backend, unique};
 use diesel::dsl::exists;
 use diesel::prelude::*;
 use domain::{
@@ -68,14 +68,16 @@ impl UserRepository for DieselStore {
     fn list(&self, page: PageRequest) -> Result<Page<User>, InfraError> {
         let (limit, offset) = limit_offset(page);
         let (total, rows) = self.run(|c| {
-            let total = users::table.count().get_result::<i64>(c)?;
-            let rows = users::table
-                .order((users::created_at.asc(), users::id.asc()))
-                .limit(limit)
-                .offset(offset)
-                .select(UserRow::as_select())
-                .load(c)?;
-            Ok((total, rows))
+            on_backend!(c, |c| {
+                let total = users::table.count().get_result::<i64>(c)?;
+                let rows = users::table
+                    .order((users::created_at.asc(), users::id.asc()))
+                    .limit(limit)
+                    .offset(offset)
+                    .select(UserRow::as_select())
+                    .load::<UserRow>(c)?;
+                Ok((total, rows))
+            })
         })?;
         let items = rows.into_iter().map(UserRow::into_domain).collect::<Result<_, _>>()?;
         Ok(Page::new(items, count(total), page))
