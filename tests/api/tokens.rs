@@ -124,3 +124,33 @@ async fn the_token_endpoint_speaks_oauth2_for_swagger_ui() {
     assert_eq!(json_body.status(), 400);
     assert_eq!(json_body.json::<Value>().await.unwrap()["error"], "invalid_request");
 }
+
+#[tokio::test]
+async fn a_forged_token_is_refused_before_the_body_or_query_is_looked_at() {
+    let app = spawn_app().await;
+    let session = app.user("ada@example.com").await;
+    let project = str_of(&app.create_project(&session.access, "P").await, "id");
+    let forged = format!("{}x", session.access);
+    // Invalid body, query and path, each with a forged token: the token is what is wrong first.
+    problem(app.send_json(Method::POST, "/projects", Some(&forged), &json!({"name": ""})).await, 401).await;
+    problem(app.get(&format!("/projects/{project}/tasks?limit=abc"), &forged).await, 401).await;
+    problem(app.get("/tasks/not-a-uuid", &forged).await, 401).await;
+    // The same requests with the real token get their own 4xx.
+    problem(app.send_json(Method::POST, "/projects", Some(&session.access), &json!({"name": ""})).await, 422).await;
+    problem(app.get(&format!("/projects/{project}/tasks?limit=abc"), &session.access).await, 400).await;
+}
+
+#[tokio::test]
+async fn a_logged_out_sessions_token_is_refused_by_every_kind_of_handler_at_once() {
+    let app = spawn_app().await;
+    let session = app.user("ada@example.com").await;
+    let project = str_of(&app.create_project(&session.access, "P").await, "id");
+    assert_eq!(app.post("/auth/logout", &json!({"refresh_token": session.refresh})).await.status(), 204);
+    // Read, list and write handlers check the session in the same trip as their use case; a
+    // password-checking handler checks it before hashing.
+    problem(app.get("/users/me", &session.access).await, 401).await;
+    problem(app.get(&format!("/projects/{project}/tasks"), &session.access).await, 401).await;
+    problem(app.send_json(Method::POST, "/projects", Some(&session.access), &json!({"name": "Q"})).await, 401).await;
+    let change = json!({"current_password": PASSWORD, "new_password": "another long password"});
+    problem(app.send_json(Method::POST, "/users/me/password", Some(&session.access), &change).await, 401).await;
+}
