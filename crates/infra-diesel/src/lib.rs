@@ -8,6 +8,7 @@ mod repo;
 mod rows;
 mod schema;
 mod store;
+mod stored_time;
 pub mod testing;
 mod url;
 

@@ -3,7 +3,8 @@
 
 use crate::error::CorruptRow;
 use crate::schema::{projects, refresh_tokens, sessions, tasks, users};
-use chrono::{NaiveDate, NaiveDateTime};
+use crate::stored_time::StoredTime;
+use chrono::NaiveDate;
 use diesel::prelude::*;
 use domain::{
     Description, DueDate, Email, InfraError, PasswordHash, Project, ProjectId, ProjectName, Role, Session, SessionId, Task, TaskId,
@@ -13,12 +14,12 @@ use std::str::FromStr;
 
 /// A timestamp as every backend stores it: UTC without zone, microsecond precision, so what is
 /// written reads back equal everywhere.
-pub(crate) fn db_time(t: Timestamp) -> NaiveDateTime {
-    truncate_to_micros(t).naive_utc()
+pub(crate) fn db_time(t: Timestamp) -> StoredTime {
+    StoredTime(truncate_to_micros(t).naive_utc())
 }
 
-fn domain_time(t: NaiveDateTime) -> Timestamp {
-    t.and_utc()
+fn domain_time(t: StoredTime) -> Timestamp {
+    t.0.and_utc()
 }
 
 fn parse<T: FromStr>(column: &'static str, raw: &str) -> Result<T, InfraError>
@@ -45,8 +46,8 @@ pub(crate) struct UserRow {
     name: String,
     role: String,
     is_active: bool,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
+    created_at: StoredTime,
+    updated_at: StoredTime,
 }
 
 impl UserRow {
@@ -72,8 +73,8 @@ pub(crate) struct NewUser<'a> {
     name: &'a str,
     role: &'static str,
     is_active: bool,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
+    created_at: StoredTime,
+    updated_at: StoredTime,
 }
 
 impl<'a> NewUser<'a> {
@@ -99,7 +100,7 @@ pub(crate) struct UserChanges<'a> {
     name: &'a str,
     role: &'static str,
     is_active: bool,
-    updated_at: NaiveDateTime,
+    updated_at: StoredTime,
 }
 
 impl<'a> UserChanges<'a> {
@@ -119,10 +120,10 @@ impl<'a> UserChanges<'a> {
 pub(crate) struct SessionRow {
     id: String,
     user_id: String,
-    created_at: NaiveDateTime,
-    last_used_at: NaiveDateTime,
-    expires_at: NaiveDateTime,
-    revoked_at: Option<NaiveDateTime>,
+    created_at: StoredTime,
+    last_used_at: StoredTime,
+    expires_at: StoredTime,
+    revoked_at: Option<StoredTime>,
     user_agent: Option<String>,
 }
 
@@ -168,8 +169,8 @@ pub(crate) struct ProjectRow {
     owner_id: String,
     name: String,
     description: String,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
+    created_at: StoredTime,
+    updated_at: StoredTime,
 }
 
 impl ProjectRow {
@@ -206,8 +207,8 @@ pub(crate) struct TaskRow {
     status: String,
     priority: String,
     due_date: Option<NaiveDate>,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
+    created_at: StoredTime,
+    updated_at: StoredTime,
 }
 
 impl TaskRow {
@@ -249,7 +250,7 @@ pub(crate) struct TaskChanges<'a> {
     status: &'static str,
     priority: &'static str,
     due_date: Option<NaiveDate>,
-    updated_at: NaiveDateTime,
+    updated_at: StoredTime,
 }
 
 impl<'a> TaskChanges<'a> {
