@@ -4,6 +4,7 @@
 mod claims;
 mod config;
 mod keys;
+mod verified;
 
 pub use config::{JwtConfig, KeyConfig, KeySpec, MIN_HS256_SECRET_BYTES, hs256_secret_is_strong};
 pub use keys::MAX_KID_LEN;
@@ -18,6 +19,7 @@ use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
+use verified::VerifiedTokens;
 
 /// The `typ` header of an access token (RFC 9068 §2.1). A JWT without it, such as an ID
 /// token or any other kind, is never accepted as an access token.
@@ -51,6 +53,8 @@ struct Inner {
     /// The current key first, then the previous ones in configured order.
     keys: Vec<VerifyingKey>,
     jwks: Value,
+    /// Tokens that verified, so the next request with the same token skips the work.
+    verified: VerifiedTokens,
 }
 
 struct VerifyingKey {
@@ -100,6 +104,7 @@ impl JwtCodec {
                 signing_key,
                 keys,
                 jwks,
+                verified: VerifiedTokens::default(),
                 leeway: config.leeway_secs,
                 issuer: config.issuer,
                 audience: config.audience,
@@ -177,10 +182,30 @@ impl AccessTokenCodec for JwtCodec {
     }
 
     fn verify(&self, token: &str) -> Result<AccessClaims, TokenRejected> {
+        let now = i64::try_from(get_current_timestamp()).map_err(|_| TokenRejected::Invalid)?;
+        self.verify_at(token, now)
+    }
+}
+
+impl JwtCodec {
+    /// [`AccessTokenCodec::verify`] at `now` (Unix seconds) for the remembered tokens; a token
+    /// verified in full is checked by `jsonwebtoken` against the system clock.
+    fn verify_at(&self, token: &str, now: i64) -> Result<AccessClaims, TokenRejected> {
         let inner = &*self.inner;
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenRejected::Invalid);
         }
+        let leeway = i64::try_from(inner.leeway).map_err(|_| TokenRejected::Invalid)?;
+        if let Some(remembered) = inner.verified.get(token, now, leeway) {
+            return remembered.map_err(|verified::Expired| TokenRejected::Expired);
+        }
+        let claims = self.verify_in_full(token, now, leeway)?;
+        inner.verified.insert(token, &claims);
+        Ok(claims)
+    }
+
+    fn verify_in_full(&self, token: &str, now: i64, leeway: i64) -> Result<AccessClaims, TokenRejected> {
+        let inner = &*self.inner;
         // The header only selects among configured keys; `alg: none` does not even parse.
         let header = decode_header(token).map_err(|_| TokenRejected::Invalid)?;
         // `crit` names extensions that must be understood (RFC 7515 §4.1.11); we know none.
@@ -196,8 +221,6 @@ impl AccessTokenCodec for JwtCodec {
             ErrorKind::ExpiredSignature => TokenRejected::Expired,
             _ => TokenRejected::Invalid,
         })?;
-        let now = i64::try_from(get_current_timestamp()).map_err(|_| TokenRejected::Invalid)?;
-        let leeway = i64::try_from(inner.leeway).map_err(|_| TokenRejected::Invalid)?;
         data.claims.into_access_claims(now, leeway)
     }
 }
@@ -213,5 +236,85 @@ impl fmt::Debug for JwtCodec {
             .field("current_kid", &inner.signing_kid)
             .field("keys", &kids)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Utc};
+    use domain::{Role, SessionId, UserId};
+    use secrecy::SecretString;
+    use uuid::Uuid;
+
+    const LEEWAY: u64 = 30;
+
+    fn codec() -> JwtCodec {
+        JwtCodec::new(JwtConfig {
+            issuer: "gatehouse-test".into(),
+            audience: "gatehouse-test-api".into(),
+            current: KeyConfig {
+                kid: None,
+                spec: KeySpec::Hs256 { secret: SecretString::from("a-test-secret-of-at-least-32-bytes!!".to_owned()) },
+            },
+            previous: vec![],
+            leeway_secs: LEEWAY,
+        })
+        .unwrap()
+    }
+
+    fn claims(expires_at: DateTime<Utc>) -> AccessClaims {
+        AccessClaims {
+            user_id: UserId::from_uuid(Uuid::now_v7()),
+            session_id: SessionId::from_uuid(Uuid::now_v7()),
+            role: Role::User,
+            // Tokens carry whole seconds.
+            issued_at: DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap(),
+            expires_at,
+            token_id: Uuid::new_v4(),
+        }
+    }
+
+    fn secs(t: DateTime<Utc>) -> i64 {
+        t.timestamp()
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires_on_time() {
+        let codec = codec();
+        let expires_at = DateTime::from_timestamp(Utc::now().timestamp() + 60, 0).unwrap();
+        let claims = claims(expires_at);
+        let token = codec.issue(&claims).unwrap();
+        let now = secs(Utc::now());
+        assert_eq!(codec.verify_at(token.expose(), now), Ok(claims.clone()));
+        assert_eq!(codec.inner.verified.len(), 1, "a verified token is remembered");
+        assert_eq!(codec.verify_at(token.expose(), secs(expires_at) + i64::try_from(LEEWAY).unwrap()), Ok(claims), "within the leeway");
+        assert_eq!(codec.verify_at(token.expose(), secs(expires_at) + i64::try_from(LEEWAY).unwrap() + 1), Err(TokenRejected::Expired));
+        assert_eq!(codec.inner.verified.len(), 0, "an expired token is forgotten");
+    }
+
+    #[test]
+    fn only_the_exact_text_of_a_verified_token_is_remembered() {
+        let codec = codec();
+        let token = codec.issue(&claims(Utc::now() + chrono::Duration::minutes(15))).unwrap();
+        let now = secs(Utc::now());
+        assert!(codec.verify_at(token.expose(), now).is_ok());
+        let text = token.expose();
+        let mut tampered = text[..text.len() - 2].to_owned();
+        tampered.push_str(if text.ends_with("AA") { "AB" } else { "AA" });
+        assert_eq!(codec.verify_at(&tampered, now), Err(TokenRejected::Invalid));
+        assert_eq!(codec.verify_at(&format!("{text} "), now), Err(TokenRejected::Invalid));
+        assert_eq!(codec.inner.verified.len(), 1, "refused tokens are never remembered");
+    }
+
+    #[test]
+    fn the_memory_of_verified_tokens_is_bounded() {
+        let codec = codec();
+        let now = secs(Utc::now());
+        for _ in 0..verified::CAPACITY + 10 {
+            let token = codec.issue(&claims(Utc::now() + chrono::Duration::minutes(15))).unwrap();
+            assert!(codec.verify_at(token.expose(), now).is_ok());
+            assert!(codec.inner.verified.len() <= verified::CAPACITY);
+        }
     }
 }
