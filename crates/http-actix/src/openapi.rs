@@ -1,5 +1,5 @@
 //! The OpenAPI 3.1 document: paths are collected from the handlers registered in
-//! `routes::configure`; this module adds the shared error responses, security schemes and the
+//! `routes::configure_documented`; this module adds the shared error responses, security schemes and the
 //! few paths served by other means.
 
 mod links;

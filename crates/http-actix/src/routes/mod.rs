@@ -32,13 +32,17 @@ pub struct Limits {
     pub me: Limiter,
 }
 
-/// Registers every documented handler. `/users/me` is a scope registered before
-/// `/users/{id}`, so `me` is never taken for an id.
-pub fn configure(limits: Limits) -> impl FnOnce(&mut ServiceConfig<'_>) {
-    move |cfg| {
+/// Registers every documented handler on `$cfg`, with `$scope` making the two scopes: one list
+/// for the server ([`configure`], plain actix) and for the document ([`configure_documented`],
+/// utoipa's wrappers). `/users/me` is a scope registered before `/users/{id}`, so `me` is never
+/// taken for an id.
+macro_rules! register_routes {
+    ($cfg:expr, $scope:path, $limits:expr) => {{
+        let cfg = $cfg;
+        let limits = $limits;
         cfg.service(system::health).service(system::ready).service(system::jwks).service(system::openapi_json);
         cfg.service(
-            scope("/auth")
+            $scope("/auth")
                 .wrap(Condition::new(limits.enabled, Governor::new(&limits.auth)))
                 .service(auth::register)
                 .service(auth::login)
@@ -48,7 +52,7 @@ pub fn configure(limits: Limits) -> impl FnOnce(&mut ServiceConfig<'_>) {
                 .service(auth::logout_all),
         );
         cfg.service(
-            scope("/users/me")
+            $scope("/users/me")
                 .wrap(Condition::new(limits.enabled, Governor::new(&limits.me)))
                 .service(me::get_me)
                 .service(me::update_me)
@@ -69,7 +73,19 @@ pub fn configure(limits: Limits) -> impl FnOnce(&mut ServiceConfig<'_>) {
             .service(tasks::patch_task)
             .service(tasks::replace_task)
             .service(tasks::delete_task);
-    }
+    }};
+}
+
+/// Registers every handler on the server's app. Plain actix: utoipa's wrappers would build
+/// the whole OpenAPI document again in every worker as it starts (megabytes of allocations
+/// that the allocator then keeps), only to throw it away.
+pub fn configure(limits: Limits) -> impl FnOnce(&mut actix_web::web::ServiceConfig) {
+    move |cfg| register_routes!(cfg, actix_web::web::scope, limits)
+}
+
+/// Registers every handler on utoipa's app, which collects the OpenAPI document from them.
+pub fn configure_documented(limits: Limits) -> impl FnOnce(&mut ServiceConfig<'_>) {
+    move |cfg| register_routes!(cfg, scope, limits)
 }
 
 /// Every documented path with its methods.
