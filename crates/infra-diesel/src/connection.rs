@@ -18,6 +18,17 @@ pub(crate) enum AnyConnection {
     Mysql(diesel::MysqlConnection),
 }
 
+/// Initialises OpenSSL, which the bundled libpq uses for TLS, without OpenSSL's exit-time
+/// cleanup. Left to libpq, the first TLS connection registers that cleanup, which at process
+/// exit frees every thread's OpenSSL state while pool threads still exist: the PostgreSQL test
+/// suite crashed on exit about one run in ten (SIGSEGV in `OPENSSL_cleanup` →
+/// `init_thread_deregister`, from a core dump). The first initialisation decides, so this runs
+/// before every connection libpq opens here; rust-openssl initialises the same way.
+#[cfg(feature = "postgres")]
+pub(crate) fn init_openssl() {
+    openssl_sys::init();
+}
+
 /// Why the pool could not open or keep a connection.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ManagerError {
@@ -53,7 +64,10 @@ impl r2d2::ManageConnection for Manager {
                 AnyConnection::Sqlite(SqliteConnection::establish(path)?)
             }
             #[cfg(feature = "postgres")]
-            Target::Postgres(url) => AnyConnection::Postgres(diesel::PgConnection::establish(url)?),
+            Target::Postgres(url) => {
+                init_openssl();
+                AnyConnection::Postgres(diesel::PgConnection::establish(url)?)
+            }
             #[cfg(feature = "mysql")]
             Target::Mysql(url) => AnyConnection::Mysql(diesel::MysqlConnection::establish(url)?),
             // Target::parse never builds a variant this build cannot open.

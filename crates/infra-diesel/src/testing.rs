@@ -162,6 +162,10 @@ mod server {
             Backend::Postgres => with_database(server_url, "postgres"),
             _ => with_database(server_url, ""),
         };
+        #[cfg(feature = "postgres")]
+        if backend == Backend::Postgres {
+            crate::connection::init_openssl();
+        }
         let mut last_error = String::new();
         for url in [server_url.to_owned(), fallback] {
             let result = match backend {
