@@ -8,6 +8,7 @@ mod requests;
 mod responses;
 pub mod rules;
 mod tasks;
+mod time;
 
 pub use fields::{Maybe, Validator};
 pub use projects::{CreateProject, ProjectResponse, UpdateProject};

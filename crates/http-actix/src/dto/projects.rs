@@ -70,8 +70,10 @@ pub struct ProjectResponse {
     /// Its description (may be empty).
     pub description: String,
     /// Creation time (UTC).
+    #[serde(serialize_with = "crate::dto::time::rfc3339")]
     pub created_at: DateTime<Utc>,
     /// Last change (UTC).
+    #[serde(serialize_with = "crate::dto::time::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -49,8 +49,10 @@ pub struct UserResponse {
     /// Whether the account may log in.
     pub is_active: bool,
     /// Creation time (UTC).
+    #[serde(serialize_with = "crate::dto::time::rfc3339")]
     pub created_at: DateTime<Utc>,
     /// Last change (UTC).
+    #[serde(serialize_with = "crate::dto::time::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -75,10 +77,13 @@ pub struct SessionResponse {
     /// The session id (the access token's `sid`).
     pub id: Uuid,
     /// The login that opened it.
+    #[serde(serialize_with = "crate::dto::time::rfc3339")]
     pub created_at: DateTime<Utc>,
     /// The last login or refresh.
+    #[serde(serialize_with = "crate::dto::time::rfc3339")]
     pub last_used_at: DateTime<Utc>,
     /// Absolute expiry, fixed at login.
+    #[serde(serialize_with = "crate::dto::time::rfc3339")]
     pub expires_at: DateTime<Utc>,
     /// The client's `User-Agent` at login, if it sent one.
     pub user_agent: Option<String>,

@@ -192,8 +192,10 @@ pub struct TaskResponse {
     #[schema(value_type = Option<chrono::NaiveDate>, format = Date)]
     pub due_date: Option<String>,
     /// Creation time (UTC).
+    #[serde(serialize_with = "crate::dto::time::rfc3339")]
     pub created_at: DateTime<Utc>,
     /// Last change (UTC).
+    #[serde(serialize_with = "crate::dto::time::rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 
