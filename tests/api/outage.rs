@@ -2,13 +2,14 @@
 //! without a restart. Runs on PostgreSQL (TEST_POSTGRES_URL), where connections can be refused.
 
 use crate::helpers::{problem, spawn_app};
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use diesel::RunQueryDsl;
+use infra_diesel::testing::establish_postgres;
 use reqwest::Method;
 use std::time::{Duration, Instant};
 
 fn on_server(sql: &str) {
     let url = std::env::var("TEST_POSTGRES_URL").expect("TEST_POSTGRES_URL");
-    let mut conn = PgConnection::establish(&url).expect("admin connection");
+    let mut conn = establish_postgres(&url).expect("admin connection");
     diesel::sql_query(sql).execute(&mut conn).expect("admin statement");
 }
 

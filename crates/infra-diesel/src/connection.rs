@@ -18,15 +18,17 @@ pub(crate) enum AnyConnection {
     Mysql(diesel::MysqlConnection),
 }
 
-/// Initialises OpenSSL, which the bundled libpq uses for TLS, without OpenSSL's exit-time
-/// cleanup. Left to libpq, the first TLS connection registers that cleanup, which at process
-/// exit frees every thread's OpenSSL state while pool threads still exist: the PostgreSQL test
-/// suite crashed on exit about one run in ten (SIGSEGV in `OPENSSL_cleanup` →
-/// `init_thread_deregister`, from a core dump). The first initialisation decides, so this runs
-/// before every connection libpq opens here; rust-openssl initialises the same way.
+/// Opens a PostgreSQL connection; every libpq connection of the workspace goes through here.
+/// First it initialises OpenSSL, which the bundled libpq uses for TLS, without OpenSSL's
+/// exit-time cleanup. Left to libpq, the first TLS connection registers that cleanup, which at
+/// process exit frees every thread's OpenSSL state while pool threads still exist: the
+/// PostgreSQL test suite crashed on exit about one run in ten (SIGSEGV in `OPENSSL_cleanup` →
+/// `init_thread_deregister`, from a core dump). The first initialisation decides;
+/// rust-openssl initialises the same way.
 #[cfg(feature = "postgres")]
-pub(crate) fn init_openssl() {
+pub fn establish_postgres(url: &str) -> diesel::ConnectionResult<diesel::PgConnection> {
     openssl_sys::init();
+    diesel::PgConnection::establish(url)
 }
 
 /// Why the pool could not open or keep a connection.
@@ -64,10 +66,7 @@ impl r2d2::ManageConnection for Manager {
                 AnyConnection::Sqlite(SqliteConnection::establish(path)?)
             }
             #[cfg(feature = "postgres")]
-            Target::Postgres(url) => {
-                init_openssl();
-                AnyConnection::Postgres(diesel::PgConnection::establish(url)?)
-            }
+            Target::Postgres(url) => AnyConnection::Postgres(establish_postgres(url)?),
             #[cfg(feature = "mysql")]
             Target::Mysql(url) => AnyConnection::Mysql(diesel::MysqlConnection::establish(url)?),
             // Target::parse never builds a variant this build cannot open.

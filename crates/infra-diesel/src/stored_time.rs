@@ -38,6 +38,7 @@ impl ToSql<Timestamp, Sqlite> for StoredTime {
 }
 
 /// PostgreSQL and MySQL: diesel's own binary conversions.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 macro_rules! delegate_to_chrono {
     ($backend:ty) => {
         impl FromSql<Timestamp, $backend> for StoredTime {

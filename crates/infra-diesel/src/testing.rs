@@ -9,6 +9,8 @@
 //!
 //! Each is dropped (best effort) when the value is: the folder removed, the database dropped.
 
+#[cfg(feature = "postgres")]
+pub use crate::connection::establish_postgres;
 use crate::{Backend, Database, PoolOptions, redact_url};
 use std::fmt;
 use std::path::PathBuf;
@@ -152,8 +154,12 @@ pub(crate) fn with_database(url: &str, name: &str) -> String {
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 mod server {
     use super::with_database;
+    #[cfg(feature = "postgres")]
+    use crate::connection::establish_postgres;
     use crate::{Backend, redact_url};
-    use diesel::{Connection, RunQueryDsl};
+    #[cfg(feature = "mysql")]
+    use diesel::Connection;
+    use diesel::RunQueryDsl;
 
     /// Runs one administrative statement on the server: through the database the URL names,
     /// or, when that one does not exist, the server's default one.
@@ -162,15 +168,11 @@ mod server {
             Backend::Postgres => with_database(server_url, "postgres"),
             _ => with_database(server_url, ""),
         };
-        #[cfg(feature = "postgres")]
-        if backend == Backend::Postgres {
-            crate::connection::init_openssl();
-        }
         let mut last_error = String::new();
         for url in [server_url.to_owned(), fallback] {
             let result = match backend {
                 #[cfg(feature = "postgres")]
-                Backend::Postgres => diesel::PgConnection::establish(&url)
+                Backend::Postgres => establish_postgres(&url)
                     .map_err(|e| e.to_string())
                     .and_then(|mut c| diesel::sql_query(sql).execute(&mut c).map_err(|e| e.to_string())),
                 #[cfg(feature = "mysql")]

@@ -127,7 +127,7 @@ fn debug_output_shows_the_backend_but_no_password() {
 #[cfg(feature = "postgres")]
 #[test]
 fn postgres_connects_with_sslmode_require_when_the_server_offers_tls() {
-    use diesel::{Connection, RunQueryDsl};
+    use diesel::RunQueryDsl;
     let Some(test_db) = TestDatabase::from_env_postgres() else { return };
     let separator = if test_db.url().contains('?') { '&' } else { '?' };
     let url = format!("{}{separator}sslmode=require", test_db.url());
@@ -147,7 +147,7 @@ fn postgres_connects_with_sslmode_require_when_the_server_offers_tls() {
         #[diesel(sql_type = diesel::sql_types::Bool)]
         ssl: bool,
     }
-    let mut raw = diesel::PgConnection::establish(&url).unwrap();
+    let mut raw = infra_diesel::testing::establish_postgres(&url).unwrap();
     let rows: Vec<Ssl> = diesel::sql_query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").load(&mut raw).unwrap();
     assert!(rows.first().is_some_and(|r| r.ssl), "the session is encrypted");
 }
@@ -159,14 +159,14 @@ fn postgres_connects_with_sslmode_require_when_the_server_offers_tls() {
 #[cfg(feature = "postgres")]
 #[test]
 fn postgres_verifies_the_server_certificate() {
-    use diesel::{Connection, RunQueryDsl};
+    use diesel::RunQueryDsl;
     let Some(test_db) = TestDatabase::from_env_postgres() else { return };
     #[derive(diesel::QueryableByName)]
     struct Setting {
         #[diesel(sql_type = diesel::sql_types::Text)]
         ssl_cert_file: String,
     }
-    let mut raw = diesel::PgConnection::establish(test_db.url()).unwrap();
+    let mut raw = infra_diesel::testing::establish_postgres(test_db.url()).unwrap();
     let cert = diesel::sql_query("SHOW ssl_cert_file").get_result::<Setting>(&mut raw).map(|s| std::path::PathBuf::from(s.ssl_cert_file));
     let Some(cert) = cert.ok().filter(|c| c.is_absolute() && std::fs::read(c).is_ok() && test_db.url().contains("@127.0.0.1")) else {
         eprintln!("skipped: the server's certificate is not readable here");
@@ -206,13 +206,13 @@ fn a_connected_postgres_database_does_not_show_its_password() {
 #[cfg(feature = "postgres")]
 #[test]
 fn an_unreachable_postgres_database_is_unavailable_and_the_pool_recovers() {
-    use diesel::{Connection, RunQueryDsl};
+    use diesel::RunQueryDsl;
     let Some(test_db) = TestDatabase::from_env_postgres() else { return };
     let server_url = std::env::var(infra_diesel::testing::POSTGRES_URL_VAR).unwrap();
     let name = test_db.url().rsplit('/').next().unwrap().split('?').next().unwrap().to_owned();
     let admin = |sql: String| {
-        let mut conn = diesel::PgConnection::establish(&server_url)
-            .or_else(|_| diesel::PgConnection::establish(&server_url.replace("/test", "/postgres")))
+        let mut conn = infra_diesel::testing::establish_postgres(&server_url)
+            .or_else(|_| infra_diesel::testing::establish_postgres(&server_url.replace("/test", "/postgres")))
             .unwrap();
         diesel::sql_query(sql).execute(&mut conn).unwrap();
     };
