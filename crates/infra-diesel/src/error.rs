@@ -22,6 +22,31 @@ fn connection_lost(error: &Error) -> bool {
     }
 }
 
+/// Two transactions collided (a deadlock, or a serialization failure): the database rolled
+/// this one back, and running it again is correct.
+pub(crate) fn is_conflict(error: &Error) -> bool {
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        // PostgreSQL's `deadlock_detected` (40P01) and MySQL's 1213 have no kind of their own.
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            info.message().contains("deadlock") || info.message().contains("Deadlock")
+        }
+        _ => false,
+    }
+}
+
+/// Runs a transaction again while it collides with another one, a few times at most.
+pub(crate) fn retry_conflicts<T>(mut attempt: impl FnMut() -> Result<T, Error>) -> Result<T, Error> {
+    const ATTEMPTS: usize = 5;
+    for _ in 1..ATTEMPTS {
+        match attempt() {
+            Err(error) if is_conflict(&error) => continue,
+            outcome => return outcome,
+        }
+    }
+    attempt()
+}
+
 /// No connection could be had within the pool's timeout: the database is down or overloaded.
 pub(crate) fn pool(error: r2d2::Error) -> InfraError {
     InfraError::unavailable(error)

@@ -7,8 +7,8 @@ use crate::stored_time::StoredTime;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use domain::{
-    Description, DueDate, Email, InfraError, PasswordHash, Project, ProjectId, ProjectName, Role, Session, SessionId, Task, TaskId,
-    TaskTitle, Timestamp, User, UserAgent, UserId, UserName, truncate_to_micros,
+    AdminChanges, Description, DueDate, Email, InfraError, PasswordHash, ProfileChanges, Project, ProjectId, ProjectName, Role, Session,
+    SessionId, Task, TaskId, TaskTitle, Timestamp, User, UserAgent, UserId, UserName, truncate_to_micros,
 };
 use std::str::FromStr;
 
@@ -92,25 +92,35 @@ impl<'a> NewUser<'a> {
     }
 }
 
-/// Every column `UserRepository::update` writes.
-#[derive(AsChangeset)]
+/// The columns a profile or admin update names, and `updated_at`: a `None` column is left out
+/// of the `UPDATE`, so a write never touches what its request did not name.
+#[derive(AsChangeset, Default)]
 #[diesel(table_name = users)]
 pub(crate) struct UserChanges<'a> {
-    email: &'a str,
-    name: &'a str,
-    role: &'static str,
-    is_active: bool,
-    updated_at: StoredTime,
+    email: Option<&'a str>,
+    name: Option<&'a str>,
+    role: Option<&'static str>,
+    is_active: Option<bool>,
+    updated_at: Option<StoredTime>,
 }
 
 impl<'a> UserChanges<'a> {
-    pub(crate) fn new(user: &'a User) -> Self {
+    pub(crate) fn profile(changes: &'a ProfileChanges, now: Timestamp) -> Self {
         Self {
-            email: user.email.as_str(),
-            name: user.name.as_str(),
-            role: user.role.as_str(),
-            is_active: user.is_active,
-            updated_at: db_time(user.updated_at),
+            email: changes.email.as_ref().map(Email::as_str),
+            name: changes.name.as_ref().map(UserName::as_str),
+            updated_at: Some(db_time(now)),
+            ..Self::default()
+        }
+    }
+
+    pub(crate) fn admin(changes: &'a AdminChanges, now: Timestamp) -> Self {
+        Self {
+            name: changes.name.as_ref().map(UserName::as_str),
+            role: changes.role.map(Role::as_str),
+            is_active: changes.is_active,
+            updated_at: Some(db_time(now)),
+            ..Self::default()
         }
     }
 }

@@ -3,7 +3,10 @@ use crate::model::{
     Email, Page, PageRequest, PasswordHash, Project, ProjectId, RefreshTokenDigest, RefreshTokenState, Session, SessionId, Task, TaskId,
     TaskStatus, Timestamp, User, UserId,
 };
-use crate::ports::{EmailTaken, ProjectRepository, SessionRepository, TaskRepository, UniqueEmailError, UserRepository};
+use crate::ports::{
+    AdminChanges, AdminWrite, EmailTaken, PasswordWrite, ProfileChanges, ProjectRepository, SessionRepository, TaskRepository,
+    UniqueEmailError, UserDelete, UserRepository, UserWrite,
+};
 use std::cmp::Reverse;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -59,6 +62,10 @@ impl Tables {
         ids.len() as u64
     }
 
+    fn active_admins(&self) -> usize {
+        self.users.values().filter(|(u, _)| u.is_active_admin()).count()
+    }
+
     fn owns_project(&self, owner: UserId, project: ProjectId) -> bool {
         self.projects.get(&project).is_some_and(|p| p.owner_id == owner)
     }
@@ -95,47 +102,79 @@ impl UserRepository for MemoryStore {
         Ok(self.tables()?.users.get(&id).map(|(_, h)| h.clone()))
     }
 
-    fn update(&self, user: &User) -> Result<bool, UniqueEmailError> {
+    fn update_profile(&self, id: UserId, changes: &ProfileChanges, now: Timestamp) -> Result<UserWrite, UniqueEmailError> {
         let mut t = self.tables()?;
-        if t.email_in_use(&user.email, user.id) {
+        if changes.email.as_ref().is_some_and(|email| t.email_in_use(email, id)) {
             return Err(EmailTaken.into());
         }
-        Ok(match t.users.get_mut(&user.id) {
-            Some((stored, _)) => {
-                *stored = User { id: stored.id, created_at: stored.created_at, ..user.clone() };
-                true
-            }
-            None => false,
-        })
+        let Some((user, _)) = t.users.get_mut(&id) else { return Ok(UserWrite::NotFound) };
+        if let Some(name) = &changes.name {
+            user.name = name.clone();
+        }
+        if let Some(email) = &changes.email {
+            user.email = email.clone();
+        }
+        user.updated_at = now;
+        Ok(UserWrite::Updated(user.clone()))
     }
 
-    fn set_password_hash(&self, id: UserId, hash: &PasswordHash, now: Timestamp) -> Result<bool, InfraError> {
+    fn update_by_admin(&self, id: UserId, changes: &AdminChanges, now: Timestamp) -> Result<AdminWrite, InfraError> {
+        let mut t = self.tables()?;
+        let Some((before, _)) = t.users.get(&id) else { return Ok(AdminWrite::NotFound) };
+        let mut after = changes.apply_to(before);
+        if after == *before {
+            return Ok(AdminWrite::Updated { user: after, changed: false, deactivated: false });
+        }
+        if before.is_active_admin() && !after.is_active_admin() && t.active_admins() <= 1 {
+            return Ok(AdminWrite::LastActiveAdmin);
+        }
+        let deactivated = before.is_active && !after.is_active;
+        after.updated_at = now;
+        if let Some((stored, _)) = t.users.get_mut(&id) {
+            *stored = after.clone();
+        }
+        Ok(AdminWrite::Updated { user: after, changed: true, deactivated })
+    }
+
+    fn set_password_hash(&self, id: UserId, hash: &PasswordHash, now: Timestamp) -> Result<PasswordWrite, InfraError> {
         let mut t = self.tables()?;
         Ok(match t.users.get_mut(&id) {
             Some((user, stored)) => {
                 *stored = hash.clone();
                 user.updated_at = now;
-                true
+                PasswordWrite::Replaced
             }
-            None => false,
+            None => PasswordWrite::NotFound,
         })
     }
 
-    fn delete(&self, id: UserId) -> Result<bool, InfraError> {
+    fn upgrade_password_hash(&self, id: UserId, verified: &PasswordHash, fresh: &PasswordHash) -> Result<PasswordWrite, InfraError> {
         let mut t = self.tables()?;
-        let existed = t.users.remove(&id).is_some();
+        Ok(match t.users.get_mut(&id) {
+            Some((_, stored)) if stored == verified => {
+                *stored = fresh.clone();
+                PasswordWrite::Replaced
+            }
+            Some(_) => PasswordWrite::Stale,
+            None => PasswordWrite::NotFound,
+        })
+    }
+
+    fn delete(&self, id: UserId) -> Result<UserDelete, InfraError> {
+        let mut t = self.tables()?;
+        let Some((user, _)) = t.users.get(&id) else { return Ok(UserDelete::NotFound) };
+        if user.is_active_admin() && t.active_admins() <= 1 {
+            return Ok(UserDelete::LastActiveAdmin);
+        }
+        t.users.remove(&id);
         t.delete_sessions_where(|s| s.user_id == id);
         t.delete_projects_where(|p| p.owner_id == id);
-        Ok(existed)
+        Ok(UserDelete::Deleted)
     }
 
     fn list(&self, page: PageRequest) -> Result<Page<User>, InfraError> {
         let users = self.tables()?.users.values().map(|(u, _)| u.clone()).collect();
         Ok(paginate(users, |u: &User| (u.created_at, u.id), page))
-    }
-
-    fn count_active_admins(&self) -> Result<u64, InfraError> {
-        Ok(self.tables()?.users.values().filter(|(u, _)| u.is_active_admin()).count() as u64)
     }
 }
 

@@ -6,5 +6,8 @@ mod storage;
 mod system;
 
 pub use crypto::{AccessTokenCodec, PasswordHasher, RefreshTokenIssuer, TokenRejected};
-pub use storage::{EmailTaken, ProjectRepository, SessionRepository, TaskRepository, UniqueEmailError, UserRepository};
+pub use storage::{
+    AdminChanges, AdminWrite, EmailTaken, PasswordWrite, ProfileChanges, ProjectRepository, SessionRepository, TaskRepository,
+    UniqueEmailError, UserDelete, UserRepository, UserWrite,
+};
 pub use system::{Clock, IdGenerator};

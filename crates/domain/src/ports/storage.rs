@@ -1,7 +1,7 @@
 use crate::error::InfraError;
 use crate::model::{
-    Email, Page, PageRequest, PasswordHash, Project, ProjectId, RefreshTokenDigest, RefreshTokenState, Session, SessionId, Task, TaskId,
-    TaskStatus, Timestamp, User, UserId,
+    Email, Page, PageRequest, PasswordHash, Project, ProjectId, RefreshTokenDigest, RefreshTokenState, Role, Session, SessionId, Task,
+    TaskId, TaskStatus, Timestamp, User, UserId, UserName,
 };
 
 /// Another account already has this email.
@@ -47,35 +47,139 @@ pub trait UserRepository: Send + Sync {
     /// An [`InfraError`] when the store fails.
     fn password_hash(&self, id: UserId) -> Result<Option<PasswordHash>, InfraError>;
 
-    /// Saves every field of `user` but its id and creation time; `false` when it no longer exists.
+    /// Changes the name and/or email an account's owner asked for, and `updated_at`, and nothing
+    /// else: a role or activity change made meanwhile by an admin is kept. Returns the account
+    /// as stored after the write.
     ///
     /// # Errors
     /// [`UniqueEmailError::EmailTaken`] when the new email is in use.
-    fn update(&self, user: &User) -> Result<bool, UniqueEmailError>;
+    fn update_profile(&self, id: UserId, changes: &ProfileChanges, now: Timestamp) -> Result<UserWrite, UniqueEmailError>;
 
-    /// Replaces the password hash and sets `updated_at`; `false` when the account is gone.
+    /// Changes the name, role and/or activity an admin asked for (and `updated_at` when any of
+    /// them differs from what is stored), and nothing else. The check that at least one
+    /// active admin remains and the write are one atomic step: of concurrent changes that
+    /// would together remove the last active admin, at most the ones that leave one succeed;
+    /// the others get [`AdminWrite::LastActiveAdmin`] and change nothing.
     ///
     /// # Errors
     /// An [`InfraError`] when the store fails.
-    fn set_password_hash(&self, id: UserId, hash: &PasswordHash, now: Timestamp) -> Result<bool, InfraError>;
+    fn update_by_admin(&self, id: UserId, changes: &AdminChanges, now: Timestamp) -> Result<AdminWrite, InfraError>;
 
-    /// Deletes the account with its sessions, projects and tasks; `false` when it was gone.
+    /// Replaces the password hash and sets `updated_at`.
     ///
     /// # Errors
     /// An [`InfraError`] when the store fails.
-    fn delete(&self, id: UserId) -> Result<bool, InfraError>;
+    fn set_password_hash(&self, id: UserId, hash: &PasswordHash, now: Timestamp) -> Result<PasswordWrite, InfraError>;
+
+    /// Replaces the hash only if it is still `verified`, the one a login just checked: a
+    /// password changed meanwhile is never overwritten by the old password's new hash.
+    /// `updated_at` is left alone (the account did not change).
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn upgrade_password_hash(&self, id: UserId, verified: &PasswordHash, fresh: &PasswordHash) -> Result<PasswordWrite, InfraError>;
+
+    /// Deletes the account with its sessions, projects and tasks, unless it is the last active
+    /// admin; the check and the delete are one atomic step, like in
+    /// [`update_by_admin`](Self::update_by_admin).
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn delete(&self, id: UserId) -> Result<UserDelete, InfraError>;
 
     /// All accounts, oldest first.
     ///
     /// # Errors
     /// An [`InfraError`] when the store fails.
     fn list(&self, page: PageRequest) -> Result<Page<User>, InfraError>;
+}
 
-    /// How many accounts are both active and admin.
-    ///
-    /// # Errors
-    /// An [`InfraError`] when the store fails.
-    fn count_active_admins(&self) -> Result<u64, InfraError>;
+/// The columns an owner's profile update may change; `None` leaves a column as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileChanges {
+    /// A new display name.
+    pub name: Option<UserName>,
+    /// A new email.
+    pub email: Option<Email>,
+}
+
+/// The columns an admin's update may change; `None` leaves a column as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AdminChanges {
+    /// A new display name.
+    pub name: Option<UserName>,
+    /// A new role.
+    pub role: Option<Role>,
+    /// Activate or deactivate.
+    pub is_active: Option<bool>,
+}
+
+impl AdminChanges {
+    /// `user` with these changes applied (what the store must write).
+    pub fn apply_to(&self, user: &User) -> User {
+        let mut after = user.clone();
+        if let Some(name) = &self.name {
+            after.name = name.clone();
+        }
+        if let Some(role) = self.role {
+            after.role = role;
+        }
+        if let Some(is_active) = self.is_active {
+            after.is_active = is_active;
+        }
+        after
+    }
+}
+
+/// What a write to one account found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserWrite {
+    /// The account as stored after the write.
+    Updated(User),
+    /// No such account (deleted meanwhile).
+    NotFound,
+}
+
+/// What an admin's write to one account found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminWrite {
+    /// The account as stored after the write: `changed` is false when every named value was
+    /// already stored (nothing was written).
+    Updated {
+        /// The account now.
+        user: User,
+        /// Whether anything was written.
+        changed: bool,
+        /// Whether this write deactivated an active account (its sessions must go).
+        deactivated: bool,
+    },
+    /// No such account.
+    NotFound,
+    /// The write would have left no active admin; nothing was written.
+    LastActiveAdmin,
+}
+
+/// What a password-hash write found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordWrite {
+    /// The hash was replaced.
+    Replaced,
+    /// The stored hash is no longer the one expected (only from
+    /// [`UserRepository::upgrade_password_hash`]); nothing was written.
+    Stale,
+    /// No such account.
+    NotFound,
+}
+
+/// What deleting an account found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserDelete {
+    /// It was deleted with everything it owned.
+    Deleted,
+    /// No such account.
+    NotFound,
+    /// It is the last active admin; nothing was deleted.
+    LastActiveAdmin,
 }
 
 /// Stores sessions and the refresh-token chain each one owns.

@@ -2,8 +2,7 @@
 
 use crate::error::InfraError;
 use crate::model::{CandidatePassword, Email, Page, PageRequest, Password, SessionId, SessionView, User, UserName};
-use crate::ports::UniqueEmailError;
-use crate::services::admin::would_lose_last_active_admin;
+use crate::ports::{PasswordWrite, ProfileChanges, UniqueEmailError, UserDelete, UserWrite};
 use crate::services::{Ports, Principal, ResourceError};
 
 /// A partial update of the caller's profile. Changing the email needs the current password.
@@ -86,9 +85,9 @@ impl AccountService {
     /// # Errors
     /// See [`ProfileError`].
     pub fn update_profile(&self, principal: &Principal, update: ProfileUpdate) -> Result<User, ProfileError> {
-        let mut user = principal.user().clone();
-        let email_changes = update.email.as_ref().is_some_and(|e| *e != user.email);
-        if email_changes {
+        let user = principal.user();
+        let changes = ProfileChanges { name: update.name.filter(|n| *n != user.name), email: update.email.filter(|e| *e != user.email) };
+        if changes.email.is_some() {
             let candidate = update.current_password.as_ref().ok_or(ProfileError::CurrentPasswordRequired)?;
             match self.password_matches(principal, candidate)? {
                 Some(true) => {}
@@ -96,22 +95,14 @@ impl AccountService {
                 None => return Err(ProfileError::NotFound),
             }
         }
-        let mut changed = false;
-        if let Some(name) = update.name.filter(|n| *n != user.name) {
-            user.name = name;
-            changed = true;
+        if changes == ProfileChanges::default() {
+            return Ok(user.clone());
         }
-        if let Some(email) = update.email.filter(|_| email_changes) {
-            user.email = email;
-            changed = true;
-        }
-        if !changed {
-            return Ok(user);
-        }
-        user.updated_at = self.ports.clock.now();
-        match self.ports.users.update(&user) {
-            Ok(true) => Ok(user),
-            Ok(false) => Err(ProfileError::NotFound),
+        // Only the named columns are written: an admin's change of role or activity made while
+        // the password was being checked stays.
+        match self.ports.users.update_profile(user.id, &changes, self.ports.clock.now()) {
+            Ok(UserWrite::Updated(user)) => Ok(user),
+            Ok(UserWrite::NotFound) => Err(ProfileError::NotFound),
             Err(UniqueEmailError::EmailTaken(_)) => Err(ProfileError::EmailTaken),
             Err(UniqueEmailError::Infra(e)) => Err(e.into()),
         }
@@ -130,7 +121,9 @@ impl AccountService {
         }
         let now = self.ports.clock.now();
         let hash = self.ports.hasher.hash(new)?;
-        self.ports.users.set_password_hash(principal.user_id(), &hash, now)?;
+        if self.ports.users.set_password_hash(principal.user_id(), &hash, now)? == PasswordWrite::NotFound {
+            return Err(PasswordChangeError::AccountGone);
+        }
         self.ports.sessions.revoke_all(principal.user_id(), Some(principal.session_id()), now)?;
         Ok(())
     }
@@ -145,11 +138,11 @@ impl AccountService {
             Some(false) => return Err(DeleteAccountError::WrongPassword),
             None => return Err(DeleteAccountError::AccountGone),
         }
-        if would_lose_last_active_admin(self.ports.users.as_ref(), principal.user(), None)? {
-            return Err(DeleteAccountError::LastActiveAdmin);
+        match self.ports.users.delete(principal.user_id())? {
+            UserDelete::Deleted => Ok(()),
+            UserDelete::NotFound => Err(DeleteAccountError::AccountGone),
+            UserDelete::LastActiveAdmin => Err(DeleteAccountError::LastActiveAdmin),
         }
-        self.ports.users.delete(principal.user_id())?;
-        Ok(())
     }
 
     /// The caller's live sessions, most recently used first, marking the current one.

@@ -2,7 +2,7 @@
 
 use crate::error::InfraError;
 use crate::model::{Email, Page, PageRequest, Password, Role, User, UserId, UserName};
-use crate::ports::{UniqueEmailError, UserRepository};
+use crate::ports::{AdminChanges, AdminWrite, UniqueEmailError, UserDelete};
 use crate::services::{Ports, Principal};
 
 /// An admin's partial update of an account.
@@ -48,15 +48,6 @@ pub struct AdminService {
     ports: Ports,
 }
 
-/// Whether replacing `before` by `after` (`None`: deleting it) removes the last active admin.
-pub(crate) fn would_lose_last_active_admin(users: &dyn UserRepository, before: &User, after: Option<&User>) -> Result<bool, InfraError> {
-    let stays_active_admin = after.is_some_and(User::is_active_admin);
-    if !before.is_active_admin() || stays_active_admin {
-        return Ok(false);
-    }
-    Ok(users.count_active_admins()? <= 1)
-}
-
 impl AdminService {
     /// Wires the service.
     pub fn new(ports: Ports) -> Self {
@@ -92,36 +83,18 @@ impl AdminService {
     /// [`AdminError::Forbidden`], [`AdminError::NotFound`], or [`AdminError::LastActiveAdmin`].
     pub fn update_user(&self, principal: &Principal, id: UserId, update: AdminUpdate) -> Result<User, AdminError> {
         require_admin(principal)?;
-        let before = self.ports.users.find(id)?.ok_or(AdminError::NotFound)?;
-        let mut after = before.clone();
-        if let Some(name) = update.name {
-            after.name = name;
-        }
-        if let Some(role) = update.role {
-            after.role = role;
-        }
-        if let Some(is_active) = update.is_active {
-            after.is_active = is_active;
-        }
-        if after == before {
-            return Ok(before);
-        }
-        if would_lose_last_active_admin(self.ports.users.as_ref(), &before, Some(&after))? {
-            return Err(AdminError::LastActiveAdmin);
-        }
+        let changes = AdminChanges { name: update.name, role: update.role, is_active: update.is_active };
         let now = self.ports.clock.now();
-        after.updated_at = now;
-        match self.ports.users.update(&after) {
-            Ok(true) => {}
-            Ok(false) => return Err(AdminError::NotFound),
-            // The email is not changed here, so the unique index cannot object.
-            Err(UniqueEmailError::EmailTaken(e)) => return Err(InfraError::internal(e).into()),
-            Err(UniqueEmailError::Infra(e)) => return Err(e.into()),
+        match self.ports.users.update_by_admin(id, &changes, now)? {
+            AdminWrite::Updated { user, deactivated, .. } => {
+                if deactivated {
+                    self.ports.sessions.revoke_all(id, None, now)?;
+                }
+                Ok(user)
+            }
+            AdminWrite::NotFound => Err(AdminError::NotFound),
+            AdminWrite::LastActiveAdmin => Err(AdminError::LastActiveAdmin),
         }
-        if before.is_active && !after.is_active {
-            self.ports.sessions.revoke_all(id, None, now)?;
-        }
-        Ok(after)
     }
 
     /// Deletes an account with everything it owns. Admins only.
@@ -130,11 +103,11 @@ impl AdminService {
     /// [`AdminError::Forbidden`], [`AdminError::NotFound`], or [`AdminError::LastActiveAdmin`].
     pub fn delete_user(&self, principal: &Principal, id: UserId) -> Result<(), AdminError> {
         require_admin(principal)?;
-        let user = self.ports.users.find(id)?.ok_or(AdminError::NotFound)?;
-        if would_lose_last_active_admin(self.ports.users.as_ref(), &user, None)? {
-            return Err(AdminError::LastActiveAdmin);
+        match self.ports.users.delete(id)? {
+            UserDelete::Deleted => Ok(()),
+            UserDelete::NotFound => Err(AdminError::NotFound),
+            UserDelete::LastActiveAdmin => Err(AdminError::LastActiveAdmin),
         }
-        if self.ports.users.delete(id)? { Ok(()) } else { Err(AdminError::NotFound) }
     }
 
     /// Creates an admin, or (the recovery path) makes an existing account an active admin with
@@ -145,12 +118,12 @@ impl AdminService {
     pub fn create_admin(&self, email: Email, name: UserName, password: &Password) -> Result<CreatedAdmin, UniqueEmailError> {
         let now = self.ports.clock.now();
         let hash = self.ports.hasher.hash(password)?;
-        if let Some((mut user, _)) = self.ports.users.find_credentials(&email)? {
-            user.name = name;
-            user.role = Role::Admin;
-            user.is_active = true;
-            user.updated_at = now;
-            self.ports.users.update(&user)?;
+        if let Some((user, _)) = self.ports.users.find_credentials(&email)? {
+            let changes = AdminChanges { name: Some(name), role: Some(Role::Admin), is_active: Some(true) };
+            // Promoting never removes an admin, so the store cannot refuse it for that.
+            let AdminWrite::Updated { user, .. } = self.ports.users.update_by_admin(user.id, &changes, now)? else {
+                return Err(InfraError::internal("the account to promote vanished").into());
+            };
             self.ports.users.set_password_hash(user.id, &hash, now)?;
             self.ports.sessions.revoke_all(user.id, None, now)?;
             return Ok(CreatedAdmin::Promoted(user));

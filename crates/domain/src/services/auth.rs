@@ -142,14 +142,23 @@ impl AuthService {
             Err(_) => None,
         };
         let Some((user, hash)) = found else {
-            let dummy = self.dummy_hash()?;
-            self.ports.hasher.verify(password, dummy)?;
+            self.verify_dummy(password)?;
             return Err(LoginError::InvalidCredentials);
         };
+        let outdated = self.ports.hasher.needs_rehash(&hash);
         if !self.ports.hasher.verify(password, &hash)? || !user.is_active {
+            // A hash from before a change of cost or algorithm costs what it cost then, not
+            // what the dummy costs now: a refusal here must take at least as long as an
+            // unknown email's, or the difference tells which emails have accounts. The
+            // success path pays the same through the fresh hash it stores.
+            if outdated {
+                self.verify_dummy(password)?;
+            }
             return Err(LoginError::InvalidCredentials);
         }
-        self.upgrade_hash(&user, password, &hash)?;
+        if outdated {
+            self.upgrade_hash(&user, password, &hash)?;
+        }
         Ok(self.open_session(&user, user_agent)?)
     }
 
@@ -262,24 +271,29 @@ impl AuthService {
         Ok(Principal::new(user, session.id))
     }
 
-    fn dummy_hash(&self) -> Result<&PasswordHash, InfraError> {
-        if let Some(hash) = self.dummy_hash.get() {
-            return Ok(hash);
-        }
-        let dummy = Password::new("gatehouse-dummy-password", self.ports.hasher.max_password_bytes())
-            .map_err(|e| InfraError::internal(format!("dummy password refused by policy: {e}")))?;
-        let hash = self.ports.hasher.hash(&dummy)?;
-        Ok(self.dummy_hash.get_or_init(|| hash))
+    /// Verifies `password` against the hash of a password nobody has: the work a wrong
+    /// password costs under the current settings.
+    fn verify_dummy(&self, password: &CandidatePassword) -> Result<(), InfraError> {
+        let dummy = match self.dummy_hash.get() {
+            Some(hash) => hash,
+            None => {
+                let dummy = Password::new("gatehouse-dummy-password", self.ports.hasher.max_password_bytes())
+                    .map_err(|e| InfraError::internal(format!("dummy password refused by policy: {e}")))?;
+                let hash = self.ports.hasher.hash(&dummy)?;
+                self.dummy_hash.get_or_init(|| hash)
+            }
+        };
+        self.ports.hasher.verify(password, dummy)?;
+        Ok(())
     }
 
+    /// Stores a fresh hash of a password that just verified against an outdated `hash`, only
+    /// if the stored hash is still that one: a password change that raced this login wins.
     fn upgrade_hash(&self, user: &User, password: &CandidatePassword, hash: &PasswordHash) -> Result<(), InfraError> {
-        if !self.ports.hasher.needs_rehash(hash) {
-            return Ok(());
-        }
         // A password set under an older policy may not meet today's; it keeps its old hash.
         if let Ok(password) = Password::new(password.expose(), self.ports.hasher.max_password_bytes()) {
             let fresh = self.ports.hasher.hash(&password)?;
-            self.ports.users.set_password_hash(user.id, &fresh, self.ports.clock.now())?;
+            self.ports.users.upgrade_password_hash(user.id, hash, &fresh)?;
         }
         Ok(())
     }

@@ -4,6 +4,7 @@ mod account;
 mod admin;
 mod auth;
 mod projects;
+mod races;
 mod refresh;
 mod support;
 mod tasks;

@@ -1,11 +1,13 @@
-use crate::error::{self, infra};
+use crate::connection::{AnyConnection, write_transaction};
+use crate::error::{self, retry_conflicts};
 use crate::rows::{NewUser, UserChanges, UserRow, db_time};
 use crate::schema::users;
 use crate::store::{DieselStore, count, limit_offset, on_backend, unique};
 use diesel::dsl::exists;
 use diesel::prelude::*;
 use domain::{
-    Email, EmailTaken, InfraError, Page, PageRequest, PasswordHash, Role, Timestamp, UniqueEmailError, User, UserId, UserRepository,
+    AdminChanges, AdminWrite, Email, InfraError, Page, PageRequest, PasswordHash, PasswordWrite, ProfileChanges, Role, Timestamp,
+    UniqueEmailError, User, UserDelete, UserId, UserRepository, UserWrite, truncate_to_micros,
 };
 
 impl UserRepository for DieselStore {
@@ -34,35 +36,91 @@ impl UserRepository for DieselStore {
         Ok(hash.map(PasswordHash::new))
     }
 
-    fn update(&self, user: &User) -> Result<bool, UniqueEmailError> {
+    fn update_profile(&self, id: UserId, changes: &ProfileChanges, now: Timestamp) -> Result<UserWrite, UniqueEmailError> {
         let mut conn = self.conn()?;
-        let updated = diesel::update(users::table.find(user.id.to_string()))
-            .set(UserChanges::new(user))
-            .execute(&mut *conn)
-            .map_err(error::email_write)?;
-        if updated > 0 {
-            return Ok(true);
-        }
-        // The account is gone; like the in-memory store, a taken email is still reported first.
-        let taken = diesel::select(exists(users::table.filter(users::email.eq(user.email.as_str()))))
-            .get_result::<bool>(&mut *conn)
-            .map_err(infra)?;
-        if taken { Err(EmailTaken.into()) } else { Ok(false) }
+        let row = write_transaction(&mut conn, |c| {
+            let updated = diesel::update(users::table.find(id.to_string())).set(UserChanges::profile(changes, now)).execute(c)?;
+            if updated == 0 {
+                return Ok(None);
+            }
+            unique(users::table.find(id.to_string()).select(UserRow::as_select()).load(c))
+        })
+        .map_err(error::email_write)?;
+        Ok(match row {
+            Some(row) => UserWrite::Updated(row.into_domain()?),
+            None => UserWrite::NotFound,
+        })
     }
 
-    fn set_password_hash(&self, id: UserId, hash: &PasswordHash, now: Timestamp) -> Result<bool, InfraError> {
+    fn update_by_admin(&self, id: UserId, changes: &AdminChanges, now: Timestamp) -> Result<AdminWrite, InfraError> {
+        let outcome = self.run(|c| {
+            retry_conflicts(|| {
+                write_transaction(c, |c| {
+                    let admins = lock_active_admins(c)?;
+                    let Some(row) = lock_user(c, id)? else { return Ok(Guarded::NotFound) };
+                    let before = row.into_domain().map_err(corrupt)?;
+                    let mut after = changes.apply_to(&before);
+                    if after == before {
+                        return Ok(Guarded::Done(AdminWrite::Updated { user: after, changed: false, deactivated: false }));
+                    }
+                    if before.is_active_admin() && !after.is_active_admin() && admins.len() <= 1 {
+                        return Ok(Guarded::LastActiveAdmin);
+                    }
+                    diesel::update(users::table.find(id.to_string())).set(UserChanges::admin(changes, now)).execute(c)?;
+                    after.updated_at = truncate_to_micros(now);
+                    let deactivated = before.is_active && !after.is_active;
+                    Ok(Guarded::Done(AdminWrite::Updated { user: after, changed: true, deactivated }))
+                })
+            })
+        })?;
+        outcome.into_outcome(AdminWrite::NotFound, AdminWrite::LastActiveAdmin)
+    }
+
+    fn set_password_hash(&self, id: UserId, hash: &PasswordHash, now: Timestamp) -> Result<PasswordWrite, InfraError> {
         let updated = self.run(|c| {
             diesel::update(users::table.find(id.to_string()))
                 .set((users::password_hash.eq(hash.as_str()), users::updated_at.eq(db_time(now))))
                 .execute(c)
         })?;
-        Ok(updated > 0)
+        Ok(if updated > 0 { PasswordWrite::Replaced } else { PasswordWrite::NotFound })
     }
 
-    fn delete(&self, id: UserId) -> Result<bool, InfraError> {
+    fn upgrade_password_hash(&self, id: UserId, verified: &PasswordHash, fresh: &PasswordHash) -> Result<PasswordWrite, InfraError> {
+        let (updated, exists) = self.run(|c| {
+            // One conditional write: the hash is replaced only while it is the one verified.
+            let updated = diesel::update(users::table.find(id.to_string()).filter(users::password_hash.eq(verified.as_str())))
+                .set(users::password_hash.eq(fresh.as_str()))
+                .execute(c)?;
+            if updated > 0 {
+                return Ok((updated, true));
+            }
+            let exists = diesel::select(exists(users::table.find(id.to_string()))).get_result::<bool>(c)?;
+            Ok((updated, exists))
+        })?;
+        Ok(match (updated, exists) {
+            (0, true) => PasswordWrite::Stale,
+            (0, false) => PasswordWrite::NotFound,
+            _ => PasswordWrite::Replaced,
+        })
+    }
+
+    fn delete(&self, id: UserId) -> Result<UserDelete, InfraError> {
         // Sessions (with their refresh tokens), projects and tasks go by ON DELETE CASCADE.
-        let deleted = self.run(|c| diesel::delete(users::table.find(id.to_string())).execute(c))?;
-        Ok(deleted > 0)
+        let outcome = self.run(|c| {
+            retry_conflicts(|| {
+                write_transaction(c, |c| {
+                    let admins = lock_active_admins(c)?;
+                    let Some(row) = lock_user(c, id)? else { return Ok(Guarded::NotFound) };
+                    let user = row.into_domain().map_err(corrupt)?;
+                    if user.is_active_admin() && admins.len() <= 1 {
+                        return Ok(Guarded::LastActiveAdmin);
+                    }
+                    diesel::delete(users::table.find(id.to_string())).execute(c)?;
+                    Ok(Guarded::Done(UserDelete::Deleted))
+                })
+            })
+        })?;
+        outcome.into_outcome(UserDelete::NotFound, UserDelete::LastActiveAdmin)
     }
 
     fn list(&self, page: PageRequest) -> Result<Page<User>, InfraError> {
@@ -82,11 +140,61 @@ impl UserRepository for DieselStore {
         let items = rows.into_iter().map(UserRow::into_domain).collect::<Result<_, _>>()?;
         Ok(Page::new(items, count(total), page))
     }
+}
 
-    fn count_active_admins(&self) -> Result<u64, InfraError> {
-        let n = self.run(|c| {
-            users::table.filter(users::is_active.eq(true)).filter(users::role.eq(Role::Admin.as_str())).count().get_result::<i64>(c)
-        })?;
-        Ok(count(n))
+/// What a transaction guarded by the last-admin rule ended with.
+enum Guarded<T> {
+    Done(T),
+    NotFound,
+    LastActiveAdmin,
+}
+
+impl<T> Guarded<T> {
+    fn into_outcome(self, not_found: T, last_admin: T) -> Result<T, InfraError> {
+        Ok(match self {
+            Self::Done(outcome) => outcome,
+            Self::NotFound => not_found,
+            Self::LastActiveAdmin => last_admin,
+        })
     }
+}
+
+/// A stored row the domain refuses ends the transaction (rolled back) as the deserialization
+/// error it is.
+fn corrupt(error: InfraError) -> diesel::result::Error {
+    diesel::result::Error::DeserializationError(Box::new(error))
+}
+
+/// Locks the row of every active admin and returns their ids: whoever counts them next waits
+/// until this transaction ends, and then counts what it left. PostgreSQL and MySQL take row
+/// locks (`FOR UPDATE`, which also reads the latest committed rows, not a snapshot); SQLite
+/// needs none, since `BEGIN IMMEDIATE` already holds its only write lock. The order by id keeps
+/// two lockers from taking the same rows in opposite orders.
+fn lock_active_admins(c: &mut AnyConnection) -> QueryResult<Vec<String>> {
+    let query = users::table
+        .filter(users::is_active.eq(true))
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .order(users::id.asc())
+        .select(users::id);
+    match c {
+        AnyConnection::Sqlite(c) => query.load(c),
+        #[cfg(feature = "postgres")]
+        AnyConnection::Postgres(c) => query.for_update().load(c),
+        #[cfg(feature = "mysql")]
+        AnyConnection::Mysql(c) => query.for_update().load(c),
+    }
+}
+
+/// The account's row, locked for the rest of the transaction (after the admins, in that order).
+fn lock_user(c: &mut AnyConnection, id: UserId) -> QueryResult<Option<UserRow>> {
+    let id = id.to_string();
+    // Written per arm: `as_select` is typed by the backend it loads from.
+    let rows = match c {
+        AnyConnection::Sqlite(c) => users::table.find(id).select(UserRow::as_select()).load(c),
+        #[cfg(feature = "postgres")]
+        AnyConnection::Postgres(c) => users::table.find(id).select(UserRow::as_select()).for_update().load(c),
+        #[cfg(feature = "mysql")]
+        AnyConnection::Mysql(c) => users::table.find(id).select(UserRow::as_select()).for_update().load(c),
+    };
+    unique(rows)
 }

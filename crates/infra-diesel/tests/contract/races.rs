@@ -2,7 +2,7 @@
 //! internal error.
 
 use crate::support::{digest, hash, session, t, user};
-use domain::{RefreshTokenState, SessionRepository, UniqueEmailError, UserRepository};
+use domain::{AdminChanges, AdminWrite, RefreshTokenState, Role, SessionRepository, UniqueEmailError, User, UserDelete, UserRepository};
 use infra_diesel::Database;
 use std::sync::Barrier;
 
@@ -62,4 +62,64 @@ fn racing_rotations_of_one_token_give_one_success(db: &Database) {
     }
 }
 
-contract_tests!(racing_registrations_of_one_email_give_one_account, racing_rotations_of_one_token_give_one_success);
+/// Runs `racer(n)` on `RACERS` threads released at once by a barrier; their results in order.
+fn race<T: Send>(racer: impl Fn(u128) -> T + Sync) -> Vec<T> {
+    let start = Barrier::new(RACERS as usize);
+    std::thread::scope(|s| {
+        let racers: Vec<_> = (0..RACERS)
+            .map(|n| {
+                let (racer, start) = (&racer, &start);
+                s.spawn(move || {
+                    start.wait();
+                    racer(n)
+                })
+            })
+            .collect();
+        racers.into_iter().map(|r| r.join().unwrap()).collect()
+    })
+}
+
+/// Repetitions of each last-admin race: the window is a few statements wide.
+const ROUNDS: u128 = 10;
+
+fn racing_admins_who_remove_themselves_leave_one_active_admin(db: &Database) {
+    let store = db.store();
+    let demote = AdminChanges { role: Some(Role::User), ..AdminChanges::default() };
+    let deactivate = AdminChanges { is_active: Some(false), ..AdminChanges::default() };
+    let mut survivor = None;
+    for round in 0..ROUNDS {
+        let admins: Vec<_> =
+            (0..RACERS).map(|n| User { role: Role::Admin, ..user(round * RACERS + n, &format!("admin{round}-{n}@x.io"), t(0)) }).collect();
+        for admin in &admins {
+            UserRepository::insert(&store, admin, &hash("h")).unwrap();
+        }
+        // The last round's survivor steps down now that others are there.
+        if let Some(id) = survivor {
+            assert!(matches!(UserRepository::update_by_admin(&store, id, &demote, t(0)).unwrap(), AdminWrite::Updated { .. }));
+        }
+
+        // Every racer removes itself: a third demote, a third deactivate, a third delete.
+        let results = race(|n| {
+            let id = admins[n as usize].id;
+            match n % 3 {
+                0 => UserRepository::update_by_admin(&store, id, &demote, t(1)).map(|w| matches!(w, AdminWrite::Updated { .. })),
+                1 => UserRepository::update_by_admin(&store, id, &deactivate, t(1)).map(|w| matches!(w, AdminWrite::Updated { .. })),
+                _ => UserRepository::delete(&store, id).map(|d| d == UserDelete::Deleted),
+            }
+        });
+
+        assert!(results.iter().all(Result::is_ok), "round {round}: losers are refused, not failed: {results:?}");
+        let removed = results.iter().filter(|r| matches!(r, Ok(true))).count();
+        assert_eq!(removed, RACERS as usize - 1, "round {round}: all but one may go: {results:?}");
+        let left: Vec<_> =
+            admins.iter().filter(|a| UserRepository::find(&store, a.id).unwrap().is_some_and(|u| u.is_active_admin())).collect();
+        assert_eq!(left.len(), 1, "round {round}: exactly one active admin remains");
+        survivor = Some(left[0].id);
+    }
+}
+
+contract_tests!(
+    racing_registrations_of_one_email_give_one_account,
+    racing_rotations_of_one_token_give_one_success,
+    racing_admins_who_remove_themselves_leave_one_active_admin
+);

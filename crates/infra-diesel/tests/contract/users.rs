@@ -1,7 +1,8 @@
 use crate::support::{digest, hash, page, project, session, t, task, user};
 use chrono::Duration;
 use domain::{
-    Email, ProjectRepository, Role, SessionRepository, TaskRepository, UniqueEmailError, User, UserName, UserRepository, truncate_to_micros,
+    AdminChanges, AdminWrite, Email, PasswordWrite, ProfileChanges, ProjectRepository, Role, SessionRepository, TaskRepository,
+    UniqueEmailError, User, UserDelete, UserName, UserRepository, UserWrite, truncate_to_micros,
 };
 use infra_diesel::Database;
 
@@ -37,34 +38,95 @@ fn a_taken_email_is_refused_but_accents_are_distinct(db: &Database) {
     assert_eq!(users.list(page(10, 0)).unwrap().total, 2);
 }
 
-fn update_saves_every_field_but_id_and_creation_time(db: &Database) {
+fn a_profile_update_writes_only_name_email_and_its_time(db: &Database) {
     let store = db.store();
     let users: &dyn UserRepository = &store;
     let ada = user(1, "ada@example.com", t(0));
     let bob = user(2, "bob@example.com", t(1));
     users.insert(&ada, &hash("ada")).unwrap();
     users.insert(&bob, &hash("bob")).unwrap();
+    // An admin's change that lands while the owner's update is in flight.
+    let admin_change = AdminChanges { role: Some(Role::Admin), is_active: Some(false), ..AdminChanges::default() };
+    assert!(matches!(users.update_by_admin(ada.id, &admin_change, t(5)).unwrap(), AdminWrite::Updated { .. }));
 
-    let changed = User {
+    let changes =
+        ProfileChanges { name: Some(UserName::parse("Countess").unwrap()), email: Some(Email::parse("lovelace@example.com").unwrap()) };
+    let written = users.update_profile(ada.id, &changes, t(10)).unwrap();
+
+    let expected = User {
         email: Email::parse("lovelace@example.com").unwrap(),
         name: UserName::parse("Countess").unwrap(),
         role: Role::Admin,
         is_active: false,
-        created_at: t(999),
         updated_at: t(10),
         ..ada.clone()
     };
-    assert!(users.update(&changed).unwrap());
-
-    assert_eq!(users.find(ada.id).unwrap(), Some(User { created_at: ada.created_at, ..changed.clone() }));
+    assert_eq!(written, UserWrite::Updated(expected.clone()), "role and is_active stay as the admin left them");
+    assert_eq!(users.find(ada.id).unwrap(), Some(expected.clone()));
     assert_eq!(users.password_hash(ada.id).unwrap(), Some(hash("ada")), "the hash is not part of an update");
-    assert!(users.update(&changed).unwrap(), "saving unchanged values still finds the account");
-    let stealing = User { email: bob.email.clone(), ..changed.clone() };
-    assert!(matches!(users.update(&stealing), Err(UniqueEmailError::EmailTaken(_))));
-    assert_eq!(users.find(ada.id).unwrap().unwrap().email, changed.email);
+    let name_only = ProfileChanges { name: Some(UserName::parse("Ada").unwrap()), email: None };
+    let UserWrite::Updated(renamed) = users.update_profile(ada.id, &name_only, t(11)).unwrap() else { panic!("account gone") };
+    assert_eq!((renamed.name.as_str(), renamed.email.as_str()), ("Ada", "lovelace@example.com"));
+    let stealing = ProfileChanges { email: Some(bob.email.clone()), name: None };
+    assert!(matches!(users.update_profile(ada.id, &stealing, t(12)), Err(UniqueEmailError::EmailTaken(_))));
+    assert_eq!(users.find(ada.id).unwrap().unwrap().email, expected.email);
     let ghost = user(3, "ghost@example.com", t(0));
-    assert!(!users.update(&ghost).unwrap());
-    assert!(matches!(users.update(&User { email: bob.email.clone(), ..ghost }), Err(UniqueEmailError::EmailTaken(_))));
+    assert_eq!(users.update_profile(ghost.id, &name_only, t(13)).unwrap(), UserWrite::NotFound);
+}
+
+fn an_admin_update_writes_only_the_named_columns(db: &Database) {
+    let store = db.store();
+    let users: &dyn UserRepository = &store;
+    let ada = user(1, "ada@example.com", t(0));
+    users.insert(&ada, &hash("ada")).unwrap();
+
+    let promote = AdminChanges { role: Some(Role::Admin), ..AdminChanges::default() };
+    let written = users.update_by_admin(ada.id, &promote, t(10)).unwrap();
+
+    let promoted = User { role: Role::Admin, updated_at: t(10), ..ada.clone() };
+    assert_eq!(written, AdminWrite::Updated { user: promoted.clone(), changed: true, deactivated: false });
+    assert_eq!(users.find(ada.id).unwrap(), Some(promoted.clone()));
+    assert_eq!(
+        users.update_by_admin(ada.id, &promote, t(20)).unwrap(),
+        AdminWrite::Updated { user: promoted.clone(), changed: false, deactivated: false },
+        "a change to what is stored already writes nothing, not even the time"
+    );
+    let bob = User { role: Role::Admin, ..user(2, "bob@example.com", t(0)) };
+    users.insert(&bob, &hash("bob")).unwrap();
+    let deactivate = AdminChanges { is_active: Some(false), ..AdminChanges::default() };
+    let AdminWrite::Updated { user: left, deactivated, .. } = users.update_by_admin(ada.id, &deactivate, t(30)).unwrap() else {
+        panic!("two admins: one may go")
+    };
+    assert!(deactivated && !left.is_active && left.role == Role::Admin);
+    assert_eq!(users.update_by_admin(user(3, "x@x.io", t(0)).id, &promote, t(40)).unwrap(), AdminWrite::NotFound);
+}
+
+fn the_last_active_admin_can_be_neither_demoted_deactivated_nor_deleted(db: &Database) {
+    let store = db.store();
+    let users: &dyn UserRepository = &store;
+    let admin = |n, active| User { role: Role::Admin, is_active: active, ..user(n, &format!("a{n}@x.io"), t(0)) };
+    let (only, inactive, plain) = (admin(1, true), admin(2, false), user(3, "plain@x.io", t(0)));
+    for u in [&only, &inactive, &plain] {
+        users.insert(u, &hash("h")).unwrap();
+    }
+    let demote = AdminChanges { role: Some(Role::User), ..AdminChanges::default() };
+    let deactivate = AdminChanges { is_active: Some(false), ..AdminChanges::default() };
+
+    assert_eq!(users.update_by_admin(only.id, &demote, t(1)).unwrap(), AdminWrite::LastActiveAdmin);
+    assert_eq!(users.update_by_admin(only.id, &deactivate, t(1)).unwrap(), AdminWrite::LastActiveAdmin);
+    assert_eq!(users.delete(only.id).unwrap(), UserDelete::LastActiveAdmin);
+    assert_eq!(users.find(only.id).unwrap(), Some(only.clone()), "nothing was written");
+    // Others may go, and a renamed last admin is still one.
+    let rename = AdminChanges { name: Some(UserName::parse("Root").unwrap()), ..AdminChanges::default() };
+    assert!(matches!(users.update_by_admin(only.id, &rename, t(2)).unwrap(), AdminWrite::Updated { changed: true, .. }));
+    assert_eq!(users.delete(inactive.id).unwrap(), UserDelete::Deleted);
+    assert_eq!(users.delete(plain.id).unwrap(), UserDelete::Deleted);
+    assert_eq!(users.delete(plain.id).unwrap(), UserDelete::NotFound);
+    // With a second active admin, the first may leave.
+    let second = admin(4, true);
+    users.insert(&second, &hash("h")).unwrap();
+    assert_eq!(users.delete(only.id).unwrap(), UserDelete::Deleted);
+    assert_eq!(users.delete(second.id).unwrap(), UserDelete::LastActiveAdmin);
 }
 
 fn set_password_hash_replaces_it_and_stamps_the_account(db: &Database) {
@@ -73,11 +135,28 @@ fn set_password_hash_replaces_it_and_stamps_the_account(db: &Database) {
     let ada = user(1, "ada@example.com", t(0));
     users.insert(&ada, &hash("old")).unwrap();
 
-    assert!(users.set_password_hash(ada.id, &hash("new"), t(60)).unwrap());
+    assert_eq!(users.set_password_hash(ada.id, &hash("new"), t(60)).unwrap(), PasswordWrite::Replaced);
 
     assert_eq!(users.password_hash(ada.id).unwrap(), Some(hash("new")));
     assert_eq!(users.find(ada.id).unwrap().unwrap().updated_at, t(60));
-    assert!(!users.set_password_hash(user(2, "b@x.io", t(0)).id, &hash("x"), t(60)).unwrap());
+    assert_eq!(users.set_password_hash(user(2, "b@x.io", t(0)).id, &hash("x"), t(60)).unwrap(), PasswordWrite::NotFound);
+}
+
+fn a_hash_upgrade_applies_only_over_the_hash_it_verified(db: &Database) {
+    let store = db.store();
+    let users: &dyn UserRepository = &store;
+    let ada = user(1, "ada@example.com", t(0));
+    users.insert(&ada, &hash("old-cost")).unwrap();
+
+    assert_eq!(users.upgrade_password_hash(ada.id, &hash("old-cost"), &hash("new-cost")).unwrap(), PasswordWrite::Replaced);
+    assert_eq!(users.password_hash(ada.id).unwrap(), Some(hash("new-cost")));
+    assert_eq!(users.find(ada.id).unwrap().unwrap().updated_at, ada.updated_at, "an upgrade is no change of the account");
+
+    // A password change landed between the login's check and its upgrade.
+    users.set_password_hash(ada.id, &hash("changed"), t(5)).unwrap();
+    assert_eq!(users.upgrade_password_hash(ada.id, &hash("new-cost"), &hash("stale-upgrade")).unwrap(), PasswordWrite::Stale);
+    assert_eq!(users.password_hash(ada.id).unwrap(), Some(hash("changed")));
+    assert_eq!(users.upgrade_password_hash(user(2, "b@x.io", t(0)).id, &hash("a"), &hash("b")).unwrap(), PasswordWrite::NotFound);
 }
 
 fn deleting_a_user_cascades_to_everything_it_owns(db: &Database) {
@@ -96,14 +175,14 @@ fn deleting_a_user_cascades_to_everything_it_owns(db: &Database) {
     assert!(TaskRepository::insert(&store, &ada_task).unwrap());
     assert!(TaskRepository::insert(&store, &bob_task).unwrap());
 
-    assert!(UserRepository::delete(&store, ada.id).unwrap());
+    assert_eq!(UserRepository::delete(&store, ada.id).unwrap(), UserDelete::Deleted);
 
     assert_eq!(UserRepository::find(&store, ada.id).unwrap(), None);
     assert_eq!(store.find_with_user(ada_session.id).unwrap(), None);
     assert_eq!(store.find_by_refresh_digest(&digest("ada")).unwrap(), None);
     assert_eq!(ProjectRepository::find(&store, ada_project.id, ada.id).unwrap(), None);
     assert_eq!(TaskRepository::find(&store, ada_task.id, ada.id).unwrap(), None);
-    assert!(!UserRepository::delete(&store, ada.id).unwrap(), "already gone");
+    assert_eq!(UserRepository::delete(&store, ada.id).unwrap(), UserDelete::NotFound, "already gone");
     // Nothing of anyone else's went with it.
     assert!(store.find_with_user(bob_session.id).unwrap().is_some());
     assert!(store.find_by_refresh_digest(&digest("bob")).unwrap().is_some());
@@ -132,25 +211,14 @@ fn list_is_oldest_first_with_ties_broken_by_id(db: &Database) {
     assert_eq!(users.list(page(2, 0)).unwrap().total, 5);
 }
 
-fn counts_only_active_admins(db: &Database) {
-    let store = db.store();
-    let users: &dyn UserRepository = &store;
-    assert_eq!(users.count_active_admins().unwrap(), 0);
-    let admin = |n, active| User { role: Role::Admin, is_active: active, ..user(n, &format!("a{n}@x.io"), t(0)) };
-    users.insert(&admin(1, true), &hash("h")).unwrap();
-    users.insert(&admin(2, false), &hash("h")).unwrap();
-    users.insert(&user(3, "plain@x.io", t(0)), &hash("h")).unwrap();
-    users.insert(&admin(4, true), &hash("h")).unwrap();
-
-    assert_eq!(users.count_active_admins().unwrap(), 2);
-}
-
 contract_tests!(
     inserted_user_reads_back_equal_by_id_and_by_email,
     a_taken_email_is_refused_but_accents_are_distinct,
-    update_saves_every_field_but_id_and_creation_time,
+    a_profile_update_writes_only_name_email_and_its_time,
+    an_admin_update_writes_only_the_named_columns,
+    the_last_active_admin_can_be_neither_demoted_deactivated_nor_deleted,
     set_password_hash_replaces_it_and_stamps_the_account,
+    a_hash_upgrade_applies_only_over_the_hash_it_verified,
     deleting_a_user_cascades_to_everything_it_owns,
     list_is_oldest_first_with_ties_broken_by_id,
-    counts_only_active_admins,
 );
