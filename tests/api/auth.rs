@@ -164,3 +164,30 @@ async fn the_per_ip_rate_limit_answers_429_with_retry_after_and_a_problem() {
     // Endpoints outside /auth and reads under /users/me are not limited.
     assert_eq!(app.request(Method::GET, "/health").send().await.unwrap().status(), 200);
 }
+
+/// Median time of `n` wrong-password logins for `email`.
+async fn median_refusal(app: &crate::helpers::TestApp, email: &str, n: usize) -> std::time::Duration {
+    let mut times = Vec::new();
+    for _ in 0..n {
+        let started = std::time::Instant::now();
+        assert_eq!(app.login_as(email, "a wrong password").await.status(), 401);
+        times.push(started.elapsed());
+    }
+    times.sort();
+    times[n / 2]
+}
+
+#[tokio::test]
+async fn an_unknown_email_is_no_slower_than_a_known_one_after_the_cost_was_raised() {
+    // Accounts hashed at cost 4; then the operator raises the cost and restarts.
+    let old = spawn_app().await;
+    old.register("ada@example.com").await;
+    let raised = old.sibling(&[("auth.bcrypt_cost", "10")], |_| {}).await;
+    median_refusal(&raised, "warm-up@example.com", 1).await;
+
+    let unknown = median_refusal(&raised, "nobody@example.com", 5).await;
+    let known = median_refusal(&raised, "ada@example.com", 5).await;
+
+    // Before the fix the known account answered in a cost-4 check (about 1/64 of the time).
+    assert!(known * 4 >= unknown * 3, "known {known:?} against unknown {unknown:?}: the difference tells which emails exist");
+}

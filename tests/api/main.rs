@@ -14,5 +14,6 @@ mod openapi;
 mod outage;
 mod projects;
 mod protocol;
+mod races;
 mod tasks;
 mod tokens;

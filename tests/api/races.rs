@@ -1,0 +1,106 @@
+//! Conflicting requests at the same moment: each race is started by a barrier and repeated, and
+//! the invariant is checked after every round. Runs on whichever database the suite targets.
+
+use crate::helpers::{PASSWORD, TestApp, spawn_app};
+use reqwest::{Method, Response};
+use serde_json::{Value, json};
+use std::future::Future;
+use std::sync::Arc;
+use tokio::sync::Barrier;
+
+const ROUNDS: usize = 6;
+
+/// Starts every request at once (tasks released by one barrier) and returns their answers in
+/// order.
+async fn at_once(requests: Vec<std::pin::Pin<Box<dyn Future<Output = Response> + Send>>>) -> Vec<Response> {
+    let barrier = Arc::new(Barrier::new(requests.len()));
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|request| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                request.await
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.expect("request task"));
+    }
+    answers
+}
+
+async fn id_of(app: &TestApp, token: &str) -> String {
+    app.get("/users/me", token).await.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn admins_removing_themselves_at_once_leave_one_active_admin() {
+    for round in 0..ROUNDS {
+        let app = Arc::new(spawn_app().await);
+        let mut admins = Vec::new();
+        for n in 0..4 {
+            let session = app.admin(&format!("admin{n}@example.com")).await;
+            let id = id_of(&app, &session.access).await;
+            admins.push((session.access, id));
+        }
+
+        // One deletes itself, one demotes itself, one deactivates itself, one deletes itself
+        // through the admin endpoint: together they would remove every admin.
+        let requests = admins
+            .iter()
+            .enumerate()
+            .map(|(n, (token, id))| {
+                let (app, token, id) = (app.clone(), token.clone(), id.clone());
+                Box::pin(async move {
+                    match n {
+                        0 => app.send_json(Method::DELETE, "/users/me", Some(&token), &json!({"current_password": PASSWORD})).await,
+                        1 => app.send_json(Method::PATCH, &format!("/users/{id}"), Some(&token), &json!({"role": "user"})).await,
+                        2 => app.send_json(Method::PATCH, &format!("/users/{id}"), Some(&token), &json!({"is_active": false})).await,
+                        _ => app.request(Method::DELETE, &format!("/users/{id}")).bearer_auth(&token).send().await.unwrap(),
+                    }
+                }) as std::pin::Pin<Box<dyn Future<Output = Response> + Send>>
+            })
+            .collect();
+        let statuses: Vec<u16> = at_once(requests).await.iter().map(|r| r.status().as_u16()).collect();
+
+        let refused = statuses.iter().filter(|s| **s == 409).count();
+        assert!(statuses.iter().all(|s| [200, 204, 409].contains(s)), "round {round}: {statuses:?}");
+        assert_eq!(refused, 1, "round {round}: exactly the last one is refused: {statuses:?}");
+        let survivor = &admins[statuses.iter().position(|s| *s == 409).unwrap()].0;
+        let users: Value = app.get("/users", survivor).await.json().await.unwrap();
+        let active_admins = users["items"].as_array().unwrap().iter().filter(|u| u["role"] == "admin" && u["is_active"] == true).count();
+        assert_eq!(active_admins, 1, "round {round}: {users}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_email_change_in_flight_never_undoes_a_concurrent_demotion() {
+    let app = Arc::new(spawn_app().await);
+    let root = app.admin("root@example.com").await;
+    for round in 0..ROUNDS * 2 {
+        let email = format!("ada{round}@example.com");
+        let ada = app.admin(&email).await;
+        let ada_id = id_of(&app, &ada.access).await;
+
+        let change = {
+            let (app, token) = (app.clone(), ada.access.clone());
+            let body = json!({"email": format!("lovelace{round}@example.com"), "current_password": PASSWORD});
+            Box::pin(async move { app.send_json(Method::PATCH, "/users/me", Some(&token), &body).await })
+                as std::pin::Pin<Box<dyn Future<Output = Response> + Send>>
+        };
+        let demote = {
+            let (app, token, path) = (app.clone(), root.access.clone(), format!("/users/{ada_id}"));
+            Box::pin(async move { app.send_json(Method::PATCH, &path, Some(&token), &json!({"role": "user"})).await })
+                as std::pin::Pin<Box<dyn Future<Output = Response> + Send>>
+        };
+        let answers = at_once(vec![change, demote]).await;
+
+        assert_eq!(answers[0].status(), 200, "round {round}: the email change");
+        assert_eq!(answers[1].status(), 200, "round {round}: the demotion");
+        let stored: Value = app.get(&format!("/users/{ada_id}"), &root.access).await.json().await.unwrap();
+        assert_eq!(stored["role"], "user", "round {round}: the demotion stays: {stored}");
+        assert_eq!(stored["email"], format!("lovelace{round}@example.com"), "round {round}: and so does the email change");
+    }
+}
