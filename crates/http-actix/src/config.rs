@@ -193,7 +193,7 @@ impl Settings {
     pub fn load() -> Result<Self, SettingsError> {
         // A missing .env is normal.
         let _ = dotenvy::dotenv();
-        let environment = std::env::var("APP_ENV").unwrap_or_else(|_| "development".to_owned());
+        let environment = normalise_environment(&std::env::var("APP_ENV").unwrap_or_else(|_| "development".to_owned()))?;
         let dir = std::env::var("APP_CONFIG_DIR").unwrap_or_else(|_| "config".to_owned());
         let mut builder = Config::builder()
             .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
@@ -226,7 +226,7 @@ impl Settings {
         for (key, value) in overrides {
             builder = builder.set_override(*key, *value)?;
         }
-        Self::finish(builder.build()?, environment.to_owned())
+        Self::finish(builder.build()?, normalise_environment(environment)?)
     }
 
     fn finish(config: Config, environment: String) -> Result<Self, SettingsError> {
@@ -241,21 +241,65 @@ impl Settings {
         self.environment == "production"
     }
 
+    /// Every value is checked here, once, so a bad one stops the start with a message naming
+    /// its key instead of failing (or panicking) on the first request that uses it.
     fn check(&self) -> Result<(), SettingsError> {
-        if self.is_production() && self.auth.algorithm == Algorithm::Hs256 {
-            use secrecy::ExposeSecret;
-            let strong = self.auth.secret.as_ref().is_some_and(|s| s.expose_secret().len() >= 32);
-            if !strong {
+        use secrecy::ExposeSecret;
+        let strong = |secret: &Option<SecretString>| secret.as_ref().is_some_and(|s| s.expose_secret().len() >= MIN_HS256_SECRET_BYTES);
+        if self.is_production() {
+            if self.auth.algorithm == Algorithm::Hs256 && !strong(&self.auth.secret) {
                 return Err(SettingsError::WeakSecret);
             }
+            // A retired key still verifies tokens: a weak one lets anyone forge them.
+            if let Some(n) = self.auth.previous_keys.iter().position(|k| k.algorithm == Algorithm::Hs256 && !strong(&k.secret)) {
+                return Err(invalid(format!(
+                    "auth.previous_keys[{n}].secret: APP_ENV=production needs every HS256 secret to have at least {MIN_HS256_SECRET_BYTES} bytes"
+                )));
+            }
         }
-        if self.auth.access_ttl_secs <= 0 || self.auth.refresh_ttl_secs <= 0 {
-            return Err(SettingsError::Other("auth.access_ttl_secs and auth.refresh_ttl_secs must be positive".into()));
+        in_range("auth.access_ttl_secs", self.auth.access_ttl_secs, ACCESS_TTL_SECS)?;
+        in_range("auth.refresh_ttl_secs", self.auth.refresh_ttl_secs, REFRESH_TTL_SECS)?;
+        in_range("auth.bcrypt_cost", i64::from(self.auth.bcrypt_cost), 4..=31)?;
+        if self.server.body_limit_bytes == 0 {
+            return Err(invalid("server.body_limit_bytes must be positive".into()));
         }
-        if self.server.body_limit_bytes == 0 || self.database.pool_size == 0 {
-            return Err(SettingsError::Other("server.body_limit_bytes and database.pool_size must be positive".into()));
+        if self.database.pool_size == 0 {
+            return Err(invalid("database.pool_size must be positive".into()));
+        }
+        if self.auth.max_concurrent_hashes == Some(0) {
+            return Err(invalid("auth.max_concurrent_hashes must be positive".into()));
         }
         Ok(())
+    }
+}
+
+/// The shortest HS256 secret production accepts, in bytes (RFC 7518 §3.2: at least the hash size).
+const MIN_HS256_SECRET_BYTES: usize = 32;
+/// Access tokens live from one second to one day.
+const ACCESS_TTL_SECS: std::ops::RangeInclusive<i64> = 1..=86_400;
+/// Sessions live from one minute to one year.
+const REFRESH_TTL_SECS: std::ops::RangeInclusive<i64> = 60..=31_536_000;
+
+fn invalid(message: String) -> SettingsError {
+    SettingsError::Other(message)
+}
+
+fn in_range(key: &str, value: i64, range: std::ops::RangeInclusive<i64>) -> Result<(), SettingsError> {
+    if range.contains(&value) {
+        Ok(())
+    } else {
+        Err(invalid(format!("{key} must lie between {} and {}, not {value}", range.start(), range.end())))
+    }
+}
+
+/// `APP_ENV` in any case, as the lower-case name its configuration file has; anything else is
+/// refused rather than taken for development (a typo must not start production with
+/// development settings).
+fn normalise_environment(raw: &str) -> Result<String, SettingsError> {
+    let lower = raw.trim().to_ascii_lowercase();
+    match lower.as_str() {
+        "development" | "test" | "production" => Ok(lower),
+        _ => Err(invalid(format!("APP_ENV must be development, test or production (any case), not {raw:?}"))),
     }
 }
 
@@ -275,6 +319,50 @@ mod tests {
         assert_eq!((s.rate_limit.enabled, s.rate_limit.per_minute, s.rate_limit.burst), (true, 10, 5));
         assert_eq!(s.log.format, LogFormat::Pretty);
         assert!(s.cors.allowed_origins.is_empty() && s.server.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn app_env_is_one_of_three_in_any_case() {
+        let strong = "x".repeat(32);
+        for spelling in ["Production", "PRODUCTION", "production"] {
+            assert!(matches!(Settings::defaults_with(spelling, &[("auth.secret", "short")]), Err(SettingsError::WeakSecret)), "{spelling}");
+            assert_eq!(Settings::defaults_with(spelling, &[("auth.secret", &strong)]).unwrap().environment, "production");
+        }
+        for bad in ["prod", "staging", ""] {
+            let message = Settings::defaults_with(bad, &[]).unwrap_err().to_string();
+            assert!(message.contains("APP_ENV"), "{bad}: {message}");
+        }
+    }
+
+    #[test]
+    fn production_refuses_a_weak_retired_hs256_key() {
+        let strong = "x".repeat(32);
+        let weak_previous = |settings: &mut Settings| {
+            settings.auth.previous_keys =
+                vec![PreviousKey { kid: "old".into(), algorithm: Algorithm::Hs256, secret: Some("k".into()), public_key_file: None }];
+            settings.check()
+        };
+        let mut production = Settings::defaults_with("production", &[("auth.secret", &strong)]).unwrap();
+        let message = weak_previous(&mut production).unwrap_err().to_string();
+        assert!(message.contains("auth.previous_keys[0].secret"), "{message}");
+        let mut development = Settings::defaults_with("development", &[]).unwrap();
+        assert!(weak_previous(&mut development).is_ok(), "development accepts any key");
+    }
+
+    #[test]
+    fn lifetimes_outside_sane_ranges_are_refused_naming_the_key() {
+        for (key, value) in [
+            ("auth.access_ttl_secs", "0"),
+            ("auth.access_ttl_secs", "86401"),
+            ("auth.access_ttl_secs", "9223372036854775807"),
+            ("auth.refresh_ttl_secs", "59"),
+            ("auth.refresh_ttl_secs", "31536001"),
+            ("auth.refresh_ttl_secs", "-5"),
+        ] {
+            let message = Settings::defaults_with("test", &[(key, value)]).unwrap_err().to_string();
+            assert!(message.contains(key), "{key}={value}: {message}");
+        }
+        assert!(Settings::defaults_with("test", &[("auth.access_ttl_secs", "86400"), ("auth.refresh_ttl_secs", "60")]).is_ok());
     }
 
     #[test]

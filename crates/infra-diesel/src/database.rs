@@ -205,10 +205,30 @@ fn create_parent_folder(path: &std::path::Path) -> Result<(), (PathBuf, std::io:
     }
 }
 
-/// Driver messages do not quote passwords, but a message is shown to operators: make sure.
+/// Driver messages do not quote passwords, but a message is shown to operators: make sure. A
+/// password holding URL delimiters is cut by the driver's own URL parser (libpq reads
+/// `app:pa/ss@h` as host `app`, port `pa`), and its message may then quote any piece of it:
+/// such a message is withheld, and says what to do instead.
 fn scrub(message: String, url: &str) -> String {
-    match url_password(url) {
-        Some(password) => message.replace(password, "***"),
-        None => message,
+    let Some(password) = url_password(url) else { return message };
+    if password.contains(['/', '?', '#', '@']) {
+        return "the driver could not use this URL (its message is withheld, since it may quote part of the password); \
+                percent-encode / ? # @ in a password (%2F %3F %23 %40)"
+            .to_owned();
+    }
+    message.replace(password, "***")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scrub;
+
+    #[test]
+    fn a_driver_message_never_shows_the_password_or_a_piece_of_it() {
+        let quoted = r#"invalid integer value "pa" for connection option "port": "d@127.0.0.1""#;
+        let message = scrub(quoted.into(), "postgres://app:pa/ss#w?d@127.0.0.1/db");
+        assert!(!message.contains("pa\"") && !message.contains("d@") && message.contains("percent-encode"), "{message}");
+        assert_eq!(scrub("auth failed for hunter2".into(), "postgres://app:hunter2@h/db"), "auth failed for ***");
+        assert_eq!(scrub("nothing secret".into(), "postgres://app@h/db"), "nothing secret");
     }
 }

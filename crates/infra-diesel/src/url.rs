@@ -107,15 +107,21 @@ pub fn redact_url(url: &str) -> String {
 }
 
 fn redact_user_info(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else { return url.to_owned() };
-    let authority_start = scheme_end + 3;
-    let authority_len = url[authority_start..].find(['/', '?', '#']).unwrap_or(url.len() - authority_start);
-    let authority = &url[authority_start..authority_start + authority_len];
-    let Some(at) = authority.rfind('@') else { return url.to_owned() };
-    let Some(colon) = authority[..at].find(':') else { return url.to_owned() };
-    let password_start = authority_start + colon + 1;
-    let password_end = authority_start + at;
-    format!("{}***{}", &url[..password_start], &url[password_end..])
+    match password_span(url) {
+        Some(span) => format!("{}***{}", &url[..span.start], &url[span.end..]),
+        None => url.to_owned(),
+    }
+}
+
+/// Where the user-info password lies: after the first `:` of the user info, which runs from
+/// `://` to the *last* `@`. Not to the first `/`, `?` or `#`: people put those in passwords
+/// unencoded, and cutting there would print the rest of the password. A URL whose path holds
+/// an `@` is over-redacted, which is the safe side.
+fn password_span(url: &str) -> Option<std::ops::Range<usize>> {
+    let start = url.find("://")? + 3;
+    let at = start + url[start..].rfind('@')?;
+    let colon = start + url[start..at].find(':')?;
+    (colon + 1 < at).then_some(colon + 1..at)
 }
 
 fn redact_password_options(url: &str) -> String {
@@ -143,10 +149,7 @@ fn redact_password_options(url: &str) -> String {
 
 /// The password as written in the URL's user-info part, to scrub from driver messages.
 pub(crate) fn url_password(url: &str) -> Option<&str> {
-    let authority = &url[url.find("://")? + 3..];
-    let authority = &authority[..authority.find(['/', '?', '#']).unwrap_or(authority.len())];
-    let user_info = &authority[..authority.rfind('@')?];
-    user_info.split_once(':').map(|(_, password)| password).filter(|p| !p.is_empty())
+    password_span(url).map(|span| &url[span])
 }
 
 #[cfg(test)]
@@ -207,6 +210,18 @@ mod tests {
         let err = Target::parse("mysql://root:pw@h/db", Duration::from_secs(2)).err().unwrap();
         let shown = err.to_string();
         assert!(shown.contains("--features mysql") && !shown.contains("pw@"), "{shown}");
+    }
+
+    #[test]
+    fn redacts_passwords_whatever_characters_they_hold() {
+        for password in ["pa#ss", "pa?ss", "pa/ss", "p@ss", "a:b", "#?/@:&=%", "s3cr%40t"] {
+            let url = format!("postgres://app:{password}@db.example:5432/gh?sslmode=disable");
+            let redacted = redact_url(&url);
+            assert_eq!(redacted, "postgres://app:***@db.example:5432/gh?sslmode=disable", "{password}");
+            assert_eq!(url_password(&url), Some(password), "{password}");
+        }
+        let url = "mysql://root:x/y?z#w@127.0.0.1:3306/test";
+        assert!(!redact_url(url).contains("x/y") && !redact_url(url).contains("z#w"), "{}", redact_url(url));
     }
 
     #[test]
