@@ -16,6 +16,17 @@ pub enum TextError {
     /// Holds a control character other than those the field allows.
     #[error("must not contain control characters")]
     ControlCharacter,
+    /// Holds an invisible format character (Unicode `Cf`: zero-width and bidirectional
+    /// controls), which lets one name pose as another.
+    #[error("must not contain invisible format characters (zero-width or bidirectional controls)")]
+    FormatCharacter,
+}
+
+/// Whether `c` is of Unicode's general category `Cf` (format).
+pub(crate) fn is_format_character(c: char) -> bool {
+    use icu_properties::CodePointMapData;
+    use icu_properties::props::GeneralCategory;
+    CodePointMapData::<GeneralCategory>::new().get(c) == GeneralCategory::Format
 }
 
 /// Trims, then checks a one-line text field: 1..=max characters, no control characters.

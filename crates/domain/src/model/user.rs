@@ -1,4 +1,4 @@
-use crate::model::text::{TextError, parse_line, text_accessors};
+use crate::model::text::{TextError, is_format_character, parse_line, text_accessors};
 use crate::model::{Email, Timestamp, UserId};
 use std::fmt;
 use std::str::FromStr;
@@ -16,7 +16,11 @@ impl UserName {
     /// # Errors
     /// The [`TextError`] that names the broken rule.
     pub fn parse(raw: &str) -> Result<Self, TextError> {
-        parse_line(raw, Self::MAX_CHARS).map(Self)
+        let name = parse_line(raw, Self::MAX_CHARS)?;
+        if name.chars().any(is_format_character) {
+            return Err(TextError::FormatCharacter);
+        }
+        Ok(Self(name))
     }
 }
 
@@ -98,6 +102,16 @@ mod tests {
         assert_eq!(UserName::parse(&"é".repeat(101)), Err(TextError::TooLong { max: 100 }));
         assert_eq!(UserName::parse("a\u{0}b"), Err(TextError::ControlCharacter));
         assert_eq!(UserName::parse("a\nb"), Err(TextError::ControlCharacter));
+    }
+
+    #[test]
+    fn names_refuse_zero_width_and_bidirectional_format_characters() {
+        for posing in ["Ad\u{200b}a", "Ada\u{200d}", "\u{202e}adA", "Ad\u{2066}a", "Ada\u{feff}", "A\u{ad}da", "Ada\u{e0041}"] {
+            assert_eq!(UserName::parse(posing), Err(TextError::FormatCharacter), "{posing:?}");
+        }
+        for fine in ["Zoë", "李小龙", "José María", "Ada 🙂", "محمد"] {
+            assert!(UserName::parse(fine).is_ok(), "{fine}");
+        }
     }
 
     #[test]
