@@ -26,3 +26,12 @@ async fn configured_origins_get_cors_headers_and_others_do_not() {
     let other = preflight(&app, "https://evil.example").send().await.unwrap();
     assert!(!other.headers().contains_key("access-control-allow-origin"));
 }
+
+#[tokio::test]
+async fn a_refused_preflight_is_a_problem() {
+    let app = spawn_app_configured(&[], |s| s.cors.allowed_origins = vec!["https://app.example".to_owned()]).await;
+    let refused = preflight(&app, "https://evil.example").send().await.unwrap();
+    assert!(refused.status().is_client_error(), "{}", refused.status());
+    let status = refused.status().as_u16();
+    crate::helpers::problem(refused, status).await;
+}

@@ -1,4 +1,4 @@
-use crate::helpers::{problem, spawn_app, spawn_app_with};
+use crate::helpers::{invalid_fields, problem, spawn_app, spawn_app_with};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -38,12 +38,12 @@ async fn unknown_paths_are_404_and_known_paths_with_other_methods_are_405_with_a
     let app = spawn_app().await;
     problem(app.request(Method::GET, "/nowhere").send().await.unwrap(), 404).await;
     let response = app.request(Method::PUT, "/projects").send().await.unwrap();
-    assert_eq!(response.headers()["allow"], "GET, POST");
+    assert_eq!(response.headers()["allow"], "GET, HEAD, POST");
     problem(response, 405).await;
     let me = app.request(Method::POST, "/users/me").send().await.unwrap();
-    assert_eq!(me.headers()["allow"], "GET, PATCH, DELETE");
+    assert_eq!(me.headers()["allow"], "GET, HEAD, PATCH, DELETE");
     let by_id = app.request(Method::POST, &format!("/tasks/{}", uuid::Uuid::new_v4())).send().await.unwrap();
-    assert_eq!(by_id.headers()["allow"], "GET, PUT, PATCH, DELETE");
+    assert_eq!(by_id.headers()["allow"], "GET, HEAD, PUT, PATCH, DELETE");
     problem(by_id, 405).await;
 }
 
@@ -80,4 +80,77 @@ async fn swagger_ui_is_served_from_the_binary() {
     assert!(page.text().await.unwrap().contains("swagger-ui"));
     let initializer = app.request(Method::GET, "/docs/swagger-initializer.js").send().await.unwrap().text().await.unwrap();
     assert!(initializer.contains("/openapi.json"), "{initializer}");
+}
+
+#[tokio::test]
+async fn a_logged_out_token_is_401_whatever_else_is_wrong_with_the_request() {
+    let app = spawn_app().await;
+    let ada = app.user("ada@example.com").await;
+    let project = app.create_project(&ada.access, "P").await["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.request(Method::POST, "/auth/logout-all").bearer_auth(&ada.access).send().await.unwrap().status(), 204);
+    let token = &ada.access;
+
+    let bad_json = app.request(Method::POST, "/projects").bearer_auth(token).header("content-type", "application/json").body("{");
+    let wrong_type = app.request(Method::POST, "/projects").bearer_auth(token).header("content-type", "text/plain").body("x");
+    let invalid = app.request(Method::PATCH, "/users/me").bearer_auth(token).json(&json!({"name": ""}));
+    let bad_query = app.request(Method::GET, "/projects?limit=abc").bearer_auth(token);
+    let out_of_range = app.request(Method::GET, "/users/me/sessions?limit=1000").bearer_auth(token);
+    let bad_path = app.request(Method::GET, "/tasks/not-a-uuid").bearer_auth(token);
+    let too_large =
+        app.request(Method::POST, &format!("/projects/{project}/tasks")).bearer_auth(token).json(&json!({"title": "x".repeat(70_000)}));
+    let no_body = app.request(Method::DELETE, "/users/me").bearer_auth(token);
+    for (what, request) in [
+        ("malformed JSON", bad_json),
+        ("a wrong content type", wrong_type),
+        ("an invalid field", invalid),
+        ("a bad query", bad_query),
+        ("a query out of range", out_of_range),
+        ("a bad path", bad_path),
+        ("a body over the limit", too_large),
+        ("a DELETE without a body", no_body),
+    ] {
+        let response = request.send().await.unwrap();
+        assert!(response.headers().contains_key("www-authenticate"), "{what}");
+        problem(response, 401).await;
+    }
+}
+
+#[tokio::test]
+async fn a_live_token_still_gets_the_requests_own_error() {
+    let app = spawn_app().await;
+    let ada = app.user("ada@example.com").await;
+    let response = app.request(Method::GET, "/tasks/not-a-uuid").bearer_auth(&ada.access).send().await.unwrap();
+    problem(response, 400).await;
+    let fields = invalid_fields(app.request(Method::DELETE, "/users/me").bearer_auth(&ada.access).send().await.unwrap()).await;
+    assert_eq!(fields, ["current_password"], "a DELETE without a body lacks its field");
+}
+
+#[tokio::test]
+async fn every_get_answers_head_with_the_same_status_and_headers_and_no_body() {
+    let app = spawn_app().await;
+    let ada = app.user("ada@example.com").await;
+    for (path, token) in [("/health", None), ("/openapi.json", None), ("/users/me", Some(&ada.access)), ("/users/me", None)] {
+        let with = |method| {
+            let request = app.request(method, path);
+            match token {
+                Some(token) => request.bearer_auth(token),
+                None => request,
+            }
+        };
+        let get = with(Method::GET).send().await.unwrap();
+        let head = with(Method::HEAD).send().await.unwrap();
+        assert_eq!(head.status(), get.status(), "{path}");
+        for name in ["content-type", "content-length", "www-authenticate"] {
+            assert_eq!(head.headers().get(name), get.headers().get(name), "{path}: {name}");
+        }
+        assert!(head.bytes().await.unwrap().is_empty(), "{path}: no body");
+    }
+    let wrong = app.request(Method::POST, "/health").send().await.unwrap();
+    assert_eq!(wrong.headers()["allow"], "GET, HEAD");
+}
+
+#[tokio::test]
+async fn a_missing_file_under_docs_is_a_problem() {
+    let app = spawn_app().await;
+    problem(app.request(Method::GET, "/docs/no-such-file.js").send().await.unwrap(), 404).await;
 }

@@ -5,7 +5,7 @@ use crate::server::{self, connect};
 use crate::wiring::StartupError;
 use clap::{Parser, Subcommand};
 use domain::{CreatedAdmin, Email, Password, UserName};
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 
 /// Gatehouse: accounts, JWT authentication and projects with tasks.
 #[derive(Debug, Parser)]
@@ -75,7 +75,13 @@ pub async fn run(command: Command, settings: Settings) -> Result<(), CliError> {
         Command::CreateAdmin { email, name } => create_admin(&settings, &email, &name).await?,
         Command::Openapi => {
             let json = server::openapi().to_pretty_json().map_err(|e| CliError::Input(e.to_string()))?;
-            println!("{json}");
+            // `gatehouse openapi | head` closes the pipe early: that is the reader's choice,
+            // not an error (println! would panic on it).
+            let mut out = std::io::stdout().lock();
+            match writeln!(out, "{json}").and_then(|()| out.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+                _ => {}
+            }
         }
     }
     Ok(())

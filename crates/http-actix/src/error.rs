@@ -68,6 +68,11 @@ impl ApiError {
         self
     }
 
+    /// Any error status, for answers another layer decided (see `edges`).
+    pub fn from_status(status: StatusCode, detail: impl Into<String>) -> Self {
+        Self::new(status, detail)
+    }
+
     /// 400: the request could not be read (bad JSON, query or path).
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, detail)

@@ -4,6 +4,7 @@ pub mod blocking;
 pub mod cli;
 pub mod config;
 pub mod dto;
+pub mod edges;
 pub mod error;
 mod error_map;
 pub mod extract;

@@ -101,3 +101,26 @@ fn production_refuses_to_start_without_a_strong_secret() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("32 bytes") && !stderr.contains("too-short"), "{stderr}");
 }
+
+#[test]
+fn openapi_into_a_closed_pipe_ends_quietly_and_writes_no_secret() {
+    let dir = temp_dir("openapi-pipe");
+    let mut child = Command::new(BIN)
+        .arg("openapi")
+        .current_dir(&dir)
+        .env_clear()
+        .env("APP_ENV", "development")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    // Read a little, then close the pipe as `| head` does.
+    let mut first = [0_u8; 16];
+    std::io::Read::read_exact(child.stdout.as_mut().expect("stdout"), &mut first).expect("some output");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("the binary ends");
+
+    assert!(out.status.success(), "exit {:?}: {}", out.status, text(&out.stderr));
+    assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
+    assert!(!dir.join("data").exists(), "printing the document needs no secret");
+}

@@ -15,8 +15,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// How long an SQLite statement waits for another connection's write lock before failing with
-/// `SQLITE_BUSY`. Writes are short, so this is only reached when something is badly wrong.
-pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// `SQLITE_BUSY`: three quarters of the connect timeout, so a database locked by another
+/// process is answered (503) within `connect_timeout`, as an unreachable server is. Writes are
+/// short, so only a lock held from outside (or something badly wrong) waits that long.
+fn sqlite_busy_timeout(connect_timeout: Duration) -> Duration {
+    (connect_timeout * 3 / 4).max(Duration::from_millis(50))
+}
 
 /// Pool settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,7 +128,7 @@ impl Database {
         let backend = target.backend();
         let in_memory = matches!(target, Target::SqliteMemory);
         let manager = Manager::new(target);
-        let pragmas = SqlitePragmas { busy_timeout: SQLITE_BUSY_TIMEOUT };
+        let pragmas = SqlitePragmas { busy_timeout: sqlite_busy_timeout(options.connect_timeout) };
 
         let failed = |error: ManagerError| ConnectError::Connect { url: redacted_url.clone(), message: scrub(error.to_string(), url) };
         let mut probe = manager.connect().map_err(failed)?;

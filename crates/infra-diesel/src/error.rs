@@ -12,6 +12,10 @@ pub(crate) fn infra(error: Error) -> InfraError {
 fn connection_lost(error: &Error) -> bool {
     match error {
         Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        // SQLite's own words (`sqlite3_errstr`) for a file that is locked by another process,
+        // read-only, failing or gone: the database is there but cannot serve now, and the
+        // service heals when the file does.
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) if SQLITE_UNAVAILABLE.iter().any(|m| info.message().contains(m)) => true,
         // diesel reports MySQL's "server has gone away" (2006) and "lost connection" (2013)
         // without a kind of their own.
         Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
@@ -46,6 +50,19 @@ pub(crate) fn retry_conflicts<T>(mut attempt: impl FnMut() -> Result<T, Error>) 
     }
     attempt()
 }
+
+/// The messages of SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL,
+/// SQLITE_CANTOPEN and SQLITE_CORRUPT/NOTADB.
+const SQLITE_UNAVAILABLE: [&str; 8] = [
+    "database is locked",
+    "database table is locked",
+    "attempt to write a readonly database",
+    "disk I/O error",
+    "database or disk is full",
+    "unable to open database file",
+    "database disk image is malformed",
+    "file is not a database",
+];
 
 /// No connection could be had within the pool's timeout: the database is down or overloaded.
 pub(crate) fn pool(error: r2d2::Error) -> InfraError {

@@ -12,6 +12,6 @@ mod stored_time;
 pub mod testing;
 mod url;
 
-pub use database::{ConnectError, Database, MigrationError, PoolOptions, SQLITE_BUSY_TIMEOUT};
+pub use database::{ConnectError, Database, MigrationError, PoolOptions};
 pub use store::DieselStore;
 pub use url::{Backend, redact_url};

@@ -238,3 +238,38 @@ fn an_unreachable_postgres_database_is_unavailable_and_the_pool_recovers() {
     }
     db.ping().unwrap();
 }
+
+#[test]
+fn an_sqlite_file_locked_by_another_process_is_unavailable_within_the_connect_timeout() {
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    let root = std::env::temp_dir().join(format!("gatehouse-locked-{}", uuid::Uuid::new_v4().simple()));
+    let path = root.join("gh.db");
+    let url = format!("sqlite://{}", path.display());
+    let timeout = Duration::from_millis(400);
+    let db = Database::connect(&url, PoolOptions { max_size: 2, connect_timeout: timeout }).unwrap();
+    db.run_migrations().unwrap();
+    // Another program holds the write lock, as `sqlite3 gh.db 'BEGIN EXCLUSIVE'` would.
+    let mut other = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    other.batch_execute("BEGIN EXCLUSIVE").unwrap();
+
+    let started = std::time::Instant::now();
+    let user = domain::User {
+        id: domain::UserId::from_uuid(uuid::Uuid::new_v4()),
+        email: domain::Email::parse("a@x.io").unwrap(),
+        name: domain::UserName::parse("A").unwrap(),
+        role: domain::Role::User,
+        is_active: true,
+        created_at: chrono::Utc::now(),
+        updated_at: chrono::Utc::now(),
+    };
+    let refused = db.store().insert(&user, &domain::PasswordHash::new("h".into()));
+
+    let Err(domain::UniqueEmailError::Infra(error)) = refused else { panic!("a locked database cannot take the write: {refused:?}") };
+    assert_eq!(error.kind(), domain::InfraErrorKind::Unavailable, "{error}");
+    assert!(started.elapsed() < timeout, "answered in {:?}", started.elapsed());
+    other.batch_execute("ROLLBACK").unwrap();
+    db.store().insert(&user, &domain::PasswordHash::new("h".into())).expect("heals when the lock goes");
+    drop(db);
+    std::fs::remove_dir_all(root).unwrap();
+}
