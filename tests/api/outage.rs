@@ -45,3 +45,30 @@ async fn an_unreachable_database_answers_503_and_the_server_heals_itself() {
     }
     assert_eq!(app.get("/users/me", &ada.access).await.status(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sqlite_file_locked_by_another_process_answers_503_within_the_connect_timeout_and_heals() {
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    let app = spawn_app().await;
+    let Some(path) = app.database_url().strip_prefix("sqlite://").map(str::to_owned) else { return };
+    assert_eq!(app.request(Method::GET, "/ready").send().await.unwrap().status(), 200);
+    // Another program takes the write lock and keeps it, as `sqlite3 gh.db 'BEGIN EXCLUSIVE'` does.
+    let mut other = diesel::SqliteConnection::establish(&path).expect("second connection");
+    other.batch_execute("BEGIN EXCLUSIVE").expect("lock");
+
+    let started = Instant::now();
+    let ready = app.request(Method::GET, "/ready").send().await.unwrap();
+    let register = app.post("/auth/register", &serde_json::json!({"email": "a@x.io", "password": "long enough pw", "name": "A"})).await;
+    let elapsed = started.elapsed();
+
+    for response in [ready, register] {
+        assert!(response.headers().contains_key("retry-after"));
+        problem(response, 503).await;
+    }
+    let limit = Duration::from_secs(app.settings.database.connect_timeout_secs.max(1) * 2);
+    assert!(elapsed < limit, "two answers took {elapsed:?}");
+    other.batch_execute("ROLLBACK").expect("unlock");
+    assert_eq!(app.request(Method::GET, "/ready").send().await.unwrap().status(), 200, "heals by itself");
+    app.register("a@x.io").await;
+}

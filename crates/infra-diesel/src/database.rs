@@ -4,6 +4,7 @@
 use crate::connection::{Manager, ManagerError, SqlitePragmas};
 use crate::error;
 use crate::migrations;
+use crate::sqlite_file::{SqliteFile, write_probe};
 use crate::store::DieselStore;
 use crate::url::{Backend, Target, redact_url, url_password};
 use diesel::r2d2::R2D2Connection;
@@ -101,6 +102,8 @@ pub(crate) struct Shared {
     pub(crate) pool: Pool<Manager>,
     backend: Backend,
     redacted_url: String,
+    /// For an SQLite file: the file the pool opened, which readiness checks is still there.
+    sqlite_file: Option<SqliteFile>,
 }
 
 impl Shared {
@@ -127,6 +130,10 @@ impl Database {
         }
         let backend = target.backend();
         let in_memory = matches!(target, Target::SqliteMemory);
+        let file_path = match &target {
+            Target::SqliteFile(path) => Some(path.clone()),
+            _ => None,
+        };
         let manager = Manager::new(target);
         let pragmas = SqlitePragmas { busy_timeout: sqlite_busy_timeout(options.connect_timeout) };
 
@@ -149,7 +156,9 @@ impl Database {
             builder.max_size(options.max_size.max(1))
         };
         let pool = builder.build_unchecked(manager);
-        Ok(Self { shared: Arc::new(Shared { pool, backend, redacted_url }) })
+        // After the probe connection, so the file exists.
+        let sqlite_file = file_path.map(SqliteFile::opened);
+        Ok(Self { shared: Arc::new(Shared { pool, backend, redacted_url, sqlite_file }) })
     }
 
     /// Applies the migrations of this backend's dialect that are not applied yet.
@@ -162,13 +171,24 @@ impl Database {
         migrations::run_pending(&mut conn).map_err(MigrationError::Failed)
     }
 
-    /// Checks that a connection can be had and answers `SELECT 1` (for a readiness probe).
+    /// Whether the database can serve requests now (the readiness probe): a connection can be
+    /// had in time and answers `SELECT 1`; on SQLite, the file is still the one opened (not
+    /// deleted or replaced) and takes a write ([`write_probe`]), since a locked, read-only or
+    /// failing file still answers reads.
     ///
     /// # Errors
-    /// An unavailable [`InfraError`] when no connection can be had in time.
+    /// An unavailable [`InfraError`] when it cannot.
     pub fn ping(&self) -> Result<(), InfraError> {
+        if let Some(file) = &self.shared.sqlite_file {
+            file.check().map_err(InfraError::unavailable)?;
+        }
         let mut conn = self.shared.pool.get().map_err(error::pool)?;
-        conn.ping().map_err(error::infra)
+        match self.shared.backend {
+            Backend::Sqlite => write_probe(&mut conn),
+            _ => conn.ping(),
+        }
+        // Whatever the failure, the answer to "can it serve now" is no (503), not a bug (500).
+        .map_err(InfraError::unavailable)
     }
 
     /// Which backend the URL chose.

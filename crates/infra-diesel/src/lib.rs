@@ -7,6 +7,7 @@ mod migrations;
 mod repo;
 mod rows;
 mod schema;
+mod sqlite_file;
 mod store;
 mod stored_time;
 pub mod testing;

@@ -268,8 +268,31 @@ fn an_sqlite_file_locked_by_another_process_is_unavailable_within_the_connect_ti
     let Err(domain::UniqueEmailError::Infra(error)) = refused else { panic!("a locked database cannot take the write: {refused:?}") };
     assert_eq!(error.kind(), domain::InfraErrorKind::Unavailable, "{error}");
     assert!(started.elapsed() < timeout, "answered in {:?}", started.elapsed());
+    let not_ready = db.ping().unwrap_err();
+    assert_eq!(not_ready.kind(), domain::InfraErrorKind::Unavailable, "readiness means a write is possible: {not_ready}");
     other.batch_execute("ROLLBACK").unwrap();
+    db.ping().expect("ready again");
     db.store().insert(&user, &domain::PasswordHash::new("h".into())).expect("heals when the lock goes");
+    drop(db);
+    std::fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn an_sqlite_file_deleted_or_replaced_under_the_server_is_not_ready() {
+    let root = std::env::temp_dir().join(format!("gatehouse-deleted-{}", uuid::Uuid::new_v4().simple()));
+    let path = root.join("gh.db");
+    let db = Database::connect(&format!("sqlite://{}", path.display()), PoolOptions::default()).unwrap();
+    db.run_migrations().unwrap();
+    db.ping().unwrap();
+
+    std::fs::remove_file(&path).unwrap();
+    let deleted = db.ping().unwrap_err();
+    std::fs::write(&path, b"").unwrap();
+    let replaced = db.ping().unwrap_err();
+
+    assert_eq!(deleted.kind(), domain::InfraErrorKind::Unavailable);
+    assert!(deleted.to_string().contains("deleted"), "{deleted}");
+    assert!(replaced.to_string().contains("replaced"), "{replaced}");
     drop(db);
     std::fs::remove_dir_all(root).unwrap();
 }
