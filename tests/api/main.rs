@@ -4,6 +4,8 @@
 
 mod helpers;
 
+mod instances;
+
 mod admin;
 mod auth;
 mod conformance;

@@ -147,6 +147,37 @@ pub struct RateLimitSettings {
     pub failed_logins_per_account: u32,
     /// The failed-login window.
     pub failed_logins_window_secs: u64,
+    /// Where the counters live: `database`, `memory` or `redis://…` (default: `memory` on
+    /// SQLite, `database` on PostgreSQL and MySQL).
+    #[serde(default)]
+    pub store: Option<String>,
+}
+
+/// Where the lockout's and the rate limit's counters live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CounterStore {
+    /// In the database: shared by every instance on it.
+    Database,
+    /// In this process's memory: per instance.
+    Memory,
+    /// In Redis at this URL: shared by every instance that uses it.
+    Redis(String),
+}
+
+impl RateLimitSettings {
+    /// The configured store, or `None` for the backend's default.
+    ///
+    /// # Errors
+    /// [`SettingsError`] naming `rate_limit.store` for any other value.
+    pub fn counter_store(&self) -> Result<Option<CounterStore>, SettingsError> {
+        match self.store.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some("database") => Ok(Some(CounterStore::Database)),
+            Some("memory") => Ok(Some(CounterStore::Memory)),
+            Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => Ok(Some(CounterStore::Redis(url.to_owned()))),
+            Some(_) => Err(invalid("rate_limit.store must be database, memory or a redis:// URL".into())),
+        }
+    }
 }
 
 /// Log output format.
@@ -266,6 +297,15 @@ impl Settings {
         if self.database.pool_size == 0 {
             return Err(invalid("database.pool_size must be positive".into()));
         }
+        self.rate_limit.counter_store()?;
+        if self.rate_limit.per_minute == 0 || self.rate_limit.burst == 0 {
+            return Err(invalid("rate_limit.per_minute and rate_limit.burst must be positive".into()));
+        }
+        in_range(
+            "rate_limit.failed_logins_window_secs",
+            i64::try_from(self.rate_limit.failed_logins_window_secs).unwrap_or(i64::MAX),
+            1..=86_400,
+        )?;
         if self.auth.max_concurrent_hashes == Some(0) {
             return Err(invalid("auth.max_concurrent_hashes must be positive".into()));
         }

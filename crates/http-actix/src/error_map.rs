@@ -23,6 +23,7 @@ impl From<LoginError> for ApiError {
     fn from(e: LoginError) -> Self {
         match e {
             LoginError::InvalidCredentials => Self::invalid_credentials("invalid email or password"),
+            LoginError::Locked { retry_after_secs } => Self::too_many_requests(retry_after_secs),
             LoginError::Infra(e) => e.into(),
         }
     }
@@ -50,6 +51,7 @@ impl From<ProfileError> for ApiError {
             // The caller's account was deleted while the request ran: its token is refused from
             // now on, and `/users/me` has no resource to be missing.
             ProfileError::NotFound => Self::unauthorized(true),
+            ProfileError::Locked { retry_after_secs } => Self::too_many_requests(retry_after_secs),
             ProfileError::Infra(e) => e.into(),
         }
     }
@@ -61,6 +63,7 @@ impl From<PasswordChangeError> for ApiError {
             PasswordChangeError::WrongPassword => wrong_password(),
             // Deleted while the request ran: like any request of a deleted account, 401.
             PasswordChangeError::AccountGone => Self::unauthorized(true),
+            PasswordChangeError::Locked { retry_after_secs } => Self::too_many_requests(retry_after_secs),
             PasswordChangeError::Infra(e) => e.into(),
         }
     }
@@ -72,6 +75,7 @@ impl From<DeleteAccountError> for ApiError {
             DeleteAccountError::WrongPassword => wrong_password(),
             DeleteAccountError::AccountGone => Self::unauthorized(true),
             DeleteAccountError::LastActiveAdmin => Self::conflict(LAST_ADMIN),
+            DeleteAccountError::Locked { retry_after_secs } => Self::too_many_requests(retry_after_secs),
             DeleteAccountError::Infra(e) => e.into(),
         }
     }

@@ -14,5 +14,4 @@ pub mod routes;
 pub mod server;
 pub mod state;
 pub mod telemetry;
-pub mod throttle;
 pub mod wiring;

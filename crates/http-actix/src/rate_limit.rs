@@ -1,15 +1,16 @@
-//! Per-client-IP rate limiting (actix-governor) for `/auth/*` and the password-checking
-//! endpoints, with `X-Forwarded-For` believed only from configured proxies.
+//! The per-client rate limit of `/auth/*` and the password-checking endpoints, counted in the
+//! shared attempt-counter store (so every instance on one store counts together), with
+//! `X-Forwarded-For` believed only from configured proxies.
 
 use crate::config::RateLimitSettings;
 use crate::error::ApiError;
-use actix_governor::governor::NotUntil;
-use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
-use actix_governor::governor::middleware::NoOpMiddleware;
-use actix_governor::{GovernorConfig, GovernorConfigBuilder, KeyExtractor};
-use actix_web::dev::ServiceRequest;
+use crate::state::AppState;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
-use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
+use actix_web::middleware::Next;
+use actix_web::{ResponseError, web};
+use domain::{AttemptPolicy, Clock, CounterKey, Reservation};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -38,33 +39,60 @@ impl ClientIp {
     }
 }
 
-impl KeyExtractor for ClientIp {
-    type Key = IpAddr;
-    type KeyExtractionError = ApiError;
+/// The per-client limit of the settings.
+#[derive(Debug, Clone)]
+pub struct ClientLimit {
+    clients: ClientIp,
+    policy: AttemptPolicy,
+}
 
-    fn extract(&self, req: &ServiceRequest) -> Result<IpAddr, ApiError> {
-        let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-        self.client_of(req.peer_addr().map(|a| a.ip()), forwarded).ok_or_else(|| ApiError::bad_request("the client address is unknown"))
+impl ClientLimit {
+    /// The limit of the settings, or `None` when `rate_limit.enabled` is false. The sustained
+    /// rate and the burst become one fixed window: `burst` requests per the time `per_minute`
+    /// takes to refill them (5 per 30 s for the default 10 per minute with a burst of 5).
+    pub fn new(settings: &RateLimitSettings, trusted_proxies: &[IpAddr]) -> Option<Self> {
+        if !settings.enabled {
+            return None;
+        }
+        let burst = settings.burst.max(1);
+        let window_ms = 60_000 * i64::from(burst) / i64::from(settings.per_minute.max(1));
+        let policy = AttemptPolicy { limit: burst, window: chrono::Duration::milliseconds(window_ms.max(1_000)) };
+        Some(Self { clients: ClientIp::new(trusted_proxies), policy })
     }
 
-    fn exceed_rate_limit_response(&self, negative: &NotUntil<QuantaInstant>, _: HttpResponseBuilder) -> HttpResponse {
-        let wait = negative.wait_time_from(DefaultClock::default().now());
-        ApiError::too_many_requests(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).error_response()
+    /// `/auth/*`, and the writing methods under `/users/me` (the password-checking ones among
+    /// them); reads are never limited.
+    fn applies_to(req: &ServiceRequest) -> bool {
+        let path = req.path();
+        path.starts_with("/auth/")
+            || (path.starts_with("/users/me") && matches!(*req.method(), Method::POST | Method::PATCH | Method::DELETE))
     }
 }
 
-/// A limiter configuration; `methods: None` limits every method.
-pub type Limiter = GovernorConfig<ClientIp, NoOpMiddleware<QuantaInstant>>;
-
-/// The limiter of the settings (built even when limits are off, so the middleware type is the
-/// same; `Condition` then skips it).
-pub fn limiter(settings: &RateLimitSettings, trusted_proxies: &[IpAddr], methods: Option<Vec<Method>>) -> Option<Limiter> {
-    let mut builder = GovernorConfigBuilder::default();
-    builder.requests_per_minute(u64::from(settings.per_minute.max(1))).burst_size(settings.burst.max(1));
-    if let Some(methods) = methods {
-        builder.methods(methods);
-    }
-    builder.key_extractor(ClientIp::new(trusted_proxies)).finish()
+/// Middleware: counts the request against its client's window before anything else runs, and
+/// answers 429 with `Retry-After` when the window is full.
+pub async fn per_client_limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else { return Ok(next.call(req).await?.map_into_boxed_body()) };
+    let Some(limit) = state.client_limit.as_ref().filter(|_| ClientLimit::applies_to(&req)) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let Some(client) = limit.clients.client_of(req.peer_addr().map(|a| a.ip()), forwarded) else {
+        return Ok(req.error_response(ApiError::bad_request("the client address is unknown")).map_into_boxed_body());
+    };
+    let (counter, policy, key) = (Arc::clone(&state.attempts), limit.policy, CounterKey::client(client));
+    let reserved = state.storage.run(move || counter.reserve(&key, policy, domain::system::SystemClock.now())).await;
+    let refusal = match reserved {
+        Ok(Ok(Reservation::Granted)) => return Ok(next.call(req).await?.map_into_boxed_body()),
+        Ok(Ok(Reservation::Refused { retry_after_secs })) => ApiError::too_many_requests(retry_after_secs),
+        Ok(Err(infra)) => ApiError::from(infra),
+        Err(api) => api,
+    };
+    let (request, _) = req.into_parts();
+    Ok(ServiceResponse::new(request, refusal.error_response()))
 }
 
 #[cfg(test)]

@@ -2,23 +2,22 @@
 //! periodic session purge.
 
 use crate::blocking::{HashGate, StorageThreads};
-use crate::config::Settings;
+use crate::config::{CounterStore, Settings};
 use crate::openapi::Finish;
-use crate::rate_limit::limiter;
-use crate::routes::{self, Limits, RouteTable};
+use crate::rate_limit::{ClientLimit, per_client_limit};
+use crate::routes::{self, RouteTable};
 use crate::state::AppState;
 use crate::telemetry::request_span;
-use crate::throttle::FailedLogins;
 use crate::wiring::{StartupError, hasher, jwt_codec};
 use actix_cors::Cors;
 use actix_web::dev::Server;
-use actix_web::http::Method;
 use actix_web::middleware::{Condition, DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
+use domain::memory::MemoryAttempts;
 use domain::system::{RandomIds, SystemClock};
-use domain::{Clock, Gatehouse, Ports, SessionPolicy};
+use domain::{AttemptCounter, AttemptPolicy, Clock, Gatehouse, JobLeases, Lease, Ports, SessionPolicy};
 use infra_crypto::RandomRefreshTokens;
-use infra_diesel::{Backend, Database, PoolOptions};
+use infra_diesel::{Backend, Database, PoolOptions, RedisAttempts};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,8 +53,7 @@ impl Application {
 
 /// The OpenAPI document: collected from the handlers, then finished.
 pub fn openapi() -> OpenApi {
-    let limits = unlimited();
-    let (_, mut api) = App::new().into_utoipa_app().configure(routes::configure_documented(limits)).split_for_parts();
+    let (_, mut api) = App::new().into_utoipa_app().configure(routes::configure_documented).split_for_parts();
     Finish.modify(&mut api);
     api
 }
@@ -75,19 +73,6 @@ fn document() -> Result<(String, RouteTable), StartupError> {
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
-}
-
-/// Limits that never apply: route collection for the document needs the middleware type only.
-fn unlimited() -> Limits {
-    let off = crate::config::RateLimitSettings {
-        enabled: false,
-        per_minute: 1,
-        burst: 1,
-        failed_logins_per_account: 1,
-        failed_logins_window_secs: 1,
-    };
-    let make = || limiter(&off, &[], None).unwrap_or_else(|| unreachable!("a positive quota always builds"));
-    Limits { enabled: false, auth: make(), me: make() }
 }
 
 /// Connects (and migrates, when configured) without blocking the async workers.
@@ -115,11 +100,44 @@ pub async fn connect(settings: &Settings) -> Result<Database, StartupError> {
     .map_err(|_| StartupError::Interrupted)?
 }
 
-/// The use cases wired to the production adapters.
+/// The attempt counters of the settings (the lockout's and the per-client limit's): in memory
+/// on SQLite and in the database on PostgreSQL and MySQL unless `rate_limit.store` says
+/// otherwise. Blocking (Redis is connected to and checked): call it off the async workers.
+///
+/// # Errors
+/// [`StartupError::Redis`] when the configured Redis cannot be used.
+pub fn attempt_counter(settings: &Settings, database: &Database) -> Result<Arc<dyn AttemptCounter>, StartupError> {
+    let default = match database.backend() {
+        Backend::Sqlite => CounterStore::Memory,
+        Backend::Postgres | Backend::Mysql => CounterStore::Database,
+    };
+    Ok(match settings.rate_limit.counter_store()?.unwrap_or(default) {
+        CounterStore::Memory => Arc::new(MemoryAttempts::default()),
+        CounterStore::Database => Arc::new(database.store()),
+        CounterStore::Redis(url) => {
+            let timeout = Duration::from_secs(settings.database.connect_timeout_secs.max(1));
+            Arc::new(RedisAttempts::connect(&url, settings.database.pool_size, timeout)?)
+        }
+    })
+}
+
+/// The use cases wired to the production adapters, with the counters of the settings.
+///
+/// # Errors
+/// A [`StartupError`] for unusable keys, hashing parameters or counter store.
+pub fn gatehouse(settings: &Settings, database: &Database) -> Result<(Gatehouse, infra_crypto::JwtCodec), StartupError> {
+    gatehouse_with(settings, database, attempt_counter(settings, database)?)
+}
+
+/// The use cases wired to the production adapters and to `attempts`.
 ///
 /// # Errors
 /// A [`StartupError`] for unusable keys or hashing parameters.
-pub fn gatehouse(settings: &Settings, database: &Database) -> Result<(Gatehouse, infra_crypto::JwtCodec), StartupError> {
+pub fn gatehouse_with(
+    settings: &Settings,
+    database: &Database,
+    attempts: Arc<dyn AttemptCounter>,
+) -> Result<(Gatehouse, infra_crypto::JwtCodec), StartupError> {
     let store = Arc::new(database.store());
     let codec = jwt_codec(settings)?;
     let ports = Ports {
@@ -131,11 +149,17 @@ pub fn gatehouse(settings: &Settings, database: &Database) -> Result<(Gatehouse,
         access_tokens: Arc::new(codec.clone()),
         refresh_tokens: Arc::new(RandomRefreshTokens),
         clock: Arc::new(SystemClock),
+        attempts,
         ids: Arc::new(RandomIds),
     };
     let policy = SessionPolicy {
         access_ttl: chrono::Duration::seconds(settings.auth.access_ttl_secs),
         session_ttl: chrono::Duration::seconds(settings.auth.refresh_ttl_secs),
+        // Independent of `rate_limit.enabled`: only a limit of 0 turns the lockout off.
+        lockout: AttemptPolicy {
+            limit: settings.rate_limit.failed_logins_per_account,
+            window: chrono::Duration::seconds(i64::try_from(settings.rate_limit.failed_logins_window_secs).unwrap_or(86_400)),
+        },
         ..SessionPolicy::default()
     };
     Ok((Gatehouse::new(ports, policy), codec))
@@ -148,7 +172,11 @@ pub fn gatehouse(settings: &Settings, database: &Database) -> Result<(Gatehouse,
 pub async fn build(settings: Settings) -> Result<Application, StartupError> {
     let database = connect(&settings).await?;
     tracing::info!(database = %database.redacted_url(), "database ready");
-    let (app, codec) = gatehouse(&settings, &database)?;
+    let attempts = {
+        let (settings, database) = (settings.clone(), database.clone());
+        web::block(move || attempt_counter(&settings, &database)).await.map_err(|_| StartupError::Interrupted)??
+    };
+    let (app, codec) = gatehouse_with(&settings, &database, attempts.clone())?;
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let hash_permits = settings.auth.max_concurrent_hashes.unwrap_or(cores);
     let (openapi_json, routes) = document()?;
@@ -157,23 +185,13 @@ pub async fn build(settings: Settings) -> Result<Application, StartupError> {
         database: database.clone(),
         storage: StorageThreads::new(storage_threads(&database, settings.database.pool_size as usize, cores)),
         hash_gate: HashGate::new(hash_permits, hash_permits * 64, Duration::from_secs(10)),
-        failed_logins: Arc::new(FailedLogins::new(
-            settings.rate_limit.enabled,
-            settings.rate_limit.failed_logins_per_account,
-            Duration::from_secs(settings.rate_limit.failed_logins_window_secs),
-        )),
+        attempts,
+        client_limit: ClientLimit::new(&settings.rate_limit, &settings.server.trusted_proxies),
         body_limit: settings.server.body_limit_bytes,
         jwks: Arc::new(codec.jwks()),
         openapi_json: Arc::new(openapi_json),
         routes: Arc::new(routes),
     });
-    let rl = &settings.rate_limit;
-    let proxies = &settings.server.trusted_proxies;
-    let build_limit = |methods| {
-        limiter(rl, proxies, methods).ok_or_else(|| crate::config::SettingsError::Other("rate_limit values must be positive".into()))
-    };
-    let limits =
-        Limits { enabled: rl.enabled, auth: build_limit(None)?, me: build_limit(Some(vec![Method::POST, Method::PATCH, Method::DELETE]))? };
     let origins = settings.cors.allowed_origins.clone();
     let workers = settings.server.workers.map_or(cores, |n| n.max(1));
     let address = format!("{}:{}", settings.server.host, settings.server.port);
@@ -187,10 +205,11 @@ pub async fn build(settings: Settings) -> Result<Application, StartupError> {
                 web::PathConfig::default()
                     .error_handler(|e, _| crate::error::ApiError::bad_request(format!("invalid path parameter: {e}")).into()),
             )
-            .configure(routes::configure(limits.clone()))
+            .configure(routes::configure)
             .service(web::resource("/docs").route(web::get().to(routes::system::docs_redirect)))
             .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json").persist_authorization(true)))
             .default_service(web::to(routes::fallback))
+            .wrap(from_fn(per_client_limit))
             .wrap(from_fn(crate::edges::token_judged_first))
             .wrap(from_fn(crate::edges::head_as_get))
             .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
@@ -231,22 +250,18 @@ fn storage_threads(database: &Database, pool_size: usize, cores: usize) -> usize
     .max(1)
 }
 
-/// Deletes expired and revoked sessions every [`PURGE_EVERY`], off the async workers.
+/// Every [`PURGE_EVERY`], on whichever instance holds the job's lease: deletes expired and
+/// revoked sessions and ended counter windows, off the async workers.
 fn spawn_purge(state: web::Data<AppState>) {
+    let holder = uuid::Uuid::new_v4().to_string();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(PURGE_EVERY);
         loop {
             tick.tick().await;
-            let database = state.database.clone();
-            let purged = state
-                .storage
-                .run(move || {
-                    use domain::SessionRepository;
-                    database.store().purge(SystemClock.now())
-                })
-                .await;
+            let (database, attempts, holder) = (state.database.clone(), state.attempts.clone(), holder.clone());
+            let purged = state.storage.run(move || purge_once(&database, attempts.as_ref(), &holder)).await;
             match purged {
-                Ok(Ok(n)) if n > 0 => tracing::info!(purged = n, "expired and revoked sessions deleted"),
+                Ok(Ok(Some(n))) if n > 0 => tracing::info!(purged = n, "expired and revoked sessions deleted"),
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => tracing::warn!(error = %crate::error::display_chain(&e), "session purge failed"),
                 // A panicking purge must not end the loop; at shutdown the runtime drops this task.
@@ -254,4 +269,21 @@ fn spawn_purge(state: web::Data<AppState>) {
             }
         }
     });
+}
+
+/// One run of the purge if `holder` gets the job's lease (held for two periods, so a holder
+/// that died is replaced within that time); `None` when another instance holds it.
+///
+/// # Errors
+/// An [`domain::InfraError`] when the store fails.
+pub fn purge_once(database: &Database, attempts: &dyn AttemptCounter, holder: &str) -> Result<Option<u64>, domain::InfraError> {
+    use domain::SessionRepository;
+    let store = database.store();
+    let now = SystemClock.now();
+    let lease = chrono::Duration::from_std(PURGE_EVERY * 2).unwrap_or(chrono::Duration::seconds(1_200));
+    if store.acquire("purge", holder, now, now + lease)? == Lease::HeldElsewhere {
+        return Ok(None);
+    }
+    attempts.purge(now)?;
+    SessionRepository::purge(&store, now).map(Some)
 }

@@ -2,9 +2,10 @@
 
 use crate::blocking::{HashGate, StorageThreads};
 use crate::error::ApiError;
+use crate::rate_limit::ClientLimit;
 use crate::routes::RouteTable;
-use crate::throttle::FailedLogins;
 use actix_web::{HttpRequest, web};
+use domain::AttemptCounter;
 use domain::Gatehouse;
 use infra_diesel::Database;
 use std::sync::Arc;
@@ -20,8 +21,10 @@ pub struct AppState {
     pub storage: StorageThreads,
     /// Bounds concurrent password checks.
     pub hash_gate: HashGate,
-    /// Per-account failed-login window.
-    pub failed_logins: Arc<FailedLogins>,
+    /// The attempt counters (the lockout's, through the use cases, and the per-client limit's).
+    pub attempts: Arc<dyn AttemptCounter>,
+    /// The per-client limit; `None` when `rate_limit.enabled` is false.
+    pub client_limit: Option<ClientLimit>,
     /// The largest JSON or form body accepted, in bytes.
     pub body_limit: usize,
     /// The JWKS document (empty under HS256).

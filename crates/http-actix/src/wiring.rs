@@ -15,6 +15,9 @@ pub enum StartupError {
     /// The database cannot be reached or its URL is wrong.
     #[error("cannot connect to the database: {0}")]
     Database(#[from] infra_diesel::ConnectError),
+    /// The configured Redis cannot be used.
+    #[error(transparent)]
+    Redis(#[from] infra_diesel::RedisError),
     /// Migrations failed.
     #[error("cannot apply migrations: {0}")]
     Migrations(#[from] infra_diesel::MigrationError),

@@ -4,6 +4,7 @@ mod connection;
 mod database;
 mod error;
 mod migrations;
+mod redis_attempts;
 mod repo;
 mod rows;
 mod schema;
@@ -14,5 +15,6 @@ pub mod testing;
 mod url;
 
 pub use database::{ConnectError, Database, MigrationError, PoolOptions};
+pub use redis_attempts::{RedisAttempts, RedisError};
 pub use store::DieselStore;
 pub use url::{Backend, redact_url};

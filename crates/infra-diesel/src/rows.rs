@@ -18,7 +18,7 @@ pub(crate) fn db_time(t: Timestamp) -> StoredTime {
     StoredTime(truncate_to_micros(t).naive_utc())
 }
 
-fn domain_time(t: StoredTime) -> Timestamp {
+pub(crate) fn domain_time(t: StoredTime) -> Timestamp {
     t.0.and_utc()
 }
 

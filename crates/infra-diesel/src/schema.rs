@@ -65,3 +65,19 @@ diesel::joinable!(projects -> users (owner_id));
 diesel::joinable!(tasks -> projects (project_id));
 
 diesel::allow_tables_to_appear_in_same_query!(users, sessions, refresh_tokens, projects, tasks);
+
+diesel::table! {
+    attempt_counters (counter_key) {
+        counter_key -> Text,
+        attempts -> Integer,
+        ends_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    job_leases (job) {
+        job -> Text,
+        holder -> Text,
+        lease_until -> Timestamp,
+    }
+}

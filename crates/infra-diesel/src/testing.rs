@@ -87,6 +87,31 @@ impl TestDatabase {
         }
     }
 
+    /// Like [`from_env_postgres`](Self::from_env_postgres), but nothing is migrated: for tests
+    /// of the migrations themselves.
+    pub fn from_env_postgres_unmigrated() -> Option<Self> {
+        #[cfg(feature = "postgres")]
+        {
+            env_url(POSTGRES_URL_VAR).map(|url| Self::on_server_with(Backend::Postgres, url, false))
+        }
+        #[cfg(not(feature = "postgres"))]
+        {
+            None
+        }
+    }
+
+    /// Like [`from_env_mysql`](Self::from_env_mysql), but nothing is migrated.
+    pub fn from_env_mysql_unmigrated() -> Option<Self> {
+        #[cfg(feature = "mysql")]
+        {
+            env_url(MYSQL_URL_VAR).map(|url| Self::on_server_with(Backend::Mysql, url, false))
+        }
+        #[cfg(not(feature = "mysql"))]
+        {
+            None
+        }
+    }
+
     /// The URL of this database, as `Database::connect` (or an application config) takes it.
     pub fn url(&self) -> &str {
         &self.url
@@ -99,18 +124,29 @@ impl TestDatabase {
 
     #[cfg(any(feature = "postgres", feature = "mysql"))]
     fn on_server(backend: Backend, server_url: String) -> Self {
+        Self::on_server_with(backend, server_url, true)
+    }
+
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
+    fn on_server_with(backend: Backend, server_url: String, migrate: bool) -> Self {
         let name = format!("gh_test_{}", uuid::Uuid::new_v4().simple());
         server::create(backend, &server_url, &name);
         let url = with_database(&server_url, &name);
-        Self::open(url, Cleanup::Server { backend, server_url, name })
+        Self::open_with(url, Cleanup::Server { backend, server_url, name }, migrate)
     }
 
     fn open(url: String, cleanup: Cleanup) -> Self {
+        Self::open_with(url, cleanup, true)
+    }
+
+    fn open_with(url: String, cleanup: Cleanup, migrate: bool) -> Self {
         // Built before connecting, so a panic below still cleans up through Drop.
         let mut db = Self { url, database: None, cleanup };
         let shown = redact_url(&db.url);
         let database = Database::connect(&db.url, PoolOptions::default()).unwrap_or_else(|e| panic!("test database {shown}: {e}"));
-        database.run_migrations().unwrap_or_else(|e| panic!("migrating test database {shown}: {e}"));
+        if migrate {
+            database.run_migrations().unwrap_or_else(|e| panic!("migrating test database {shown}: {e}"));
+        }
         db.database = Some(database);
         db
     }

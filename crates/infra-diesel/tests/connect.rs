@@ -296,3 +296,38 @@ fn an_sqlite_file_deleted_or_replaced_under_the_server_is_not_ready() {
     drop(db);
     std::fs::remove_dir_all(root).unwrap();
 }
+
+/// Instances started at once on a fresh database each run the migrations: every one succeeds
+/// and each migration is applied once.
+fn concurrent_start_up_migrates_once(db: &TestDatabase) {
+    let url = db.url().to_owned();
+    let start = std::sync::Barrier::new(3);
+    let applied: Vec<usize> = std::thread::scope(|s| {
+        let instances: Vec<_> = (0..3)
+            .map(|_| {
+                let (url, start) = (&url, &start);
+                s.spawn(move || {
+                    let database = Database::connect(url, PoolOptions::default()).expect("connect");
+                    start.wait();
+                    database.run_migrations().expect("every instance starts")
+                })
+            })
+            .collect();
+        instances.into_iter().map(|i| i.join().unwrap()).collect()
+    });
+    assert_eq!(applied.iter().filter(|n| **n > 0).count(), 1, "one instance migrated: {applied:?}");
+}
+
+#[test]
+fn instances_starting_at_once_on_fresh_postgres_migrate_once() {
+    if let Some(db) = TestDatabase::from_env_postgres_unmigrated() {
+        concurrent_start_up_migrates_once(&db);
+    }
+}
+
+#[test]
+fn instances_starting_at_once_on_fresh_mysql_migrate_once() {
+    if let Some(db) = TestDatabase::from_env_mysql_unmigrated() {
+        concurrent_start_up_migrates_once(&db);
+    }
+}

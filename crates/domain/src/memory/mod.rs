@@ -2,11 +2,15 @@
 //! tested without a database and the domain can be tried as a library. Not for production:
 //! the hasher and token codec are deliberately weak stand-ins.
 
+mod attempts;
 mod crypto;
+mod jobs;
 mod store;
 mod system;
 
+pub use attempts::{MemoryAttempts, refused_until};
 pub use crypto::{FakeAccessTokens, FakeHasher, FakeRefreshTokens};
+pub use jobs::MemoryLeases;
 pub use store::MemoryStore;
 pub use system::{ManualClock, SequentialIds};
 
@@ -23,6 +27,8 @@ pub struct InMemory {
     pub hasher: Arc<FakeHasher>,
     /// Starts at 2026-01-01T00:00:00Z and moves only when told.
     pub clock: Arc<ManualClock>,
+    /// The lockout's counters.
+    pub attempts: Arc<MemoryAttempts>,
 }
 
 impl InMemory {
@@ -42,6 +48,7 @@ impl InMemory {
             access_tokens: Arc::new(FakeAccessTokens),
             refresh_tokens: Arc::new(FakeRefreshTokens::default()),
             clock: self.clock.clone(),
+            attempts: self.attempts.clone(),
             ids: Arc::new(SequentialIds::default()),
         }
     }

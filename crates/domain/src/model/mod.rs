@@ -1,6 +1,7 @@
 //! Entities and the value types (newtypes) they are made of. Every newtype parses once, at the
 //! edge, and cannot hold an invalid value afterwards.
 
+mod attempts;
 mod email;
 mod ids;
 mod page;
@@ -13,6 +14,7 @@ mod time;
 mod token;
 mod user;
 
+pub use attempts::{AttemptPolicy, CounterKey, Reservation};
 pub use email::{Email, EmailError};
 pub use ids::{IdError, ProjectId, SessionId, TaskId, UserId};
 pub use page::{MAX_OFFSET, Page, PageError, PageRequest};

@@ -1,4 +1,4 @@
-use crate::model::{SessionId, Timestamp, UserId};
+use crate::model::{AttemptPolicy, SessionId, Timestamp, UserId};
 use chrono::Duration;
 
 /// The client's `User-Agent`, as a label for the session list: control characters dropped and
@@ -79,11 +79,18 @@ pub struct SessionPolicy {
     pub session_ttl: Duration,
     /// Live sessions a user may hold; a login beyond it revokes the oldest.
     pub max_sessions_per_user: u32,
+    /// Password checks per account per window, on every path that checks one.
+    pub lockout: AttemptPolicy,
 }
 
 impl Default for SessionPolicy {
     fn default() -> Self {
-        Self { access_ttl: Duration::seconds(900), session_ttl: Duration::seconds(1_209_600), max_sessions_per_user: 100 }
+        Self {
+            access_ttl: Duration::seconds(900),
+            session_ttl: Duration::seconds(1_209_600),
+            max_sessions_per_user: 100,
+            lockout: AttemptPolicy::LOCKOUT,
+        }
     }
 }
 

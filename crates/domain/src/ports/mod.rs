@@ -1,11 +1,15 @@
 //! The ports: what the use cases need from the outside world. All are synchronous and
 //! `Send + Sync`; an async caller runs them on a blocking thread.
 
+mod attempts;
 mod crypto;
+mod jobs;
 mod storage;
 mod system;
 
+pub use attempts::AttemptCounter;
 pub use crypto::{AccessTokenCodec, PasswordHasher, RefreshTokenIssuer, TokenRejected};
+pub use jobs::{JobLeases, Lease};
 pub use storage::{
     AdminChanges, AdminWrite, EmailTaken, PasswordWrite, ProfileChanges, ProjectRepository, SessionRepository, TaskRepository,
     UniqueEmailError, UserDelete, UserRepository, UserWrite,

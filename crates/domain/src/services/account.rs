@@ -1,8 +1,9 @@
 //! The caller's own account: profile, password, deletion and sessions.
 
 use crate::error::InfraError;
-use crate::model::{CandidatePassword, Email, Page, PageRequest, Password, SessionId, SessionView, User, UserName};
+use crate::model::{AttemptPolicy, CandidatePassword, Email, Page, PageRequest, Password, SessionId, SessionView, User, UserName};
 use crate::ports::{PasswordWrite, ProfileChanges, UniqueEmailError, UserDelete, UserWrite};
+use crate::services::lockout::{Locked, Lockout};
 use crate::services::{Ports, Principal, ResourceError};
 
 /// A partial update of the caller's profile. Changing the email needs the current password.
@@ -31,6 +32,12 @@ pub enum ProfileError {
     /// The account was deleted meanwhile.
     #[error("account not found")]
     NotFound,
+    /// Too many wrong passwords for this account: not checked for this many seconds.
+    #[error("too many wrong passwords; retry in {retry_after_secs} s")]
+    Locked {
+        /// Seconds until the lockout window ends.
+        retry_after_secs: u64,
+    },
     /// The infrastructure failed.
     #[error(transparent)]
     Infra(#[from] InfraError),
@@ -45,6 +52,12 @@ pub enum PasswordChangeError {
     /// The account was deleted meanwhile.
     #[error("account not found")]
     AccountGone,
+    /// Too many wrong passwords for this account: not checked for this many seconds.
+    #[error("too many wrong passwords; retry in {retry_after_secs} s")]
+    Locked {
+        /// Seconds until the lockout window ends.
+        retry_after_secs: u64,
+    },
     /// The infrastructure failed.
     #[error(transparent)]
     Infra(#[from] InfraError),
@@ -62,6 +75,12 @@ pub enum DeleteAccountError {
     /// The caller is the last active admin.
     #[error("the last active admin cannot be deleted")]
     LastActiveAdmin,
+    /// Too many wrong passwords for this account: not checked for this many seconds.
+    #[error("too many wrong passwords; retry in {retry_after_secs} s")]
+    Locked {
+        /// Seconds until the lockout window ends.
+        retry_after_secs: u64,
+    },
     /// The infrastructure failed.
     #[error(transparent)]
     Infra(#[from] InfraError),
@@ -71,12 +90,13 @@ pub enum DeleteAccountError {
 #[derive(Clone)]
 pub struct AccountService {
     ports: Ports,
+    lockout: Lockout,
 }
 
 impl AccountService {
-    /// Wires the service.
-    pub fn new(ports: Ports) -> Self {
-        Self { ports }
+    /// Wires the service; `lockout` limits the current-password checks of each account.
+    pub fn new(ports: Ports, lockout: AttemptPolicy) -> Self {
+        Self { lockout: Lockout::new(ports.clone(), lockout), ports }
     }
 
     /// Changes name and/or email. An email equal to the current one is no change and needs
@@ -89,10 +109,11 @@ impl AccountService {
         let changes = ProfileChanges { name: update.name.filter(|n| *n != user.name), email: update.email.filter(|e| *e != user.email) };
         if changes.email.is_some() {
             let candidate = update.current_password.as_ref().ok_or(ProfileError::CurrentPasswordRequired)?;
-            match self.password_matches(principal, candidate)? {
-                Some(true) => {}
-                Some(false) => return Err(ProfileError::WrongPassword),
-                None => return Err(ProfileError::NotFound),
+            match self.check_password(principal, candidate)? {
+                PasswordCheck::Right => {}
+                PasswordCheck::Wrong => return Err(ProfileError::WrongPassword),
+                PasswordCheck::AccountGone => return Err(ProfileError::NotFound),
+                PasswordCheck::Locked { retry_after_secs } => return Err(ProfileError::Locked { retry_after_secs }),
             }
         }
         if changes == ProfileChanges::default() {
@@ -114,10 +135,11 @@ impl AccountService {
     /// # Errors
     /// [`PasswordChangeError::WrongPassword`] when `current` is wrong.
     pub fn change_password(&self, principal: &Principal, current: &CandidatePassword, new: &Password) -> Result<(), PasswordChangeError> {
-        match self.password_matches(principal, current)? {
-            Some(true) => {}
-            Some(false) => return Err(PasswordChangeError::WrongPassword),
-            None => return Err(PasswordChangeError::AccountGone),
+        match self.check_password(principal, current)? {
+            PasswordCheck::Right => {}
+            PasswordCheck::Wrong => return Err(PasswordChangeError::WrongPassword),
+            PasswordCheck::AccountGone => return Err(PasswordChangeError::AccountGone),
+            PasswordCheck::Locked { retry_after_secs } => return Err(PasswordChangeError::Locked { retry_after_secs }),
         }
         let now = self.ports.clock.now();
         let hash = self.ports.hasher.hash(new)?;
@@ -133,10 +155,11 @@ impl AccountService {
     /// # Errors
     /// [`DeleteAccountError::WrongPassword`], or [`DeleteAccountError::LastActiveAdmin`].
     pub fn delete_account(&self, principal: &Principal, current: &CandidatePassword) -> Result<(), DeleteAccountError> {
-        match self.password_matches(principal, current)? {
-            Some(true) => {}
-            Some(false) => return Err(DeleteAccountError::WrongPassword),
-            None => return Err(DeleteAccountError::AccountGone),
+        match self.check_password(principal, current)? {
+            PasswordCheck::Right => {}
+            PasswordCheck::Wrong => return Err(DeleteAccountError::WrongPassword),
+            PasswordCheck::AccountGone => return Err(DeleteAccountError::AccountGone),
+            PasswordCheck::Locked { retry_after_secs } => return Err(DeleteAccountError::Locked { retry_after_secs }),
         }
         match self.ports.users.delete(principal.user_id())? {
             UserDelete::Deleted => Ok(()),
@@ -169,9 +192,25 @@ impl AccountService {
         }
     }
 
-    /// Whether `candidate` is the caller's password; `None` when the account no longer exists
-    /// (deleted while the request ran), which is not a wrong password.
-    fn password_matches(&self, principal: &Principal, candidate: &CandidatePassword) -> Result<Option<bool>, InfraError> {
-        self.ports.users.password_hash(principal.user_id())?.map(|hash| self.ports.hasher.verify(candidate, &hash)).transpose()
+    /// Checks `candidate` against the caller's password, through the account's lockout.
+    fn check_password(&self, principal: &Principal, candidate: &CandidatePassword) -> Result<PasswordCheck, InfraError> {
+        if let Err(Locked(retry_after_secs)) = self.lockout.reserve(&principal.user().email)? {
+            return Ok(PasswordCheck::Locked { retry_after_secs });
+        }
+        // `None`: the account was deleted while the request ran, which is not a wrong password.
+        let Some(hash) = self.ports.users.password_hash(principal.user_id())? else { return Ok(PasswordCheck::AccountGone) };
+        if !self.ports.hasher.verify(candidate, &hash)? {
+            return Ok(PasswordCheck::Wrong);
+        }
+        self.lockout.succeeded(&principal.user().email)?;
+        Ok(PasswordCheck::Right)
     }
+}
+
+/// What checking the caller's current password found.
+enum PasswordCheck {
+    Right,
+    Wrong,
+    AccountGone,
+    Locked { retry_after_secs: u64 },
 }

@@ -7,6 +7,7 @@ use crate::model::{
     SessionPolicy, TokenPair, User, UserAgent, UserId, UserName,
 };
 use crate::ports::{TokenRejected, UniqueEmailError};
+use crate::services::lockout::{Locked, Lockout};
 use crate::services::{Ports, Principal};
 use std::sync::{Arc, OnceLock};
 
@@ -39,6 +40,13 @@ pub enum LoginError {
     /// The email and password do not name an active account.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// Too many wrong passwords for this account in the lockout window: its password is not
+    /// checked (even a right one) for this many seconds.
+    #[error("too many failed logins; retry in {retry_after_secs} s")]
+    Locked {
+        /// Seconds until the window ends.
+        retry_after_secs: u64,
+    },
     /// The infrastructure failed.
     #[error(transparent)]
     Infra(#[from] InfraError),
@@ -89,6 +97,7 @@ impl VerifiedToken {
 pub struct AuthService {
     ports: Ports,
     policy: SessionPolicy,
+    lockout: Lockout,
     /// Hash of a password nobody has, verified when the email is unknown so that path costs
     /// what a wrong password costs. Computed on first use: hashing at start-up would slow
     /// every process start by one full hash.
@@ -98,7 +107,7 @@ pub struct AuthService {
 impl AuthService {
     /// Wires the service.
     pub fn new(ports: Ports, policy: SessionPolicy) -> Self {
-        Self { ports, policy, dummy_hash: Arc::default() }
+        Self { lockout: Lockout::new(ports.clone(), policy.lockout), ports, policy, dummy_hash: Arc::default() }
     }
 
     /// The longest password, in bytes, the configured hasher takes: the edge uses it to parse
@@ -137,9 +146,16 @@ impl AuthService {
     /// # Errors
     /// [`LoginError::InvalidCredentials`] for every kind of wrong credentials.
     pub fn login(&self, email: &str, password: &CandidatePassword, user_agent: Option<UserAgent>) -> Result<TokenPair, LoginError> {
-        let found = match Email::parse(email) {
-            Ok(email) => self.ports.users.find_credentials(&email)?,
-            Err(_) => None,
+        // An email that does not parse names no account: nothing to lock, and no key to store.
+        let email = Email::parse(email).ok();
+        if let Some(email) = &email
+            && let Err(Locked(retry_after_secs)) = self.lockout.reserve(email)?
+        {
+            return Err(LoginError::Locked { retry_after_secs });
+        }
+        let found = match &email {
+            Some(email) => self.ports.users.find_credentials(email)?,
+            None => None,
         };
         let Some((user, hash)) = found else {
             self.verify_dummy(password)?;
@@ -156,6 +172,7 @@ impl AuthService {
             }
             return Err(LoginError::InvalidCredentials);
         }
+        self.lockout.succeeded(&user.email)?;
         if outdated {
             self.upgrade_hash(&user, password, &hash)?;
         }

@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod auth;
+mod lockout;
 mod principal;
 mod projects;
 mod tasks;
@@ -18,8 +19,8 @@ pub use tasks::TaskService;
 use crate::error::InfraError;
 use crate::model::SessionPolicy;
 use crate::ports::{
-    AccessTokenCodec, Clock, IdGenerator, PasswordHasher, ProjectRepository, RefreshTokenIssuer, SessionRepository, TaskRepository,
-    UserRepository,
+    AccessTokenCodec, AttemptCounter, Clock, IdGenerator, PasswordHasher, ProjectRepository, RefreshTokenIssuer, SessionRepository,
+    TaskRepository, UserRepository,
 };
 use std::sync::Arc;
 
@@ -42,6 +43,8 @@ pub struct Ports {
     pub refresh_tokens: Arc<dyn RefreshTokenIssuer>,
     /// Time.
     pub clock: Arc<dyn Clock>,
+    /// The per-account lockout's counters.
+    pub attempts: Arc<dyn AttemptCounter>,
     /// Ids.
     pub ids: Arc<dyn IdGenerator>,
 }
@@ -66,7 +69,7 @@ impl Gatehouse {
     pub fn new(ports: Ports, policy: SessionPolicy) -> Self {
         Self {
             auth: AuthService::new(ports.clone(), policy),
-            accounts: AccountService::new(ports.clone()),
+            accounts: AccountService::new(ports.clone(), policy.lockout),
             admin: AdminService::new(ports.clone()),
             projects: ProjectService::new(ports.clone()),
             tasks: TaskService::new(ports),

@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod auth;
+mod lockout;
 mod projects;
 mod races;
 mod refresh;

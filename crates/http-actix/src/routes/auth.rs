@@ -17,23 +17,16 @@ pub(crate) fn token_response(pair: TokenPair) -> HttpResponse {
         .json(TokenResponse::from(pair))
 }
 
-/// Runs a login through the failed-login window and the password-check gate.
+/// Runs a login on the password-check gate (the domain counts it against the account's lockout
+/// before the password is checked).
 pub(crate) async fn login_with(
     state: &AppState,
     email: String,
     password: String,
     user_agent: Option<domain::UserAgent>,
 ) -> Result<Result<TokenPair, LoginError>, ApiError> {
-    if let Err(retry_after) = state.failed_logins.check(&email) {
-        return Err(ApiError::too_many_requests(retry_after));
-    }
     let app = state.app.clone();
-    let attempt_email = email.clone();
-    let result = state.hash_gate.run(move || app.auth.login(&attempt_email, &CandidatePassword::new(&password), user_agent)).await?;
-    if matches!(result, Err(LoginError::InvalidCredentials)) {
-        state.failed_logins.record_failure(&email);
-    }
-    Ok(result)
+    state.hash_gate.run(move || app.auth.login(&email, &CandidatePassword::new(&password), user_agent)).await
 }
 
 /// Create an account.

@@ -11,39 +11,23 @@ pub mod token;
 pub mod users;
 
 use crate::error::ApiError;
-use crate::rate_limit::Limiter;
 use crate::state::AppState;
-use actix_governor::Governor;
 use actix_web::HttpRequest;
 use actix_web::dev::ResourceDef;
-use actix_web::middleware::Condition;
 use utoipa::openapi::OpenApi;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
-
-/// Rate limiters of the two limited scopes.
-#[derive(Clone)]
-pub struct Limits {
-    /// Whether limits apply at all.
-    pub enabled: bool,
-    /// Every method under `/auth`.
-    pub auth: Limiter,
-    /// The writing methods under `/users/me` (the password-checking ones among them).
-    pub me: Limiter,
-}
 
 /// Registers every documented handler on `$cfg`, with `$scope` making the two scopes: one list
 /// for the server ([`configure`], plain actix) and for the document ([`configure_documented`],
 /// utoipa's wrappers). `/users/me` is a scope registered before `/users/{id}`, so `me` is never
 /// taken for an id.
 macro_rules! register_routes {
-    ($cfg:expr, $scope:path, $limits:expr) => {{
+    ($cfg:expr, $scope:path) => {{
         let cfg = $cfg;
-        let limits = $limits;
         cfg.service(system::health).service(system::ready).service(system::jwks).service(system::openapi_json);
         cfg.service(
             $scope("/auth")
-                .wrap(Condition::new(limits.enabled, Governor::new(&limits.auth)))
                 .service(auth::register)
                 .service(auth::login)
                 .service(token::token)
@@ -53,7 +37,6 @@ macro_rules! register_routes {
         );
         cfg.service(
             $scope("/users/me")
-                .wrap(Condition::new(limits.enabled, Governor::new(&limits.me)))
                 .service(me::get_me)
                 .service(me::update_me)
                 .service(me::delete_me)
@@ -79,13 +62,13 @@ macro_rules! register_routes {
 /// Registers every handler on the server's app. Plain actix: utoipa's wrappers would build
 /// the whole OpenAPI document again in every worker as it starts (megabytes of allocations
 /// that the allocator then keeps), only to throw it away.
-pub fn configure(limits: Limits) -> impl FnOnce(&mut actix_web::web::ServiceConfig) {
-    move |cfg| register_routes!(cfg, actix_web::web::scope, limits)
+pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+    register_routes!(cfg, actix_web::web::scope)
 }
 
 /// Registers every handler on utoipa's app, which collects the OpenAPI document from them.
-pub fn configure_documented(limits: Limits) -> impl FnOnce(&mut ServiceConfig<'_>) {
-    move |cfg| register_routes!(cfg, scope, limits)
+pub fn configure_documented(cfg: &mut ServiceConfig<'_>) {
+    register_routes!(cfg, scope)
 }
 
 /// Every documented path with its methods.

@@ -150,6 +150,8 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, payload: web::P
             match login_with(&state, email, password, user_agent(&req)).await? {
                 Ok(pair) => Ok(token_response(pair)),
                 Err(LoginError::InvalidCredentials) => Err(TokenError::invalid_grant("invalid username or password")),
+                // 429 stays 429 (RFC 6749 §5.2 has no error for it).
+                Err(locked @ LoginError::Locked { .. }) => Err(TokenError::Api(locked.into())),
                 Err(LoginError::Infra(e)) => Err(TokenError::Api(e.into())),
             }
         }

@@ -35,6 +35,7 @@ macro_rules! contract_tests {
     };
 }
 
+mod attempts;
 mod projects;
 mod races;
 mod sessions;
