@@ -152,3 +152,20 @@ async fn forty_guesses_at_once_check_at_most_the_limit_on_one_instance_or_two() 
     let locked = statuses.iter().filter(|s| **s == 429).count();
     assert_eq!((checked, locked), (10, 30), "{statuses:?}");
 }
+
+#[tokio::test]
+async fn the_purge_runs_on_one_instance_at_a_time() {
+    tokio::task::spawn_blocking(|| {
+        let db = infra_diesel::testing::TestDatabase::from_env_mysql()
+            .or_else(infra_diesel::testing::TestDatabase::from_env_postgres)
+            .unwrap_or_else(infra_diesel::testing::TestDatabase::sqlite);
+        let attempts = domain::memory::MemoryAttempts::default();
+        let purge = |holder| http_actix::server::purge_once(db.database(), &attempts, holder).expect("purge");
+
+        assert!(purge("instance-a").is_some(), "the first instance takes the lease");
+        assert!(purge("instance-b").is_none(), "another instance skips while it is held");
+        assert!(purge("instance-a").is_some(), "the holder renews it");
+    })
+    .await
+    .unwrap();
+}

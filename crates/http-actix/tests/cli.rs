@@ -124,3 +124,32 @@ fn openapi_into_a_closed_pipe_ends_quietly_and_writes_no_secret() {
     assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
     assert!(!dir.join("data").exists(), "printing the document needs no secret");
 }
+
+#[test]
+fn three_instances_migrating_a_fresh_postgres_database_at_once_all_start_and_migrate_once() {
+    let Some(db) = infra_diesel::testing::TestDatabase::from_env_postgres_unmigrated() else { return };
+    let dir = temp_dir("migrate-race");
+    let instances: Vec<_> = (0..3)
+        .map(|_| {
+            Command::new(BIN)
+                .arg("migrate")
+                .current_dir(&dir)
+                .env_clear()
+                .env("APP_ENV", "test")
+                .env("APP__LOG__LEVEL", "warn")
+                .env("DATABASE_URL", db.url())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("the binary starts")
+        })
+        .collect();
+    let outputs: Vec<Output> = instances.into_iter().map(|i| i.wait_with_output().expect("the binary ends")).collect();
+
+    for out in &outputs {
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let mut applied: Vec<String> = outputs.iter().map(|o| text(&o.stdout).trim().to_owned()).collect();
+    applied.sort();
+    assert_eq!(applied, ["0 migration(s) applied", "0 migration(s) applied", "2 migration(s) applied"]);
+}
