@@ -76,8 +76,10 @@ impl r2d2::ManageConnection for Manager {
         Ok(conn)
     }
 
+    /// Pings only while connections are suspect (a query lately found its connection lost):
+    /// a healthy pool hands connections out without an extra round trip.
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ManagerError> {
-        Ok(conn.ping()?)
+        if crate::error::connections_suspect() { Ok(conn.ping()?) } else { Ok(()) }
     }
 
     fn has_broken(&self, conn: &mut AnyConnection) -> bool {

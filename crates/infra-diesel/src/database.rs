@@ -144,10 +144,10 @@ impl Database {
 
         let timeout = options.connect_timeout.max(Duration::from_millis(1));
         let builder = Pool::builder().connection_timeout(timeout).connection_customizer(Box::new(pragmas));
-        // A network connection can die under the pool (server restart, failover), so it is
-        // pinged on check-out and replaced when dead: that is what heals the pool after an
-        // outage. A SQLite connection is a file handle that does not die, and the ping would
-        // be one extra statement on every request.
+        // A network connection can die under the pool (server restart, failover), so after a
+        // query found one lost, check-outs ping theirs and dead ones are replaced: that is what
+        // heals the pool after an outage (`Manager::is_valid`, `error::connections_suspect`).
+        // A SQLite connection is a file handle that does not die.
         let builder = builder.test_on_check_out(backend != Backend::Sqlite);
         let builder = if in_memory {
             // The database lives as long as its one connection: never let the pool close it.
@@ -187,8 +187,12 @@ impl Database {
             Backend::Sqlite => write_probe(&mut conn),
             _ => conn.ping(),
         }
-        // Whatever the failure, the answer to "can it serve now" is no (503), not a bug (500).
-        .map_err(InfraError::unavailable)
+        // Whatever the failure, the answer to "can it serve now" is no (503), not a bug (500),
+        // and the pool's other connections are worth checking.
+        .map_err(|e| {
+            error::suspect_lost_connections();
+            InfraError::unavailable(e)
+        })
     }
 
     /// Which backend the URL chose.

@@ -2,11 +2,44 @@
 
 use diesel::result::{DatabaseErrorKind, Error};
 use domain::{InfraError, UniqueEmailError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A query failed. A lost connection means the database is unavailable (503, retry later);
 /// anything else is internal (500).
 pub(crate) fn infra(error: Error) -> InfraError {
-    if connection_lost(&error) { InfraError::unavailable(error) } else { InfraError::internal(error) }
+    if connection_lost(&error) {
+        suspect_lost_connections();
+        InfraError::unavailable(error)
+    } else {
+        InfraError::internal(error)
+    }
+}
+
+/// Until when (Unix milliseconds) pooled network connections are checked before use. Set when
+/// a query finds its connection lost: the others in the pool (every pool of this process) may
+/// be dead too, after a server restart or failover. Checking every check-out always (r2d2's
+/// `test_on_check_out`) doubles the round trips of every request, and on a database that shares
+/// the machine it was the bulk of `/users/me`'s tail latency (measured on PostgreSQL at 16
+/// connections: p99 21–27 ms with the check, 5–8 ms without).
+static SUSPECT_UNTIL_MS: AtomicU64 = AtomicU64::new(0);
+
+/// How long check-outs are checked after a lost connection: long enough for the pool to meet
+/// and replace each of its connections.
+const SUSPICION: Duration = Duration::from_secs(30);
+
+fn unix_millis() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Marks pooled connections as suspect for [`SUSPICION`].
+pub(crate) fn suspect_lost_connections() {
+    SUSPECT_UNTIL_MS.fetch_max(unix_millis() + SUSPICION.as_millis() as u64, Ordering::Relaxed);
+}
+
+/// Whether a check-out should check its connection first.
+pub(crate) fn connections_suspect() -> bool {
+    unix_millis() < SUSPECT_UNTIL_MS.load(Ordering::Relaxed)
 }
 
 fn connection_lost(error: &Error) -> bool {
@@ -20,7 +53,7 @@ fn connection_lost(error: &Error) -> bool {
         // without a kind of their own.
         Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
             let message = info.message();
-            message.contains("server has gone away") || message.contains("Lost connection to")
+            LOST_CONNECTION.iter().any(|m| message.contains(m))
         }
         _ => false,
     }
@@ -51,6 +84,19 @@ pub(crate) fn retry_conflicts<T>(mut attempt: impl FnMut() -> Result<T, Error>) 
     attempt()
 }
 
+/// What the drivers say when a connection died under a query: MySQL's "server has gone away"
+/// (2006) and "lost connection" (2013), and libpq's words for a server that closed it, ended it
+/// (restart, `pg_terminate_backend`) or cannot be reached.
+const LOST_CONNECTION: [&str; 7] = [
+    "server has gone away",
+    "Lost connection to",
+    "server closed the connection",
+    "terminating connection",
+    "no connection to the server",
+    "could not receive data from server",
+    "could not send data to server",
+];
+
 /// The messages of SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL,
 /// SQLITE_CANTOPEN and SQLITE_CORRUPT/NOTADB.
 const SQLITE_UNAVAILABLE: [&str; 8] = [
@@ -66,6 +112,7 @@ const SQLITE_UNAVAILABLE: [&str; 8] = [
 
 /// No connection could be had within the pool's timeout: the database is down or overloaded.
 pub(crate) fn pool(error: r2d2::Error) -> InfraError {
+    suspect_lost_connections();
     InfraError::unavailable(error)
 }
 

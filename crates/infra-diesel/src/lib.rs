@@ -17,4 +17,4 @@ mod url;
 pub use database::{ConnectError, Database, MigrationError, PoolOptions};
 pub use redis_attempts::{RedisAttempts, RedisError};
 pub use store::DieselStore;
-pub use url::{Backend, redact_url};
+pub use url::{Backend, is_local_server, redact_url};

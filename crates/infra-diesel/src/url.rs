@@ -148,6 +148,32 @@ fn redact_password_options(url: &str) -> String {
 }
 
 /// The password as written in the URL's user-info part, to scrub from driver messages.
+/// Whether a server URL names this machine: a loopback host, `localhost`, no host at all (the
+/// driver's local socket), or a socket path (`host=/run/postgresql`, `%2F…`). A database on
+/// this machine competes with the server for its cores.
+pub fn is_local_server(url: &str) -> bool {
+    let Some(start) = url.find("://").map(|i| i + 3) else { return false };
+    let host_start = match password_span(url) {
+        Some(span) => span.end + 1,
+        None => {
+            let end = start + url[start..].find(['/', '?']).unwrap_or(url.len() - start);
+            url[start..end].rfind('@').map_or(start, |at| start + at + 1)
+        }
+    };
+    let rest = &url[host_start..];
+    let host = match rest.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => rest.split([':', '/', '?']).next().unwrap_or_default(),
+    };
+    let lower = url.to_ascii_lowercase();
+    host.is_empty()
+        || host.to_ascii_lowercase().starts_with("%2f")
+        || host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || lower.contains("host=/")
+        || lower.contains("host=%2f")
+}
+
 pub(crate) fn url_password(url: &str) -> Option<&str> {
     password_span(url).map(|span| &url[span])
 }
@@ -222,6 +248,24 @@ mod tests {
         }
         let url = "mysql://root:x/y?z#w@127.0.0.1:3306/test";
         assert!(!redact_url(url).contains("x/y") && !redact_url(url).contains("z#w"), "{}", redact_url(url));
+    }
+
+    #[test]
+    fn tells_a_server_on_this_machine_from_a_remote_one() {
+        for local in [
+            "postgres://postgres@127.0.0.1:5432/test",
+            "postgres://app:p/w@localhost/db",
+            "postgres:///db",
+            "postgresql://%2Frun%2Fpostgresql/db",
+            "postgres://u@/db?host=/run/postgresql",
+            "mysql://root@127.0.0.1:3306/test",
+            "mysql://root@[::1]:3306/test",
+        ] {
+            assert!(is_local_server(local), "{local}");
+        }
+        for remote in ["postgres://app:pw@db.example:5432/gh", "mysql://root@10.0.0.5/test", "postgres://a:127.0.0.1@db/x"] {
+            assert!(!is_local_server(remote), "{remote}");
+        }
     }
 
     #[test]
