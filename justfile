@@ -68,3 +68,7 @@ profile:
 # Schemathesis (every check, authenticated) against the release server and /openapi.json.
 test-api:
     bash .ci/schemathesis.sh
+
+# /users/me and task creation with 1, 2 and 3 instances on one local PostgreSQL; writes bench/results/<UTC time>-scale.md.
+bench-scale:
+    bench/scale.sh
