@@ -74,8 +74,12 @@ impl ThreadPool {
         R: Send + 'static,
     {
         let (done, result) = oneshot::channel();
+        // The request's span goes with its work, so every line logged on the pool thread
+        // carries the request's id.
+        let span = tracing::Span::current();
         let job: Job = Box::new(move || {
             if !done.is_closed() {
+                let _entered = span.enter();
                 let _ = done.send(f());
             }
         });

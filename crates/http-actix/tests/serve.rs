@@ -82,6 +82,18 @@ fn serve_logs_no_secret_and_stops_gracefully_on_sigterm() {
     assert!(me.starts_with("HTTP/1.1 200"), "{me}");
     let wrong = post_json(port, "/auth/login", r#"{"email":"ada@example.com","password":"a wrong secret"}"#);
     assert!(wrong.starts_with("HTTP/1.1 401"), "{wrong}");
+    let authorized = |method: &str, path: &str| {
+        http(
+            port,
+            &format!(
+                "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\nAuthorization: Bearer {access}\r\n\r\n"
+            ),
+        )
+    };
+    assert!(authorized("POST", "/auth/logout-all").starts_with("HTTP/1.1 204"));
+    // Refused on a storage thread, where the session is read: its log line must still carry the
+    // request's id.
+    assert!(authorized("GET", "/users/me").starts_with("HTTP/1.1 401"));
 
     let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
     assert!(term.success());
@@ -98,6 +110,11 @@ fn serve_logs_no_secret_and_stops_gracefully_on_sigterm() {
     log.extend(lines.try_iter());
     let log = log.join("\n");
     assert!(log.contains("request finished"), "requests are logged");
+    let refused: Vec<&str> = log.lines().filter(|l| l.contains("access token refused")).collect();
+    assert!(!refused.is_empty(), "the refusal is logged at debug level");
+    for line in refused {
+        assert!(line.contains("request_id"), "a line logged on a storage thread lacks the request id: {line}");
+    }
     for secret in [PASSWORD, "a wrong secret", access.as_str(), refresh.as_str()] {
         assert!(!log.contains(secret), "a secret reached the log");
     }
