@@ -104,3 +104,41 @@ async fn an_email_change_in_flight_never_undoes_a_concurrent_demotion() {
         assert_eq!(stored["email"], format!("lovelace{round}@example.com"), "round {round}: and so does the email change");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn patches_of_different_fields_at_once_both_stay() {
+    let app = Arc::new(spawn_app().await);
+    let ada = app.user("ada@example.com").await;
+    let project = app.create_project(&ada.access, "P").await["id"].as_str().unwrap().to_owned();
+    for round in 0..ROUNDS * 2 {
+        let task =
+            app.create_task(&ada.access, &project, json!({"title": format!("task {round}")})).await["id"].as_str().unwrap().to_owned();
+        let patch = |path: String, body: Value| {
+            let (app, token) = (app.clone(), ada.access.clone());
+            Box::pin(async move { app.send_json(Method::PATCH, &path, Some(&token), &body).await })
+                as std::pin::Pin<Box<dyn Future<Output = Response> + Send>>
+        };
+        let project_path = format!("/projects/{project}");
+        let answers = at_once(vec![
+            patch(format!("/tasks/{task}"), json!({"title": format!("renamed {round}")})),
+            patch(format!("/tasks/{task}"), json!({"status": "done", "due_date": "2030-01-01"})),
+            patch(project_path.clone(), json!({"name": format!("project {round}")})),
+            patch(project_path.clone(), json!({"description": format!("described {round}")})),
+        ])
+        .await;
+
+        assert!(answers.iter().all(|a| a.status() == 200), "round {round}");
+        let stored: Value = app.get(&format!("/tasks/{task}"), &ada.access).await.json().await.unwrap();
+        assert_eq!(
+            (stored["title"].as_str(), stored["status"].as_str(), stored["due_date"].as_str()),
+            (Some(format!("renamed {round}").as_str()), Some("done"), Some("2030-01-01")),
+            "round {round}: neither patch undid the other"
+        );
+        let stored: Value = app.get(&project_path, &ada.access).await.json().await.unwrap();
+        assert_eq!(
+            (stored["name"].as_str(), stored["description"].as_str()),
+            (Some(format!("project {round}").as_str()), Some(format!("described {round}").as_str())),
+            "round {round}"
+        );
+    }
+}

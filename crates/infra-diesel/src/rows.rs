@@ -7,8 +7,9 @@ use crate::stored_time::StoredTime;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use domain::{
-    AdminChanges, Description, DueDate, Email, InfraError, PasswordHash, ProfileChanges, Project, ProjectId, ProjectName, Role, Session,
-    SessionId, Task, TaskId, TaskTitle, Timestamp, User, UserAgent, UserId, UserName, truncate_to_micros,
+    AdminChanges, Description, DueDate, Email, InfraError, PasswordHash, ProfileChanges, Project, ProjectId, ProjectName, ProjectPatch,
+    Role, Session, SessionId, Task, TaskId, TaskPatch, TaskPriority, TaskStatus, TaskTitle, Timestamp, User, UserAgent, UserId, UserName,
+    truncate_to_micros,
 };
 use std::str::FromStr;
 
@@ -252,26 +253,47 @@ impl TaskRow {
 }
 
 /// Every column `TaskRepository::update` writes.
+/// The columns a task update names, and `updated_at`; a `None` column is left out of the
+/// `UPDATE` (and `due_date: Some(None)` sets it to NULL).
 #[derive(AsChangeset)]
-#[diesel(table_name = tasks, treat_none_as_null = true)]
+#[diesel(table_name = tasks)]
 pub(crate) struct TaskChanges<'a> {
-    title: &'a str,
-    description: &'a str,
-    status: &'static str,
-    priority: &'static str,
-    due_date: Option<NaiveDate>,
+    title: Option<&'a str>,
+    description: Option<&'a str>,
+    status: Option<&'static str>,
+    priority: Option<&'static str>,
+    due_date: Option<Option<NaiveDate>>,
     updated_at: StoredTime,
 }
 
 impl<'a> TaskChanges<'a> {
-    pub(crate) fn new(task: &'a Task) -> Self {
+    pub(crate) fn new(patch: &'a TaskPatch, now: Timestamp) -> Self {
         Self {
-            title: task.title.as_str(),
-            description: task.description.as_str(),
-            status: task.status.as_str(),
-            priority: task.priority.as_str(),
-            due_date: task.due_date.map(|d| d.date()),
-            updated_at: db_time(task.updated_at),
+            title: patch.title.as_ref().map(TaskTitle::as_str),
+            description: patch.description.as_ref().map(Description::as_str),
+            status: patch.status.map(TaskStatus::as_str),
+            priority: patch.priority.map(TaskPriority::as_str),
+            due_date: patch.due_date.map(|d| d.map(|d| d.date())),
+            updated_at: db_time(now),
+        }
+    }
+}
+
+/// The columns a project update names, and `updated_at`.
+#[derive(AsChangeset)]
+#[diesel(table_name = projects)]
+pub(crate) struct ProjectChanges<'a> {
+    name: Option<&'a str>,
+    description: Option<&'a str>,
+    updated_at: StoredTime,
+}
+
+impl<'a> ProjectChanges<'a> {
+    pub(crate) fn new(patch: &'a ProjectPatch, now: Timestamp) -> Self {
+        Self {
+            name: patch.name.as_ref().map(ProjectName::as_str),
+            description: patch.description.as_ref().map(Description::as_str),
+            updated_at: db_time(now),
         }
     }
 }

@@ -1,7 +1,7 @@
 use crate::error::InfraError;
 use crate::model::{
-    Email, Page, PageRequest, PasswordHash, Project, ProjectId, RefreshTokenDigest, RefreshTokenState, Session, SessionId, Task, TaskId,
-    TaskStatus, Timestamp, User, UserId,
+    Email, Page, PageRequest, PasswordHash, Project, ProjectId, ProjectPatch, RefreshTokenDigest, RefreshTokenState, Session, SessionId,
+    Task, TaskId, TaskPatch, TaskStatus, Timestamp, User, UserId,
 };
 use crate::ports::{
     AdminChanges, AdminWrite, EmailTaken, PasswordWrite, ProfileChanges, ProjectRepository, SessionRepository, TaskRepository,
@@ -278,17 +278,13 @@ impl ProjectRepository for MemoryStore {
         Ok(paginate(owned, |p: &Project| Reverse((p.created_at, p.id)), page))
     }
 
-    fn update(&self, project: &Project) -> Result<bool, InfraError> {
+    fn update(&self, id: ProjectId, owner: UserId, patch: &ProjectPatch, now: Timestamp) -> Result<Option<Project>, InfraError> {
         let mut t = self.tables()?;
-        Ok(match t.projects.get_mut(&project.id) {
-            Some(stored) => {
-                stored.name = project.name.clone();
-                stored.description = project.description.clone();
-                stored.updated_at = project.updated_at;
-                true
-            }
-            None => false,
-        })
+        Ok(t.projects.get_mut(&id).filter(|p| p.owner_id == owner).map(|stored| {
+            stored.apply(patch.clone(), now);
+            stored.updated_at = now;
+            stored.clone()
+        }))
     }
 
     fn delete(&self, id: ProjectId, owner: UserId) -> Result<bool, InfraError> {
@@ -318,15 +314,14 @@ impl TaskRepository for MemoryStore {
         Ok(paginate(tasks, |task: &Task| (task.created_at, task.id), page))
     }
 
-    fn update(&self, task: &Task) -> Result<bool, InfraError> {
+    fn update(&self, id: TaskId, owner: UserId, patch: &TaskPatch, now: Timestamp) -> Result<Option<Task>, InfraError> {
         let mut t = self.tables()?;
-        Ok(match t.tasks.get_mut(&task.id) {
-            Some(stored) => {
-                *stored = Task { id: stored.id, project_id: stored.project_id, created_at: stored.created_at, ..task.clone() };
-                true
-            }
-            None => false,
-        })
+        let owned = t.tasks.get(&id).is_some_and(|task| t.owns_project(owner, task.project_id));
+        Ok(t.tasks.get_mut(&id).filter(|_| owned).map(|stored| {
+            stored.apply(patch.clone(), now);
+            stored.updated_at = now;
+            stored.clone()
+        }))
     }
 
     fn delete(&self, id: TaskId, owner: UserId) -> Result<bool, InfraError> {

@@ -55,7 +55,19 @@ pub struct ProjectPatch {
     pub description: Option<Description>,
 }
 
+impl ProjectPatch {
+    /// Whether it names no field.
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none() && self.description.is_none()
+    }
+}
+
 impl Project {
+    /// The part of `patch` that differs from this project: what an update must write.
+    pub fn differences(&self, patch: ProjectPatch) -> ProjectPatch {
+        ProjectPatch { name: patch.name.filter(|v| *v != self.name), description: patch.description.filter(|v| *v != self.description) }
+    }
+
     /// Applies a patch; reports whether anything changed.
     pub fn apply(&mut self, patch: ProjectPatch, now: Timestamp) -> bool {
         let mut changed = false;

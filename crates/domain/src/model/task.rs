@@ -215,7 +215,37 @@ pub struct TaskPatch {
     pub due_date: Option<Option<DueDate>>,
 }
 
+impl TaskPatch {
+    /// Every field of a draft: what a full replacement (PUT) writes.
+    pub fn replacing_with(draft: TaskDraft) -> Self {
+        Self {
+            title: Some(draft.title),
+            description: Some(draft.description),
+            status: Some(draft.status),
+            priority: Some(draft.priority),
+            due_date: Some(draft.due_date),
+        }
+    }
+
+    /// Whether it names no field.
+    pub fn is_empty(&self) -> bool {
+        self.title.is_none() && self.description.is_none() && self.status.is_none() && self.priority.is_none() && self.due_date.is_none()
+    }
+}
+
 impl Task {
+    /// The part of `patch` that differs from this task: what a partial update must write (a
+    /// field set to its current value is no change, and is not written over a concurrent one).
+    pub fn differences(&self, patch: TaskPatch) -> TaskPatch {
+        TaskPatch {
+            title: patch.title.filter(|v| *v != self.title),
+            description: patch.description.filter(|v| *v != self.description),
+            status: patch.status.filter(|v| *v != self.status),
+            priority: patch.priority.filter(|v| *v != self.priority),
+            due_date: patch.due_date.filter(|v| *v != self.due_date),
+        }
+    }
+
     /// Replaces every field with the draft's (PUT); reports whether anything changed.
     pub fn replace(&mut self, draft: TaskDraft, now: Timestamp) -> bool {
         self.apply(

@@ -1,7 +1,7 @@
 use crate::error::InfraError;
 use crate::model::{
-    Email, Page, PageRequest, PasswordHash, Project, ProjectId, RefreshTokenDigest, RefreshTokenState, Role, Session, SessionId, Task,
-    TaskId, TaskStatus, Timestamp, User, UserId, UserName,
+    Email, Page, PageRequest, PasswordHash, Project, ProjectId, ProjectPatch, RefreshTokenDigest, RefreshTokenState, Role, Session,
+    SessionId, Task, TaskId, TaskPatch, TaskStatus, Timestamp, User, UserId, UserName,
 };
 
 /// Another account already has this email.
@@ -263,11 +263,13 @@ pub trait ProjectRepository: Send + Sync {
     /// An [`InfraError`] when the store fails.
     fn list(&self, owner: UserId, page: PageRequest) -> Result<Page<Project>, InfraError>;
 
-    /// Saves name, description and `updated_at`; `false` when it no longer exists.
+    /// Writes the fields `patch` names and `updated_at = now`, and nothing else, if `owner`
+    /// owns the project: a concurrent update of another field stays. The project as stored
+    /// after the write, or `None` when it is gone (or not the owner's).
     ///
     /// # Errors
     /// An [`InfraError`] when the store fails.
-    fn update(&self, project: &Project) -> Result<bool, InfraError>;
+    fn update(&self, id: ProjectId, owner: UserId, patch: &ProjectPatch, now: Timestamp) -> Result<Option<Project>, InfraError>;
 
     /// Deletes the project and its tasks if `owner` owns it; `false` otherwise.
     ///
@@ -296,11 +298,13 @@ pub trait TaskRepository: Send + Sync {
     /// An [`InfraError`] when the store fails.
     fn list(&self, project: ProjectId, status: Option<TaskStatus>, page: PageRequest) -> Result<Page<Task>, InfraError>;
 
-    /// Saves every field but id, project and creation time; `false` when it no longer exists.
+    /// Writes the fields `patch` names and `updated_at = now`, and nothing else, if `owner`
+    /// owns the task's project (`due_date: Some(None)` clears the date). The task as stored
+    /// after the write, or `None` when it is gone (or not the owner's).
     ///
     /// # Errors
     /// An [`InfraError`] when the store fails.
-    fn update(&self, task: &Task) -> Result<bool, InfraError>;
+    fn update(&self, id: TaskId, owner: UserId, patch: &TaskPatch, now: Timestamp) -> Result<Option<Task>, InfraError>;
 
     /// Deletes the task if `owner` owns its project; `false` otherwise.
     ///

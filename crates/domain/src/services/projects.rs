@@ -54,11 +54,12 @@ impl ProjectService {
     /// # Errors
     /// [`ResourceError::NotFound`] for a missing project or someone else's.
     pub fn update(&self, principal: &Principal, id: ProjectId, patch: ProjectPatch) -> Result<Project, ResourceError> {
-        let mut project = self.get(principal, id)?;
-        if project.apply(patch, self.ports.clock.now()) && !self.ports.projects.update(&project)? {
-            return Err(ResourceError::NotFound);
+        let project = self.get(principal, id)?;
+        let changes = project.differences(patch);
+        if changes.is_empty() {
+            return Ok(project);
         }
-        Ok(project)
+        self.ports.projects.update(id, principal.user_id(), &changes, self.ports.clock.now())?.ok_or(ResourceError::NotFound)
     }
 
     /// Deletes a project and its tasks.

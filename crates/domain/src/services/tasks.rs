@@ -65,9 +65,9 @@ impl TaskService {
     /// # Errors
     /// [`ResourceError::NotFound`] for a missing task or someone else's.
     pub fn patch(&self, principal: &Principal, id: TaskId, patch: TaskPatch) -> Result<Task, ResourceError> {
-        let mut task = self.get(principal, id)?;
-        let changed = task.apply(patch, self.ports.clock.now());
-        self.save_if(changed, task)
+        let task = self.get(principal, id)?;
+        let changes = task.differences(patch);
+        self.save(principal, task, changes)
     }
 
     /// Full replacement (PUT): every field takes the draft's value, defaults included.
@@ -75,9 +75,12 @@ impl TaskService {
     /// # Errors
     /// [`ResourceError::NotFound`] for a missing task or someone else's.
     pub fn replace(&self, principal: &Principal, id: TaskId, draft: TaskDraft) -> Result<Task, ResourceError> {
-        let mut task = self.get(principal, id)?;
-        let changed = task.replace(draft, self.ports.clock.now());
-        self.save_if(changed, task)
+        let task = self.get(principal, id)?;
+        // A replacement writes every field (when any differs), so a field changed meanwhile
+        // takes the value the replacement names.
+        let replacement = TaskPatch::replacing_with(draft);
+        let changes = if task.differences(replacement.clone()).is_empty() { TaskPatch::default() } else { replacement };
+        self.save(principal, task, changes)
     }
 
     /// Deletes a task.
@@ -95,10 +98,11 @@ impl TaskService {
         }
     }
 
-    fn save_if(&self, changed: bool, task: Task) -> Result<Task, ResourceError> {
-        if changed && !self.ports.tasks.update(&task)? {
-            return Err(ResourceError::NotFound);
+    /// Writes `changes` (only the fields they name); none is no write.
+    fn save(&self, principal: &Principal, task: Task, changes: TaskPatch) -> Result<Task, ResourceError> {
+        if changes.is_empty() {
+            return Ok(task);
         }
-        Ok(task)
+        self.ports.tasks.update(task.id, principal.user_id(), &changes, self.ports.clock.now())?.ok_or(ResourceError::NotFound)
     }
 }

@@ -1,8 +1,9 @@
-use crate::rows::{ProjectRow, db_time};
+use crate::connection::write_transaction;
+use crate::rows::{ProjectChanges, ProjectRow};
 use crate::schema::projects;
 use crate::store::{DieselStore, count, limit_offset, on_backend, unique};
 use diesel::prelude::*;
-use domain::{InfraError, Page, PageRequest, Project, ProjectId, ProjectRepository, UserId};
+use domain::{InfraError, Page, PageRequest, Project, ProjectId, ProjectPatch, ProjectRepository, Timestamp, UserId};
 
 impl ProjectRepository for DieselStore {
     fn insert(&self, project: &Project) -> Result<(), InfraError> {
@@ -41,17 +42,17 @@ impl ProjectRepository for DieselStore {
         Ok(Page::new(items, count(total), page))
     }
 
-    fn update(&self, project: &Project) -> Result<bool, InfraError> {
-        let updated = self.run(|c| {
-            diesel::update(projects::table.find(project.id.to_string()))
-                .set((
-                    projects::name.eq(project.name.as_str()),
-                    projects::description.eq(project.description.as_str()),
-                    projects::updated_at.eq(db_time(project.updated_at)),
-                ))
-                .execute(c)
+    fn update(&self, id: ProjectId, owner: UserId, patch: &ProjectPatch, now: Timestamp) -> Result<Option<Project>, InfraError> {
+        let row = self.run(|c| {
+            write_transaction(c, |c| {
+                let mine = projects::table.find(id.to_string()).filter(projects::owner_id.eq(owner.to_string()));
+                if diesel::update(mine).set(ProjectChanges::new(patch, now)).execute(c)? == 0 {
+                    return Ok(None);
+                }
+                unique(projects::table.find(id.to_string()).select(ProjectRow::as_select()).load(c))
+            })
         })?;
-        Ok(updated > 0)
+        row.map(ProjectRow::into_domain).transpose()
     }
 
     fn delete(&self, id: ProjectId, owner: UserId) -> Result<bool, InfraError> {

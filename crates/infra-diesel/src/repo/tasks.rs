@@ -1,9 +1,10 @@
+use crate::connection::write_transaction;
 use crate::error::{infra, is_foreign_key_violation};
 use crate::rows::{TaskChanges, TaskRow};
 use crate::schema::{projects, tasks};
 use crate::store::{DieselStore, count, limit_offset, on_backend, unique};
 use diesel::prelude::*;
-use domain::{InfraError, Page, PageRequest, ProjectId, Task, TaskId, TaskRepository, TaskStatus, UserId};
+use domain::{InfraError, Page, PageRequest, ProjectId, Task, TaskId, TaskPatch, TaskRepository, TaskStatus, Timestamp, UserId};
 
 impl TaskRepository for DieselStore {
     fn insert(&self, task: &Task) -> Result<bool, InfraError> {
@@ -56,9 +57,18 @@ impl TaskRepository for DieselStore {
         Ok(Page::new(items, count(total), page))
     }
 
-    fn update(&self, task: &Task) -> Result<bool, InfraError> {
-        let updated = self.run(|c| diesel::update(tasks::table.find(task.id.to_string())).set(TaskChanges::new(task)).execute(c))?;
-        Ok(updated > 0)
+    fn update(&self, id: TaskId, owner: UserId, patch: &TaskPatch, now: Timestamp) -> Result<Option<Task>, InfraError> {
+        let row = self.run(|c| {
+            write_transaction(c, |c| {
+                let owned_projects = projects::table.filter(projects::owner_id.eq(owner.to_string())).select(projects::id);
+                let mine = tasks::table.filter(tasks::id.eq(id.to_string())).filter(tasks::project_id.eq_any(owned_projects));
+                if diesel::update(mine).set(TaskChanges::new(patch, now)).execute(c)? == 0 {
+                    return Ok(None);
+                }
+                unique(tasks::table.find(id.to_string()).select(TaskRow::as_select()).load(c))
+            })
+        })?;
+        row.map(TaskRow::into_domain).transpose()
     }
 
     fn delete(&self, id: TaskId, owner: UserId) -> Result<bool, InfraError> {

@@ -1,5 +1,5 @@
 use crate::support::{hash, page, project, t, task, user};
-use domain::{Description, InfraErrorKind, Project, ProjectName, ProjectRepository, TaskRepository, User, UserRepository};
+use domain::{Description, InfraErrorKind, Project, ProjectName, ProjectPatch, ProjectRepository, TaskRepository, User, UserRepository};
 use infra_diesel::{Database, DieselStore};
 
 fn store_with_users(db: &Database) -> (DieselStore, User, User) {
@@ -52,24 +52,27 @@ fn list_is_the_owners_projects_newest_first(db: &Database) {
     assert_eq!(beyond.total, 5, "a page past the end still counts every project");
 }
 
-fn update_saves_name_description_and_time_only(db: &Database) {
+fn update_writes_the_named_fields_and_the_time_only(db: &Database) {
     let (store, ada, bob) = store_with_users(db);
     let projects: &dyn ProjectRepository = &store;
     let p = project(1, ada.id, t(0));
     projects.insert(&p).unwrap();
-    let changed = Project {
+
+    let rename = ProjectPatch { name: Some(ProjectName::parse("Renamed").unwrap()), description: None };
+    let describe = ProjectPatch { name: None, description: Some(Description::parse("now described").unwrap()) };
+    projects.update(p.id, ada.id, &rename, t(40)).unwrap();
+    let written = projects.update(p.id, ada.id, &describe, t(50)).unwrap();
+
+    let expected = Project {
         name: ProjectName::parse("Renamed").unwrap(),
         description: Description::parse("now described").unwrap(),
         updated_at: t(50),
-        owner_id: bob.id,
-        created_at: t(999),
         ..p.clone()
     };
-
-    assert!(projects.update(&changed).unwrap());
-
-    assert_eq!(projects.find(p.id, ada.id).unwrap(), Some(Project { owner_id: ada.id, created_at: t(0), ..changed }));
-    assert!(!projects.update(&project(2, ada.id, t(0))).unwrap());
+    assert_eq!(written, Some(expected.clone()), "the second write keeps the first one's name");
+    assert_eq!(projects.find(p.id, ada.id).unwrap(), Some(expected));
+    assert_eq!(projects.update(p.id, bob.id, &rename, t(60)).unwrap(), None, "not Bob's");
+    assert_eq!(projects.update(project(2, ada.id, t(0)).id, ada.id, &rename, t(60)).unwrap(), None, "gone");
 }
 
 fn delete_is_scoped_to_the_owner_and_takes_the_tasks(db: &Database) {
@@ -96,6 +99,6 @@ contract_tests!(
     a_project_is_found_only_by_its_owner,
     a_project_of_an_unknown_owner_is_an_error,
     list_is_the_owners_projects_newest_first,
-    update_saves_name_description_and_time_only,
+    update_writes_the_named_fields_and_the_time_only,
     delete_is_scoped_to_the_owner_and_takes_the_tasks,
 );

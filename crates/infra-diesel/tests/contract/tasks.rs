@@ -1,6 +1,7 @@
 use crate::support::{hash, page, project, t, task, user};
 use domain::{
-    Description, DueDate, Project, ProjectRepository, Task, TaskPriority, TaskRepository, TaskStatus, TaskTitle, User, UserRepository,
+    Description, DueDate, Project, ProjectRepository, Task, TaskPatch, TaskPriority, TaskRepository, TaskStatus, TaskTitle, User,
+    UserRepository,
 };
 use infra_diesel::{Database, DieselStore};
 
@@ -85,29 +86,31 @@ fn list_is_oldest_first_and_filters_by_status(db: &Database) {
     assert_eq!(beyond.total, 3);
 }
 
-fn update_saves_every_field_but_id_project_and_creation_time(db: &Database) {
-    let (store, ada, _, p) = store_with_project(db);
+fn update_writes_the_named_fields_and_the_time_only(db: &Database) {
+    let (store, ada, bob, p) = store_with_project(db);
     let tasks: &dyn TaskRepository = &store;
     let original = Task { due_date: Some(DueDate::parse("2026-03-01").unwrap()), ..task(1, p.id, t(0)) };
     tasks.insert(&original).unwrap();
-    let elsewhere = project(2, ada.id, t(0));
-    ProjectRepository::insert(&store, &elsewhere).unwrap();
-    let changed = Task {
+
+    let retitle = TaskPatch { title: Some(TaskTitle::parse("Renamed").unwrap()), ..TaskPatch::default() };
+    let clear_and_finish = TaskPatch { status: Some(TaskStatus::Done), due_date: Some(None), ..TaskPatch::default() };
+    let first = tasks.update(original.id, ada.id, &retitle, t(50)).unwrap();
+    let second = tasks.update(original.id, ada.id, &clear_and_finish, t(90)).unwrap();
+
+    let expected = Task {
         title: TaskTitle::parse("Renamed").unwrap(),
-        description: Description::parse("more").unwrap(),
         status: TaskStatus::Done,
-        priority: TaskPriority::Low,
         due_date: None,
         updated_at: t(90),
-        project_id: elsewhere.id,
-        created_at: t(999),
         ..original.clone()
     };
-
-    assert!(tasks.update(&changed).unwrap());
-
-    assert_eq!(tasks.find(original.id, ada.id).unwrap(), Some(Task { project_id: p.id, created_at: t(0), ..changed }));
-    assert!(!tasks.update(&task(2, p.id, t(0))).unwrap());
+    assert_eq!(first.map(|t| t.title), Some(TaskTitle::parse("Renamed").unwrap()));
+    assert_eq!(second, Some(expected.clone()), "the second write keeps the first one's title");
+    assert_eq!(tasks.find(original.id, ada.id).unwrap(), Some(expected));
+    let describe =
+        TaskPatch { description: Some(Description::parse("more").unwrap()), priority: Some(TaskPriority::Low), ..TaskPatch::default() };
+    assert_eq!(tasks.update(original.id, bob.id, &describe, t(95)).unwrap(), None, "not Bob's");
+    assert_eq!(tasks.update(task(2, p.id, t(0)).id, ada.id, &describe, t(95)).unwrap(), None, "gone");
 }
 
 fn delete_needs_the_project_owner(db: &Database) {
@@ -127,6 +130,6 @@ contract_tests!(
     a_task_reads_back_equal_for_the_project_owner_only,
     a_task_for_a_missing_project_is_not_inserted,
     list_is_oldest_first_and_filters_by_status,
-    update_saves_every_field_but_id_project_and_creation_time,
+    update_writes_the_named_fields_and_the_time_only,
     delete_needs_the_project_owner,
 );
