@@ -76,6 +76,7 @@ async fn login_returns_a_bearer_token_pair_that_is_never_cached() {
     );
     assert_eq!(str_of(&body, "access_token").split('.').count(), 3, "a JWT");
     assert!(str_of(&body, "refresh_token").len() >= 43, "at least 256 bits");
+    assert!(str_of(&body, "refresh_token").starts_with("gatehouse_rt_"), "a refresh token says what it is");
 }
 
 #[tokio::test]

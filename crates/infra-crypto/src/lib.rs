@@ -11,4 +11,4 @@ pub use jwt::{
     hs256_secret_is_strong,
 };
 pub use password::{ARGON2_MAX_PASSWORD_BYTES, BCRYPT_MAX_PASSWORD_BYTES, HashAlgorithm, Hasher, HasherConfig};
-pub use refresh::{REFRESH_TOKEN_BYTES, REFRESH_TOKEN_CHARS, RandomRefreshTokens};
+pub use refresh::{REFRESH_TOKEN_BYTES, REFRESH_TOKEN_CHARS, REFRESH_TOKEN_PREFIX, RandomRefreshTokens};

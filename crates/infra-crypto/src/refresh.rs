@@ -1,4 +1,5 @@
-//! Opaque refresh tokens: 256 bits from the OS random source, stored only as SHA-256.
+//! Opaque refresh tokens: a fixed prefix and 256 bits from the OS random source, stored only
+//! as SHA-256.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -11,12 +12,20 @@ use subtle::ConstantTimeEq;
 /// Random bytes in a refresh token (256 bits).
 pub const REFRESH_TOKEN_BYTES: usize = 32;
 
-/// Characters in an encoded refresh token: base64url of [`REFRESH_TOKEN_BYTES`], no padding.
+/// Characters of a refresh token's random part: base64url of [`REFRESH_TOKEN_BYTES`], no
+/// padding.
 pub const REFRESH_TOKEN_CHARS: usize = 43;
 
-/// The production [`RefreshTokenIssuer`]: tokens are [`REFRESH_TOKEN_BYTES`] bytes read
-/// straight from the operating system's CSPRNG, encoded as URL-safe base64 without padding;
-/// the stored digest is the lowercase hex SHA-256 of the token's text.
+/// What every refresh token starts with: it says what the token is, so anything else is refused
+/// before a hash or a lookup, and a leaked token is findable by secret scanners (as crates.io's
+/// `cio` tokens are).
+pub const REFRESH_TOKEN_PREFIX: &str = "gatehouse_rt_";
+
+/// The production [`RefreshTokenIssuer`]: tokens are [`REFRESH_TOKEN_PREFIX`] and
+/// [`REFRESH_TOKEN_BYTES`] bytes read straight from the operating system's CSPRNG, encoded as
+/// URL-safe base64 without padding; the stored digest is the lowercase hex SHA-256 of the
+/// token's text. Tokens issued before the prefix (the bare 43 characters) are still recognised,
+/// so sessions opened before an upgrade keep working until they rotate.
 ///
 /// The token is not a JWT, so it can never pass as an access token, and a database reader
 /// holding only digests cannot replay one.
@@ -37,7 +46,12 @@ impl RefreshTokenIssuer for RandomRefreshTokens {
     fn generate(&self) -> RefreshToken {
         let mut bytes = [0u8; REFRESH_TOKEN_BYTES];
         OsRng.try_fill_bytes(&mut bytes).expect("the OS random source failed");
-        RefreshToken::new(URL_SAFE_NO_PAD.encode(bytes))
+        RefreshToken::new(format!("{REFRESH_TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes)))
+    }
+
+    fn recognises(&self, token: &str) -> bool {
+        let random = token.strip_prefix(REFRESH_TOKEN_PREFIX).unwrap_or(token);
+        random.len() == REFRESH_TOKEN_CHARS && random.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     }
 
     fn digest(&self, token: &str) -> RefreshTokenDigest {

@@ -135,6 +135,10 @@ impl RefreshTokenIssuer for FakeRefreshTokens {
         RefreshToken::new(format!("fake-rt-{}", self.0.fetch_add(1, Ordering::Relaxed) + 1))
     }
 
+    fn recognises(&self, token: &str) -> bool {
+        token.strip_prefix("fake-rt-").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    }
+
     fn digest(&self, token: &str) -> RefreshTokenDigest {
         let reversed: Vec<u8> = token.bytes().rev().collect();
         RefreshTokenDigest::new(format!("{:016x}{:016x}", fnv1a(token.as_bytes()), fnv1a(&reversed)))

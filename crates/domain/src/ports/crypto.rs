@@ -59,6 +59,10 @@ pub trait RefreshTokenIssuer: Send + Sync {
     /// A new unguessable token.
     fn generate(&self) -> RefreshToken;
 
+    /// Whether `token` has the shape of a token this issuer makes (its prefix, length and
+    /// alphabet): anything else is refused before it is hashed or looked up.
+    fn recognises(&self, token: &str) -> bool;
+
     /// The stored form of a token; equal tokens give equal digests.
     fn digest(&self, token: &str) -> RefreshTokenDigest;
 }

@@ -186,6 +186,9 @@ impl AuthService {
     /// [`RefreshError::InvalidToken`] or [`RefreshError::Reused`].
     pub fn refresh(&self, refresh_token: &str) -> Result<TokenPair, RefreshError> {
         let now = self.ports.clock.now();
+        if !self.ports.refresh_tokens.recognises(refresh_token) {
+            return Err(RefreshError::InvalidToken);
+        }
         let presented = self.ports.refresh_tokens.digest(refresh_token);
         let Some((mut session, state)) = self.ports.sessions.find_by_refresh_digest(&presented)? else {
             return Err(RefreshError::InvalidToken);
@@ -222,6 +225,9 @@ impl AuthService {
     /// # Errors
     /// Only an [`InfraError`].
     pub fn logout(&self, refresh_token: &str) -> Result<(), InfraError> {
+        if !self.ports.refresh_tokens.recognises(refresh_token) {
+            return Ok(());
+        }
         let digest = self.ports.refresh_tokens.digest(refresh_token);
         if let Some((session, _)) = self.ports.sessions.find_by_refresh_digest(&digest)? {
             self.ports.sessions.revoke(session.id, self.ports.clock.now())?;

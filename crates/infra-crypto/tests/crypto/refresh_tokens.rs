@@ -3,14 +3,14 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use domain::{RefreshTokenDigest, RefreshTokenIssuer};
-use infra_crypto::{REFRESH_TOKEN_BYTES, REFRESH_TOKEN_CHARS, RandomRefreshTokens};
+use infra_crypto::{REFRESH_TOKEN_BYTES, REFRESH_TOKEN_CHARS, REFRESH_TOKEN_PREFIX, RandomRefreshTokens};
 use std::collections::HashSet;
 
 #[test]
 fn a_token_is_256_bits_of_url_safe_base64_without_padding() {
     for _ in 0..100 {
         let token = RandomRefreshTokens.generate();
-        let text = token.expose();
+        let text = token.expose().strip_prefix(REFRESH_TOKEN_PREFIX).expect("every token says what it is");
         assert_eq!(text.len(), REFRESH_TOKEN_CHARS);
         assert!(text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{text}");
         // 32 bytes is the 256 bits the contract asks for, whatever the constant says.
@@ -28,7 +28,9 @@ fn tokens_do_not_repeat() {
 #[test]
 fn tokens_use_the_whole_alphabet() {
     // 10,000 tokens draw 430,000 characters: a generator stuck on part of the alphabet shows.
-    let seen: HashSet<u8> = (0..10_000).flat_map(|_| RandomRefreshTokens.generate().expose().bytes().collect::<Vec<_>>()).collect();
+    let seen: HashSet<u8> = (0..10_000)
+        .flat_map(|_| RandomRefreshTokens.generate().expose()[REFRESH_TOKEN_PREFIX.len()..].bytes().collect::<Vec<_>>())
+        .collect();
     assert_eq!(seen.len(), 64);
 }
 
@@ -52,4 +54,25 @@ fn digests_compare_by_value() {
     assert!(RandomRefreshTokens::digests_match(&a, &issuer.digest("token-a")));
     assert!(!RandomRefreshTokens::digests_match(&a, &issuer.digest("token-b")));
     assert!(!RandomRefreshTokens::digests_match(&a, &RefreshTokenDigest::new(String::new())));
+}
+
+#[test]
+fn only_tokens_of_its_own_shape_are_recognised() {
+    let issuer = RandomRefreshTokens;
+    let token = issuer.generate();
+    assert!(issuer.recognises(token.expose()));
+    let legacy = &token.expose()[REFRESH_TOKEN_PREFIX.len()..];
+    assert!(issuer.recognises(legacy), "a token issued before the prefix still rotates");
+    for other in [
+        "",
+        "abc",
+        REFRESH_TOKEN_PREFIX,
+        &format!("{REFRESH_TOKEN_PREFIX}{legacy}x"),
+        &format!("{REFRESH_TOKEN_PREFIX}{}", &legacy[1..]),
+        &format!("{REFRESH_TOKEN_PREFIX}{}+", &legacy[1..]),
+        &format!("other_rt_{legacy}"),
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig",
+    ] {
+        assert!(!issuer.recognises(other), "{other:?}");
+    }
 }
