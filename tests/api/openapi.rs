@@ -71,3 +71,21 @@ fn the_openapi_document_matches_its_snapshot() {
     let snapshot = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(snapshot == current, "the OpenAPI document changed; review and regenerate {}", path.display());
 }
+
+#[tokio::test]
+async fn the_document_states_the_configured_hashers_password_limit() {
+    let limit =
+        |doc: &serde_json::Value, schema: &str, field: &str| doc["components"]["schemas"][schema]["properties"][field]["maxLength"].clone();
+    let bcrypt: serde_json::Value =
+        spawn_app().await.request(reqwest::Method::GET, "/openapi.json").send().await.unwrap().json().await.unwrap();
+    let argon = crate::helpers::spawn_app_with(&[("auth.password_hash", "argon2id")]).await;
+    let argon2id: serde_json::Value = argon.request(reqwest::Method::GET, "/openapi.json").send().await.unwrap().json().await.unwrap();
+
+    assert_eq!(limit(&bcrypt, "RegisterRequest", "password"), 72);
+    assert_eq!(limit(&argon2id, "RegisterRequest", "password"), 1024);
+    assert_eq!(limit(&argon2id, "ChangePassword", "new_password"), 1024);
+    // And the server takes what the document allows.
+    let long = "p".repeat(1024);
+    let registered = argon.post("/auth/register", &serde_json::json!({"email": "a@x.io", "password": long, "name": "A"})).await;
+    assert_eq!(registered.status(), 201);
+}

@@ -74,7 +74,9 @@ pub async fn run(command: Command, settings: Settings) -> Result<(), CliError> {
         }
         Command::CreateAdmin { email, name } => create_admin(&settings, &email, &name).await?,
         Command::Openapi => {
-            let json = server::openapi().to_pretty_json().map_err(|e| CliError::Input(e.to_string()))?;
+            use domain::PasswordHasher;
+            let max_password_bytes = crate::wiring::hasher(&settings)?.max_password_bytes();
+            let json = server::openapi_for(max_password_bytes).to_pretty_json().map_err(|e| CliError::Input(e.to_string()))?;
             // `gatehouse openapi | head` closes the pipe early: that is the reader's choice,
             // not an error (println! would panic on it).
             let mut out = std::io::stdout().lock();

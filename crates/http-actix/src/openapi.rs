@@ -132,3 +132,28 @@ impl Modify for Finish {
         links::add(api);
     }
 }
+
+/// States the password limit of the configured hasher in the document: the schemas of new
+/// passwords (`format: password` with a `maxLength`) say what the server enforces, 72 bytes
+/// under bcrypt and more under argon2id, so input valid by the schema is accepted.
+pub fn set_password_limit(api: &mut OpenApi, max_bytes: usize) {
+    use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
+    if max_bytes == crate::dto::rules::MAX_PASSWORD_BYTES {
+        return;
+    }
+    let Some(components) = api.components.as_mut() else { return };
+    for schema in components.schemas.values_mut() {
+        let RefOr::T(Schema::Object(object)) = schema else { continue };
+        for property in object.properties.values_mut() {
+            let RefOr::T(Schema::Object(field)) = property else { continue };
+            let is_new_password =
+                matches!(field.format, Some(SchemaFormat::KnownFormat(KnownFormat::Password))) && field.max_length.is_some();
+            if is_new_password {
+                field.max_length = Some(max_bytes);
+                field.description = Some(format!(
+                    "8 characters to {max_bytes} bytes of UTF-8 (the configured hasher's limit; never truncated); no control characters."
+                ));
+            }
+        }
+    }
+}

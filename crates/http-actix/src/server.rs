@@ -58,15 +58,23 @@ pub fn openapi() -> OpenApi {
     api
 }
 
+/// The OpenAPI document as served with a hasher that takes passwords of up to
+/// `max_password_bytes`.
+pub fn openapi_for(max_password_bytes: usize) -> OpenApi {
+    let mut api = openapi();
+    crate::openapi::set_password_limit(&mut api, max_password_bytes);
+    api
+}
+
 /// The served OpenAPI JSON and the route table derived from the document. Built on a thread
 /// of its own that ends with it: building the document allocates megabytes that are garbage a
 /// moment later, and the allocator keeps freed pages with the thread that freed them, here the
 /// main thread, asleep until shutdown (measured: idle RSS after start-up 21.7 → 21.0 MB).
-fn document() -> Result<(String, RouteTable), StartupError> {
+fn document(max_password_bytes: usize) -> Result<(String, RouteTable), StartupError> {
     std::thread::scope(|scope| {
         scope
             .spawn(|| {
-                let api = openapi();
+                let api = openapi_for(max_password_bytes);
                 let json = api.to_json().map_err(|e| StartupError::Settings(crate::config::SettingsError::Other(e.to_string())))?;
                 Ok((json, RouteTable::from_openapi(&api)))
             })
@@ -179,7 +187,7 @@ pub async fn build(settings: Settings) -> Result<Application, StartupError> {
     let (app, codec) = gatehouse_with(&settings, &database, attempts.clone())?;
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let hash_permits = settings.auth.max_concurrent_hashes.unwrap_or(cores);
-    let (openapi_json, routes) = document()?;
+    let (openapi_json, routes) = document(app.auth.max_password_bytes())?;
     let state = web::Data::new(AppState {
         app,
         database: database.clone(),
