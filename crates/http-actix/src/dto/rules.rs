@@ -16,6 +16,11 @@ const CONTROL: &str = r"\x00-\x1F\x7F-\x9F";
 /// Either of the two: the first and last character left after trimming.
 const CONTROL_OR_WHITE_SPACE: &str = r"\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
 
+/// General category `Cf` (format: zero-width and bidirectional controls, soft hyphen, tags),
+/// what user names refuse besides `Cc`. The astral ones are literal characters: ECMA-262 has no
+/// astral escape outside `u` mode, Python's `re` none that ECMA-262 reads.
+const FORMAT: &str = "\\u00AD\\u0600-\\u0605\\u061C\\u06DD\\u070F\\u0890-\\u0891\\u08E2\\u180E\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u206F\\uFEFF\\uFFF9-\\uFFFB\u{110BD}\u{110CD}\u{13430}-\u{1343F}\u{1BCA0}-\u{1BCA3}\u{1D173}-\u{1D17A}\u{E0001}\u{E0020}-\u{E007F}";
+
 /// bcrypt's limit in bytes; a password of more UTF-8 bytes is refused, never truncated.
 pub const MAX_PASSWORD_BYTES: usize = 72;
 /// A password's minimum, in characters.
@@ -24,8 +29,15 @@ pub const MIN_PASSWORD_CHARS: usize = domain::MIN_PASSWORD_CHARS;
 /// A one-line text of 1 to `max` characters once trimmed, with no control character inside:
 /// any white space around a core that starts and ends with neither.
 pub fn trimmed_line_pattern(max: usize) -> String {
+    trimmed_line_pattern_without(max, "")
+}
+
+/// [`trimmed_line_pattern`] that also refuses the characters of the class body `refused`.
+fn trimmed_line_pattern_without(max: usize, refused: &str) -> String {
     let inner = max.saturating_sub(2);
-    format!("^[{WHITE_SPACE}]*[^{CONTROL_OR_WHITE_SPACE}](?:[^{CONTROL}]{{0,{inner}}}[^{CONTROL_OR_WHITE_SPACE}])?[{WHITE_SPACE}]*$")
+    format!(
+        "^[{WHITE_SPACE}]*[^{CONTROL_OR_WHITE_SPACE}{refused}](?:[^{CONTROL}{refused}]{{0,{inner}}}[^{CONTROL_OR_WHITE_SPACE}{refused}])?[{WHITE_SPACE}]*$"
+    )
 }
 
 /// A description: tab, line feed and carriage return are its only allowed control characters.
@@ -56,9 +68,17 @@ fn trimmed_line(max: usize, example: &str) -> Object {
         .build()
 }
 
-/// A user's display name.
+/// A user's display name: a trimmed line without format characters either.
 pub fn user_name() -> Object {
-    trimmed_line(UserName::MAX_CHARS, "Ada Lovelace")
+    let max = UserName::MAX_CHARS;
+    string(&format!(
+        "1 to {max} characters after trimming white space; no control characters and no invisible format characters \
+         (Unicode Cf: zero-width and bidirectional controls)."
+    ))
+    .min_length(Some(1))
+    .pattern(Some(trimmed_line_pattern_without(max, FORMAT)))
+    .examples(["Ada Lovelace"])
+    .build()
 }
 
 /// A project's name.
@@ -179,6 +199,15 @@ mod tests {
             let password = format!("{c}{c}{c}{c}{c}{c}{c}{c}");
             let accepted = domain::Password::new(&password, 4 * 8).is_ok();
             assert_eq!(!contains(&no_control, c), accepted, "password {c:?}");
+        }
+    }
+
+    #[test]
+    fn the_format_class_is_exactly_what_user_names_refuse_besides_control_characters() {
+        let format = ranges(FORMAT);
+        for c in every_char().filter(|c| !c.is_control() && !c.is_whitespace()) {
+            let refused = matches!(UserName::parse(&format!("a{c}b")), Err(domain::TextError::FormatCharacter));
+            assert_eq!(contains(&format, c), refused, "{c:?} (U+{:04X})", u32::from(c));
         }
     }
 
