@@ -53,25 +53,18 @@ impl UserRepository for DieselStore {
     }
 
     fn update_by_admin(&self, id: UserId, changes: &AdminChanges, now: Timestamp) -> Result<AdminWrite, InfraError> {
-        let outcome = self.run(|c| {
-            retry_conflicts(|| {
-                write_transaction(c, |c| {
-                    let admins = lock_active_admins(c)?;
-                    let Some(row) = lock_user(c, id)? else { return Ok(Guarded::NotFound) };
-                    let before = row.into_domain().map_err(corrupt)?;
-                    let mut after = changes.apply_to(&before);
-                    if after == before {
-                        return Ok(Guarded::Done(AdminWrite::Updated { user: after, changed: false, deactivated: false }));
-                    }
-                    if before.is_active_admin() && !after.is_active_admin() && admins.len() <= 1 {
-                        return Ok(Guarded::LastActiveAdmin);
-                    }
-                    diesel::update(users::table.find(id.to_string())).set(UserChanges::admin(changes, now)).execute(c)?;
-                    after.updated_at = truncate_to_micros(now);
-                    let deactivated = before.is_active && !after.is_active;
-                    Ok(Guarded::Done(AdminWrite::Updated { user: after, changed: true, deactivated }))
-                })
-            })
+        let outcome = self.guarded(id, |c, before, active_admins| {
+            let mut after = changes.apply_to(&before);
+            if after == before {
+                return Ok(Guarded::Done(AdminWrite::Updated { user: after, changed: false, deactivated: false }));
+            }
+            if before.is_active_admin() && !after.is_active_admin() && active_admins <= 1 {
+                return Ok(Guarded::LastActiveAdmin);
+            }
+            diesel::update(users::table.find(id.to_string())).set(UserChanges::admin(changes, now)).execute(c)?;
+            after.updated_at = truncate_to_micros(now);
+            let deactivated = before.is_active && !after.is_active;
+            Ok(Guarded::Done(AdminWrite::Updated { user: after, changed: true, deactivated }))
         })?;
         outcome.into_outcome(AdminWrite::NotFound, AdminWrite::LastActiveAdmin)
     }
@@ -106,19 +99,12 @@ impl UserRepository for DieselStore {
 
     fn delete(&self, id: UserId) -> Result<UserDelete, InfraError> {
         // Sessions (with their refresh tokens), projects and tasks go by ON DELETE CASCADE.
-        let outcome = self.run(|c| {
-            retry_conflicts(|| {
-                write_transaction(c, |c| {
-                    let admins = lock_active_admins(c)?;
-                    let Some(row) = lock_user(c, id)? else { return Ok(Guarded::NotFound) };
-                    let user = row.into_domain().map_err(corrupt)?;
-                    if user.is_active_admin() && admins.len() <= 1 {
-                        return Ok(Guarded::LastActiveAdmin);
-                    }
-                    diesel::delete(users::table.find(id.to_string())).execute(c)?;
-                    Ok(Guarded::Done(UserDelete::Deleted))
-                })
-            })
+        let outcome = self.guarded(id, |c, user, active_admins| {
+            if user.is_active_admin() && active_admins <= 1 {
+                return Ok(Guarded::LastActiveAdmin);
+            }
+            diesel::delete(users::table.find(id.to_string())).execute(c)?;
+            Ok(Guarded::Done(UserDelete::Deleted))
         })?;
         outcome.into_outcome(UserDelete::NotFound, UserDelete::LastActiveAdmin)
     }
@@ -139,6 +125,28 @@ impl UserRepository for DieselStore {
         })?;
         let items = rows.into_iter().map(UserRow::into_domain).collect::<Result<_, _>>()?;
         Ok(Page::new(items, count(total), page))
+    }
+}
+
+impl DieselStore {
+    /// Runs `write` in one transaction, retried on a conflict, that first locks the active
+    /// admins' rows and then account `id`'s, and hands it the account and how many active
+    /// admins there are: what it counts cannot change before it commits.
+    fn guarded<T>(
+        &self,
+        id: UserId,
+        write: impl Fn(&mut AnyConnection, User, usize) -> QueryResult<Guarded<T>>,
+    ) -> Result<Guarded<T>, InfraError> {
+        self.run(|c| {
+            retry_conflicts(|| {
+                write_transaction(c, |c| {
+                    let admins = lock_active_admins(c)?;
+                    let Some(row) = lock_user(c, id)? else { return Ok(Guarded::NotFound) };
+                    let user = row.into_domain().map_err(corrupt)?;
+                    write(c, user, admins.len())
+                })
+            })
+        })
     }
 }
 
