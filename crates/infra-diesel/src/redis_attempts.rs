@@ -83,7 +83,7 @@ impl AttemptCounter for RedisAttempts {
         if granted == 1 {
             return Ok(Reservation::Granted);
         }
-        Ok(domain::memory::refused_until(now + chrono::Duration::milliseconds(left_ms.max(0)), now))
+        Ok(Reservation::refused_until(now + chrono::Duration::milliseconds(left_ms.max(0)), now))
     }
 
     fn clear(&self, key: &CounterKey) -> Result<(), InfraError> {

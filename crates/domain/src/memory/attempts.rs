@@ -52,7 +52,7 @@ impl AttemptCounter for MemoryAttempts {
         let mut windows = self.windows()?;
         if let Some(window) = windows.get_mut(key).filter(|w| w.ends_at > now) {
             if window.count >= policy.limit {
-                return Ok(refused_until(window.ends_at, now));
+                return Ok(Reservation::refused_until(window.ends_at, now));
             }
             window.count += 1;
             return Ok(Reservation::Granted);
@@ -80,11 +80,4 @@ impl AttemptCounter for MemoryAttempts {
         windows.retain(|_, w| w.ends_at > now);
         Ok((before - windows.len()) as u64)
     }
-}
-
-/// The refusal for a window that ends at `ends_at`: at least one second, rounded up.
-pub fn refused_until(ends_at: Timestamp, now: Timestamp) -> Reservation {
-    let millis = (ends_at - now).num_milliseconds().max(0);
-    let secs = u64::try_from(millis).unwrap_or(0).div_ceil(1000).max(1);
-    Reservation::Refused { retry_after_secs: secs }
 }

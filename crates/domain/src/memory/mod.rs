@@ -8,7 +8,7 @@ mod jobs;
 mod store;
 mod system;
 
-pub use attempts::{MemoryAttempts, refused_until};
+pub use attempts::MemoryAttempts;
 pub use crypto::{FakeAccessTokens, FakeHasher, FakeRefreshTokens};
 pub use jobs::MemoryLeases;
 pub use store::MemoryStore;

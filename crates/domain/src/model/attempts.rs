@@ -1,7 +1,7 @@
 //! Keys and policy of the attempt counters behind the per-account lockout and the per-client
 //! rate limit.
 
-use crate::model::Email;
+use crate::model::{Email, Timestamp};
 use chrono::Duration;
 use std::net::IpAddr;
 
@@ -70,6 +70,15 @@ pub enum Reservation {
         /// Seconds until the window ends.
         retry_after_secs: u64,
     },
+}
+
+impl Reservation {
+    /// The refusal for a window that ends at `ends_at`: at least one second, rounded up.
+    pub fn refused_until(ends_at: Timestamp, now: Timestamp) -> Self {
+        let millis = (ends_at - now).num_milliseconds().max(0);
+        let secs = u64::try_from(millis).unwrap_or(0).div_ceil(1000).max(1);
+        Self::Refused { retry_after_secs: secs }
+    }
 }
 
 #[cfg(test)]

@@ -246,20 +246,6 @@ impl Task {
         }
     }
 
-    /// Replaces every field with the draft's (PUT); reports whether anything changed.
-    pub fn replace(&mut self, draft: TaskDraft, now: Timestamp) -> bool {
-        self.apply(
-            TaskPatch {
-                title: Some(draft.title),
-                description: Some(draft.description),
-                status: Some(draft.status),
-                priority: Some(draft.priority),
-                due_date: Some(draft.due_date),
-            },
-            now,
-        )
-    }
-
     /// Applies a partial update (PATCH); reports whether anything changed.
     pub fn apply(&mut self, patch: TaskPatch, now: Timestamp) -> bool {
         fn set<T: PartialEq>(field: &mut T, value: Option<T>) -> bool {

@@ -36,7 +36,7 @@ macro_rules! reserve_by_upsert {
             .load($c)?;
         if counted.is_empty() {
             let ends_at = unique(attempt_counters::table.find(key.as_str()).select(attempt_counters::ends_at).load::<StoredTime>($c))?;
-            Ok(domain::memory::refused_until(ends_at.map_or(now, domain_time), now))
+            Ok(Reservation::refused_until(ends_at.map_or(now, domain_time), now))
         } else {
             Ok(Reservation::Granted)
         }
@@ -105,7 +105,7 @@ fn reserve_in_transaction(c: &mut AnyConnection, key: &CounterKey, policy: Attem
             let ends_at = domain_time(ends_at);
             let (attempts, ends_at) = if ends_at > now {
                 if attempts >= i32::try_from(policy.limit).unwrap_or(i32::MAX) {
-                    return Ok(domain::memory::refused_until(ends_at, now));
+                    return Ok(Reservation::refused_until(ends_at, now));
                 }
                 (attempts + 1, ends_at)
             } else {
