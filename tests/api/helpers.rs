@@ -1,5 +1,5 @@
+use http_actix::compose;
 use http_actix::config::Settings;
-use http_actix::server;
 use infra_diesel::testing::TestDatabase;
 use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::{Value, json};
@@ -62,7 +62,7 @@ async fn start(database: Arc<TestDatabase>, overrides: &[(&str, &str)], adjust: 
     all.extend_from_slice(overrides);
     let mut settings = Settings::defaults_with("test", &all).expect("test settings");
     adjust(&mut settings);
-    let app = server::build(settings.clone()).await.expect("server starts");
+    let app = compose::application(settings.clone()).await.expect("server starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run());
     TestApp { address, client: Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"), settings, database }
@@ -128,7 +128,7 @@ impl TestApp {
         let database = self.database.database().clone();
         let email_owned = email.to_owned();
         tokio::task::spawn_blocking(move || {
-            let (app, _) = server::gatehouse(&settings, &database).expect("wiring");
+            let (app, _) = compose::gatehouse(&settings, &database).expect("wiring");
             let password = domain::Password::new(PASSWORD, 72).expect("password");
             app.admin
                 .create_admin(

@@ -159,12 +159,18 @@ async fn the_purge_runs_on_one_instance_at_a_time() {
         let db = infra_diesel::testing::TestDatabase::from_env_mysql()
             .or_else(infra_diesel::testing::TestDatabase::from_env_postgres)
             .unwrap_or_else(infra_diesel::testing::TestDatabase::sqlite);
-        let attempts = domain::memory::MemoryAttempts::default();
-        let purge = |holder| http_actix::server::purge_once(db.database(), &attempts, holder).expect("purge");
+        let settings = http_actix::config::Settings::defaults_with(
+            "test",
+            &[("database.url", db.url()), ("auth.secret", "test-secret-of-at-least-thirty-two-bytes!"), ("auth.bcrypt_cost", "4")],
+        )
+        .expect("settings");
+        let attempts = std::sync::Arc::new(domain::memory::MemoryAttempts::default());
+        let (app, _) = http_actix::compose::gatehouse_with(&settings, db.database(), attempts).expect("wiring");
+        let purge = |holder| app.maintenance.purge(holder, chrono::Duration::minutes(20)).expect("purge");
 
-        assert!(purge("instance-a").is_some(), "the first instance takes the lease");
-        assert!(purge("instance-b").is_none(), "another instance skips while it is held");
-        assert!(purge("instance-a").is_some(), "the holder renews it");
+        assert!(matches!(purge("instance-a"), domain::PurgeRun::Purged(_)), "the first instance takes the lease");
+        assert_eq!(purge("instance-b"), domain::PurgeRun::HeldElsewhere, "another instance skips while it is held");
+        assert!(matches!(purge("instance-a"), domain::PurgeRun::Purged(_)), "the holder renews it");
     })
     .await
     .unwrap();

@@ -63,7 +63,7 @@ async fn the_served_document_is_openapi_3_1_with_exactly_the_contracts_operation
 fn the_openapi_document_matches_its_snapshot() {
     // A contract change must show up as a diff of tests/snapshots/openapi.json; regenerate it
     // with `UPDATE_SNAPSHOTS=1 cargo test -p api-tests openapi`.
-    let current = http_actix::server::openapi().to_pretty_json().unwrap() + "\n";
+    let current = http_actix::openapi_document::openapi().to_pretty_json().unwrap() + "\n";
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/openapi.json");
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&path, &current).unwrap();

@@ -1,6 +1,8 @@
 //! Running blocking work (diesel, bcrypt) off the async workers, on dedicated thread pools:
 //! [`StorageThreads`] for storage use cases and a bounded, low-priority [`HashGate`] for
-//! password checks.
+//! password checks. Handlers name the [`Lane`] and call [`Offload::run`] (through
+//! `AppState::run` or `Caller::run`): one call whose errors flatten with `?`, and which takes
+//! the request's tracing span onto the thread.
 //!
 //! Why not `web::block`: tokio's blocking pool wakes an idle thread for every job and puts it
 //! back to sleep when its queue runs dry, two context switches per request. On the 2-core
@@ -194,5 +196,56 @@ struct WaitingSlot<'a>(&'a AtomicUsize);
 impl Drop for WaitingSlot<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Which threads a use case runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Storage work only: the storage threads.
+    Storage,
+    /// Work that checks or hashes a password (and may also use storage): the bounded,
+    /// low-priority hash gate.
+    PasswordCheck,
+}
+
+impl Lane {
+    /// [`Lane::PasswordCheck`] when the use case may check a password (the domain says), else
+    /// [`Lane::Storage`].
+    pub fn checking_password_if(may_check: bool) -> Self {
+        if may_check { Self::PasswordCheck } else { Self::Storage }
+    }
+}
+
+/// Both lanes, for handlers: one way to run work off the async workers.
+#[derive(Debug, Clone)]
+pub struct Offload {
+    storage: StorageThreads,
+    hash_gate: HashGate,
+}
+
+impl Offload {
+    /// The two lanes.
+    pub fn new(storage: StorageThreads, hash_gate: HashGate) -> Self {
+        Self { storage, hash_gate }
+    }
+
+    /// Runs `f` on `lane`'s threads, with the caller's tracing span, and flattens its error
+    /// into the [`ApiError`] it maps to.
+    ///
+    /// # Errors
+    /// `f`'s error, mapped; 503 when the lane is full or the server is stopping; 500 if `f`
+    /// panicked.
+    pub async fn run<T, E, F>(&self, lane: Lane, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce() -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<ApiError> + Send + 'static,
+    {
+        let result = match lane {
+            Lane::Storage => self.storage.run(f).await?,
+            Lane::PasswordCheck => self.hash_gate.run(f).await?,
+        };
+        result.map_err(Into::into)
     }
 }

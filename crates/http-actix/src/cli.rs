@@ -1,8 +1,7 @@
 //! The `gatehouse` command line: `serve` (the default), `migrate`, `create-admin`, `openapi`.
 
+use crate::compose::{self, StartupError};
 use crate::config::Settings;
-use crate::server::{self, connect};
-use crate::wiring::StartupError;
 use clap::{Parser, Subcommand};
 use domain::{CreatedAdmin, Email, Password, UserName};
 use std::io::{BufRead, Write};
@@ -58,25 +57,20 @@ pub enum CliError {
 pub async fn run(command: Command, settings: Settings) -> Result<(), CliError> {
     match command {
         Command::Serve => {
-            let app = server::build(settings.clone()).await?;
+            let app = compose::application(settings.clone()).await?;
             tracing::info!(address = %format!("http://{}:{}", settings.server.host, app.port()), "serving; docs at /docs/");
             app.run().await?;
         }
         Command::Migrate => {
-            let mut settings = settings;
-            settings.database.run_migrations = false;
-            let database = connect(&settings).await?;
-            let applied = actix_web::web::block(move || database.run_migrations())
-                .await
-                .map_err(|_| StartupError::Interrupted)?
-                .map_err(StartupError::from)?;
+            let applied = compose::migrate(&settings).await?;
             println!("{applied} migration(s) applied");
         }
         Command::CreateAdmin { email, name } => create_admin(&settings, &email, &name).await?,
         Command::Openapi => {
             use domain::PasswordHasher;
-            let max_password_bytes = crate::wiring::hasher(&settings)?.max_password_bytes();
-            let json = server::openapi_for(max_password_bytes).to_pretty_json().map_err(|e| CliError::Input(e.to_string()))?;
+            let max_password_bytes = compose::hasher(&settings)?.max_password_bytes();
+            let json =
+                crate::openapi_document::openapi_for(max_password_bytes).to_pretty_json().map_err(|e| CliError::Input(e.to_string()))?;
             // `gatehouse openapi | head` closes the pipe early: that is the reader's choice,
             // not an error (println! would panic on it).
             let mut out = std::io::stdout().lock();
@@ -103,8 +97,7 @@ async fn create_admin(settings: &Settings, email: &str, name: &str) -> Result<()
     let email = Email::parse(email).map_err(|e| CliError::Input(format!("--email {e}")))?;
     let name = UserName::parse(name).map_err(|e| CliError::Input(format!("--name {e}")))?;
     let raw = admin_password()?;
-    let database = connect(settings).await?;
-    let (app, _) = server::gatehouse(settings, &database)?;
+    let app = compose::use_cases(settings).await?;
     let password = Password::new(&raw, app.auth.max_password_bytes()).map_err(|e| CliError::Input(format!("password {e}")))?;
     let outcome = actix_web::web::block(move || app.admin.create_admin(email, name, &password))
         .await

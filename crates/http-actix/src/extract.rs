@@ -1,6 +1,7 @@
 //! Extractors whose every failure is a problem+json answer: JSON bodies (415, 413, 400, 422),
 //! query strings (400), and the bearer-token principal (401).
 
+use crate::blocking::Lane;
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
 use actix_web::dev::Payload;
@@ -137,36 +138,32 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// Runs a use case as the caller: authenticates the verified token against storage, then
-    /// runs `f` with the principal, both on one storage thread.
+    /// Runs a use case as the caller on `lane`'s threads: authenticates the verified token
+    /// against storage, then runs `f` with the principal, both in one job.
     ///
     /// # Errors
     /// 401 when the session or user no longer grants access; `f`'s error mapped to its answer.
-    pub async fn run<T, E, F>(self, f: F) -> Result<T, ApiError>
+    pub async fn run<T, E, F>(self, lane: Lane, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&Gatehouse, &Principal) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
-        ApiError: From<E>,
+        E: Into<ApiError> + Send + 'static,
     {
-        // The shared state travels to the storage thread behind its `Arc`: cloning the use
-        // cases themselves (a dozen `Arc`s) showed in the profile of every request.
-        let state = self.state.clone();
         let token = self.token;
         self.state
-            .storage
-            .run(move || {
-                let me = state.app.auth.authenticate_verified(&token).map_err(refused)?;
-                f(&state.app, &me).map_err(ApiError::from)
+            .run(lane, move |app| {
+                let me = app.auth.authenticate_verified(&token).map_err(refused)?;
+                f(app, &me).map_err(Into::into)
             })
-            .await?
+            .await
     }
 
-    /// The caller's principal alone, for work that runs elsewhere (password checks).
+    /// The caller's principal alone.
     ///
     /// # Errors
     /// 401 when the session or user no longer grants access.
     pub async fn principal(self) -> Result<Principal, ApiError> {
-        self.run(|_, me| Ok::<_, ApiError>(me.clone())).await
+        self.run(Lane::Storage, |_, me| Ok::<_, ApiError>(me.clone())).await
     }
 }
 
@@ -187,8 +184,7 @@ pub(crate) struct JudgeLater(pub(crate) VerifiedToken);
 /// # Errors
 /// 401 when the session or user no longer grants access.
 pub(crate) async fn judge(state: &web::Data<AppState>, token: VerifiedToken) -> Result<(), ApiError> {
-    let app = state.clone();
-    state.storage.run(move || app.app.auth.authenticate_verified(&token).map(drop).map_err(refused)).await?
+    state.run(Lane::Storage, move |app| app.auth.authenticate_verified(&token).map(drop).map_err(refused)).await
 }
 
 /// The answer to a token that does not grant access (the reason is logged, not told).

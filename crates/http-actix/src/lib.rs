@@ -2,6 +2,8 @@
 
 pub mod blocking;
 pub mod cli;
+pub mod client_limit;
+pub mod compose;
 pub mod config;
 pub mod dto;
 pub mod edges;
@@ -9,9 +11,10 @@ pub mod error;
 mod error_map;
 pub mod extract;
 pub mod openapi;
+pub mod openapi_document;
 pub mod rate_limit;
+pub mod route_table;
 pub mod routes;
-pub mod server;
+pub mod serve;
 pub mod state;
 pub mod telemetry;
-pub mod wiring;

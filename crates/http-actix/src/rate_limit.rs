@@ -1,73 +1,17 @@
-//! The per-client rate limit of `/auth/*` and the password-checking endpoints, counted in the
-//! shared attempt-counter store (so every instance on one store counts together), with
-//! `X-Forwarded-For` believed only from configured proxies.
+//! The middleware of the per-client rate limit ([`ClientLimit`]) of `/auth/*` and the
+//! password-checking endpoints, counted in the shared attempt-counter store, so every instance
+//! on one store counts together.
 
-use crate::config::RateLimitSettings;
+use crate::blocking::Lane;
+use crate::client_limit::ClientLimit;
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{ResponseError, web};
-use domain::{AttemptPolicy, Clock, CounterKey, Reservation};
-use std::net::IpAddr;
+use domain::{Clock, CounterKey, Reservation};
 use std::sync::Arc;
-
-/// Keys requests by the client's IP address.
-#[derive(Debug, Clone)]
-pub struct ClientIp {
-    trusted_proxies: Arc<[IpAddr]>,
-}
-
-impl ClientIp {
-    /// Believes `X-Forwarded-For` only when the peer is one of `trusted_proxies`.
-    pub fn new(trusted_proxies: &[IpAddr]) -> Self {
-        Self { trusted_proxies: trusted_proxies.into() }
-    }
-
-    /// The client: the peer, or, behind trusted proxies, the right-most address in
-    /// `X-Forwarded-For` that is not itself a trusted proxy (left-most entries are whatever the
-    /// client chose to send and are never believed).
-    pub fn client_of(&self, peer: Option<IpAddr>, forwarded_for: Option<&str>) -> Option<IpAddr> {
-        let peer = peer?;
-        if !self.trusted_proxies.contains(&peer) {
-            return Some(peer);
-        }
-        let chain: Vec<IpAddr> = forwarded_for.into_iter().flat_map(|v| v.split(',')).filter_map(|s| s.trim().parse().ok()).collect();
-        Some(chain.into_iter().rev().find(|ip| !self.trusted_proxies.contains(ip)).unwrap_or(peer))
-    }
-}
-
-/// The per-client limit of the settings.
-#[derive(Debug, Clone)]
-pub struct ClientLimit {
-    clients: ClientIp,
-    policy: AttemptPolicy,
-}
-
-impl ClientLimit {
-    /// The limit of the settings, or `None` when `rate_limit.enabled` is false. The sustained
-    /// rate and the burst become one fixed window: `burst` requests per the time `per_minute`
-    /// takes to refill them (5 per 30 s for the default 10 per minute with a burst of 5).
-    pub fn new(settings: &RateLimitSettings, trusted_proxies: &[IpAddr]) -> Option<Self> {
-        if !settings.enabled {
-            return None;
-        }
-        let burst = settings.burst.max(1);
-        let window_ms = 60_000 * i64::from(burst) / i64::from(settings.per_minute.max(1));
-        let policy = AttemptPolicy { limit: burst, window: chrono::Duration::milliseconds(window_ms.max(1_000)) };
-        Some(Self { clients: ClientIp::new(trusted_proxies), policy })
-    }
-
-    /// `/auth/*`, and the writing methods under `/users/me` (the password-checking ones among
-    /// them); reads are never limited.
-    fn applies_to(req: &ServiceRequest) -> bool {
-        let path = req.path();
-        path.starts_with("/auth/")
-            || (path.starts_with("/users/me") && matches!(*req.method(), Method::POST | Method::PATCH | Method::DELETE))
-    }
-}
 
 /// Middleware: counts the request against its client's window before anything else runs, and
 /// answers 429 with `Retry-After` when the window is full.
@@ -80,41 +24,16 @@ pub async fn per_client_limit(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    let Some(client) = limit.clients.client_of(req.peer_addr().map(|a| a.ip()), forwarded) else {
+    let Some(client) = limit.clients().client_of(req.peer_addr().map(|a| a.ip()), forwarded) else {
         return Ok(req.error_response(ApiError::bad_request("the client address is unknown")).map_into_boxed_body());
     };
-    let (counter, policy, key) = (Arc::clone(&state.attempts), limit.policy, CounterKey::client(client));
-    let reserved = state.storage.run(move || counter.reserve(&key, policy, domain::system::SystemClock.now())).await;
+    let (counter, policy, key) = (Arc::clone(&state.attempts), limit.policy(), CounterKey::client(client));
+    let reserved = state.offload.run(Lane::Storage, move || counter.reserve(&key, policy, domain::system::SystemClock.now())).await;
     let refusal = match reserved {
-        Ok(Ok(Reservation::Granted)) => return Ok(next.call(req).await?.map_into_boxed_body()),
-        Ok(Ok(Reservation::Refused { retry_after_secs })) => ApiError::too_many_requests(retry_after_secs),
-        Ok(Err(infra)) => ApiError::from(infra),
-        Err(api) => api,
+        Ok(Reservation::Granted) => return Ok(next.call(req).await?.map_into_boxed_body()),
+        Ok(Reservation::Refused { retry_after_secs }) => ApiError::too_many_requests(retry_after_secs),
+        Err(e) => e,
     };
     let (request, _) = req.into_parts();
     Ok(ServiceResponse::new(request, refusal.error_response()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ip(s: &str) -> IpAddr {
-        s.parse().unwrap()
-    }
-
-    #[test]
-    fn an_untrusted_peer_is_the_client_whatever_it_forwards() {
-        let keys = ClientIp::new(&[ip("10.0.0.1")]);
-        assert_eq!(keys.client_of(Some(ip("203.0.113.9")), Some("198.51.100.1")), Some(ip("203.0.113.9")));
-    }
-
-    #[test]
-    fn behind_a_trusted_proxy_the_right_most_untrusted_address_is_the_client() {
-        let keys = ClientIp::new(&[ip("10.0.0.1"), ip("10.0.0.2")]);
-        let chain = "1.2.3.4, 198.51.100.7, 10.0.0.2";
-        assert_eq!(keys.client_of(Some(ip("10.0.0.1")), Some(chain)), Some(ip("198.51.100.7")));
-        assert_eq!(keys.client_of(Some(ip("10.0.0.1")), None), Some(ip("10.0.0.1")));
-        assert_eq!(keys.client_of(Some(ip("10.0.0.1")), Some("garbage")), Some(ip("10.0.0.1")));
-    }
 }

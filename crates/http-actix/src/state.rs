@@ -1,26 +1,21 @@
-//! What every handler shares.
+//! What every handler shares, and the one way handlers run use cases off the async workers.
 
-use crate::blocking::{HashGate, StorageThreads};
+use crate::blocking::{Lane, Offload};
+use crate::client_limit::ClientLimit;
 use crate::error::ApiError;
-use crate::rate_limit::ClientLimit;
-use crate::routes::RouteTable;
+use crate::route_table::RouteTable;
 use actix_web::{HttpRequest, web};
-use domain::AttemptCounter;
-use domain::Gatehouse;
-use infra_diesel::Database;
+use domain::{AttemptCounter, Gatehouse};
 use std::sync::Arc;
 
 /// The application's shared state, behind `web::Data`.
 #[derive(Clone)]
 pub struct AppState {
-    /// The use cases.
-    pub app: Gatehouse,
-    /// For the readiness probe.
-    pub database: Database,
-    /// Where storage use cases run.
-    pub storage: StorageThreads,
-    /// Bounds concurrent password checks.
-    pub hash_gate: HashGate,
+    /// The use cases. Behind an `Arc` so that a job takes them to a pool thread with one
+    /// reference count, not a dozen (cloning them showed in the profile of every request).
+    pub app: Arc<Gatehouse>,
+    /// The storage threads and the password-check gate.
+    pub offload: Offload,
     /// The attempt counters (the lockout's, through the use cases, and the per-client limit's).
     pub attempts: Arc<dyn AttemptCounter>,
     /// The per-client limit; `None` when `rate_limit.enabled` is false.
@@ -42,5 +37,20 @@ impl AppState {
     /// 500 if the app was built without it (a bug).
     pub fn of(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
         req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| ApiError::internal("application state missing"))
+    }
+
+    /// Runs a use case on `lane`'s threads with the request's span; its error becomes the
+    /// answer it maps to.
+    ///
+    /// # Errors
+    /// `f`'s error, mapped once; 503 when the lane is full or the server is stopping.
+    pub async fn run<T, E, F>(&self, lane: Lane, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&Gatehouse) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<ApiError> + Send + 'static,
+    {
+        let app = Arc::clone(&self.app);
+        self.offload.run(lane, move || f(&app)).await
     }
 }

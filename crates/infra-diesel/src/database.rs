@@ -1,13 +1,15 @@
 //! The connection pool: opened from a URL, checked at once, migrated on request, and the source
 //! of the repositories.
 
+use crate::backend::Backend;
+pub use crate::connect_error::{ConnectError, MigrationError};
 use crate::connection::{Manager, ManagerError, SqlitePragmas};
 use crate::error;
 use crate::migrations;
-use crate::sqlite_file::{SqliteFile, write_probe};
+use crate::shared::Shared;
+use crate::sqlite_file::SqliteFile;
 use crate::store::DieselStore;
-use crate::url::{Backend, Target, redact_url, url_password};
-use diesel::r2d2::R2D2Connection;
+use crate::url::{Target, redact_url, url_password};
 use domain::InfraError;
 use r2d2::{CustomizeConnection, ManageConnection, Pool};
 use std::fmt;
@@ -40,76 +42,11 @@ impl Default for PoolOptions {
     }
 }
 
-/// Why [`Database::connect`] failed. Every message names the URL with its password redacted.
-#[derive(Debug, thiserror::Error)]
-pub enum ConnectError {
-    /// The scheme is none of `sqlite:`, `postgres://`, `postgresql://`, `mysql://`.
-    #[error("unsupported database URL {url}: expected sqlite://PATH, sqlite::memory:, postgres://… or mysql://…")]
-    UnsupportedScheme {
-        /// The URL, redacted.
-        url: String,
-    },
-    /// The scheme names a backend this binary was built without.
-    #[error("{url}: this build has no {backend} support; build with --features {feature}")]
-    BackendNotCompiled {
-        /// The URL, redacted.
-        url: String,
-        /// The backend the URL asks for.
-        backend: Backend,
-        /// The cargo feature that adds it.
-        feature: &'static str,
-    },
-    /// The folder for an SQLite file did not exist and could not be created.
-    #[error("cannot create the folder {} for the SQLite database {url}: {source}", path.display())]
-    CreateDir {
-        /// The URL, redacted.
-        url: String,
-        /// The folder.
-        path: PathBuf,
-        /// What the file system said.
-        source: std::io::Error,
-    },
-    /// The driver could not connect (or could not set the connection up).
-    #[error("could not connect to {url}: {message}")]
-    Connect {
-        /// The URL, redacted.
-        url: String,
-        /// The driver's own message.
-        message: String,
-    },
-}
-
-/// Why [`Database::run_migrations`] failed.
-#[derive(Debug, thiserror::Error)]
-pub enum MigrationError {
-    /// No connection could be had.
-    #[error("no connection to run the migrations on: {0}")]
-    Connection(#[source] InfraError),
-    /// A migration failed; the database keeps the ones applied before it.
-    #[error("migration failed: {0}")]
-    Failed(#[source] Box<dyn std::error::Error + Send + Sync>),
-}
-
 /// A pool of connections to one database. Cheap to clone (all clones share the pool); its
 /// `Debug` output shows the URL without its password.
 #[derive(Clone)]
 pub struct Database {
     shared: Arc<Shared>,
-}
-
-/// What the database handle and every store share.
-pub(crate) struct Shared {
-    pub(crate) pool: Pool<Manager>,
-    backend: Backend,
-    redacted_url: String,
-    /// For an SQLite file: the file the pool opened, which readiness checks is still there.
-    sqlite_file: Option<SqliteFile>,
-}
-
-impl Shared {
-    pub(crate) fn backend(&self) -> Backend {
-        self.backend
-    }
 }
 
 impl Database {
@@ -179,20 +116,7 @@ impl Database {
     /// # Errors
     /// An unavailable [`InfraError`] when it cannot.
     pub fn ping(&self) -> Result<(), InfraError> {
-        if let Some(file) = &self.shared.sqlite_file {
-            file.check().map_err(InfraError::unavailable)?;
-        }
-        let mut conn = self.shared.pool.get().map_err(error::pool)?;
-        match self.shared.backend {
-            Backend::Sqlite => write_probe(&mut conn),
-            _ => conn.ping(),
-        }
-        // Whatever the failure, the answer to "can it serve now" is no (503), not a bug (500),
-        // and the pool's other connections are worth checking.
-        .map_err(|e| {
-            error::suspect_lost_connections();
-            InfraError::unavailable(e)
-        })
+        self.shared.ping()
     }
 
     /// Which backend the URL chose.

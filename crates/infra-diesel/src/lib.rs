@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 
+mod backend;
+mod connect_error;
 mod connection;
 mod database;
 mod error;
@@ -8,13 +10,15 @@ mod redis_attempts;
 mod repo;
 mod rows;
 mod schema;
+mod shared;
 mod sqlite_file;
 mod store;
 mod stored_time;
 pub mod testing;
 mod url;
 
+pub use backend::Backend;
 pub use database::{ConnectError, Database, MigrationError, PoolOptions};
 pub use redis_attempts::{RedisAttempts, RedisError};
 pub use store::DieselStore;
-pub use url::{Backend, is_local_server, redact_url};
+pub use url::{is_local_server, redact_url};

@@ -1,9 +1,9 @@
 //! The repositories: one handle on the pool that implements every storage port of the domain.
 
+use crate::backend::Backend;
 use crate::connection::{AnyConnection, Manager};
-use crate::database::Shared;
 use crate::error;
-use crate::url::Backend;
+use crate::shared::Shared;
 use domain::{InfraError, PageRequest};
 use r2d2::PooledConnection;
 use std::fmt;
@@ -88,4 +88,10 @@ pub(crate) fn count(n: i64) -> u64 {
 /// Rows affected, as the domain reports it.
 pub(crate) fn affected(n: usize) -> u64 {
     n as u64
+}
+
+impl domain::StorageProbe for DieselStore {
+    fn check(&self) -> Result<(), InfraError> {
+        self.shared.ping()
+    }
 }

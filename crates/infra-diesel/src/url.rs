@@ -1,38 +1,10 @@
 //! Reading a `DATABASE_URL`: which backend its scheme names, what to hand the driver, and how
 //! to show it without its password.
 
-use crate::database::ConnectError;
-use std::fmt;
+use crate::backend::Backend;
+use crate::connect_error::ConnectError;
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// The database product behind a [`Database`](crate::Database), chosen by the URL's scheme.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Backend {
-    /// `sqlite://PATH` or `sqlite::memory:` (always compiled, SQLite is bundled).
-    Sqlite,
-    /// `postgres://…` or `postgresql://…` (feature `postgres`, on by default).
-    Postgres,
-    /// `mysql://…`, for MySQL and MariaDB (feature `mysql`, off by default).
-    Mysql,
-}
-
-impl Backend {
-    /// A short lower-case name: `sqlite`, `postgres` or `mysql`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Sqlite => "sqlite",
-            Self::Postgres => "postgres",
-            Self::Mysql => "mysql",
-        }
-    }
-}
-
-impl fmt::Display for Backend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// What the connection manager opens, decided once from the URL.
 #[derive(Clone)]

@@ -29,6 +29,8 @@ pub struct InMemory {
     pub clock: Arc<ManualClock>,
     /// The lockout's counters.
     pub attempts: Arc<MemoryAttempts>,
+    /// The periodic jobs' leases.
+    pub leases: Arc<MemoryLeases>,
 }
 
 impl InMemory {
@@ -50,6 +52,8 @@ impl InMemory {
             clock: self.clock.clone(),
             attempts: self.attempts.clone(),
             ids: Arc::new(SequentialIds::default()),
+            leases: self.leases.clone(),
+            probe: self.store.clone(),
         }
     }
 }

@@ -330,3 +330,10 @@ impl TaskRepository for MemoryStore {
         Ok(owned && t.tasks.remove(&id).is_some())
     }
 }
+
+impl crate::ports::StorageProbe for MemoryStore {
+    /// Memory is always there; a lock poisoned by a panic is the one way it cannot serve.
+    fn check(&self) -> Result<(), InfraError> {
+        self.tables().map(drop)
+    }
+}

@@ -14,4 +14,4 @@ pub use storage::{
     AdminChanges, AdminWrite, EmailTaken, PasswordWrite, ProfileChanges, ProjectRepository, SessionRepository, TaskRepository,
     UniqueEmailError, UserDelete, UserRepository, UserWrite,
 };
-pub use system::{Clock, IdGenerator};
+pub use system::{Clock, IdGenerator, StorageProbe};

@@ -13,3 +13,13 @@ pub trait IdGenerator: Send + Sync {
     /// A new id, never returned before.
     fn new_id(&self) -> Uuid;
 }
+
+/// Whether the storage can serve requests now: reachable and, where that can fail on its own
+/// (an SQLite file), writable. For the readiness probe.
+pub trait StorageProbe: Send + Sync {
+    /// `Ok` when a request could be served.
+    ///
+    /// # Errors
+    /// The [`InfraError`](crate::InfraError) that would fail a request.
+    fn check(&self) -> Result<(), crate::InfraError>;
+}

@@ -17,6 +17,14 @@ pub struct ProfileUpdate {
     pub current_password: Option<CandidatePassword>,
 }
 
+impl ProfileUpdate {
+    /// Whether [`AccountService::update_profile`] may check a password for it (an email change
+    /// with a current password given), so a caller can run it where password checks run.
+    pub fn may_check_password(&self) -> bool {
+        self.email.is_some() && self.current_password.is_some()
+    }
+}
+
 /// Why a profile update failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {

@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod auth;
 mod lockout;
+mod maintenance;
 mod principal;
 mod projects;
 mod tasks;
@@ -12,6 +13,7 @@ mod tasks;
 pub use account::{AccountService, DeleteAccountError, PasswordChangeError, ProfileError, ProfileUpdate};
 pub use admin::{AdminError, AdminService, AdminUpdate, CreatedAdmin};
 pub use auth::{AuthService, AuthenticateError, LoginError, RefreshError, RegisterError, Registration, VerifiedToken};
+pub use maintenance::{MaintenanceService, PurgeRun};
 pub use principal::Principal;
 pub use projects::ProjectService;
 pub use tasks::TaskService;
@@ -19,8 +21,8 @@ pub use tasks::TaskService;
 use crate::error::InfraError;
 use crate::model::SessionPolicy;
 use crate::ports::{
-    AccessTokenCodec, AttemptCounter, Clock, IdGenerator, PasswordHasher, ProjectRepository, RefreshTokenIssuer, SessionRepository,
-    TaskRepository, UserRepository,
+    AccessTokenCodec, AttemptCounter, Clock, IdGenerator, JobLeases, PasswordHasher, ProjectRepository, RefreshTokenIssuer,
+    SessionRepository, StorageProbe, TaskRepository, UserRepository,
 };
 use std::sync::Arc;
 
@@ -47,6 +49,10 @@ pub struct Ports {
     pub attempts: Arc<dyn AttemptCounter>,
     /// Ids.
     pub ids: Arc<dyn IdGenerator>,
+    /// Leases of the periodic jobs, so one instance at a time runs each.
+    pub leases: Arc<dyn JobLeases>,
+    /// The readiness check of the storage.
+    pub probe: Arc<dyn StorageProbe>,
 }
 
 /// The whole application core: one service per aggregate, wired to the same ports.
@@ -62,6 +68,8 @@ pub struct Gatehouse {
     pub projects: ProjectService,
     /// Tasks.
     pub tasks: TaskService,
+    /// The periodic purge and the readiness check.
+    pub maintenance: MaintenanceService,
 }
 
 impl Gatehouse {
@@ -72,7 +80,8 @@ impl Gatehouse {
             accounts: AccountService::new(ports.clone(), policy.lockout),
             admin: AdminService::new(ports.clone()),
             projects: ProjectService::new(ports.clone()),
-            tasks: TaskService::new(ports),
+            tasks: TaskService::new(ports.clone()),
+            maintenance: MaintenanceService::new(ports),
         }
     }
 }

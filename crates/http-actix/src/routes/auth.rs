@@ -1,5 +1,6 @@
 //! `/auth/*`: registration, login, refresh, logout.
 
+use crate::blocking::Lane;
 use crate::dto::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse, UserResponse};
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, Caller, user_agent};
@@ -17,16 +18,18 @@ pub(crate) fn token_response(pair: TokenPair) -> HttpResponse {
         .json(TokenResponse::from(pair))
 }
 
-/// Runs a login on the password-check gate (the domain counts it against the account's lockout
-/// before the password is checked).
+/// Runs a login on the password-check lane (the domain counts it against the account's lockout
+/// before the password is checked). The login's own outcome is returned as it is, for
+/// `/auth/token` to answer in RFC 6749's words.
 pub(crate) async fn login_with(
     state: &AppState,
     email: String,
     password: String,
     user_agent: Option<domain::UserAgent>,
 ) -> Result<Result<TokenPair, LoginError>, ApiError> {
-    let app = state.app.clone();
-    state.hash_gate.run(move || app.auth.login(&email, &CandidatePassword::new(&password), user_agent)).await
+    state
+        .run(Lane::PasswordCheck, move |app| Ok::<_, ApiError>(app.auth.login(&email, &CandidatePassword::new(&password), user_agent)))
+        .await
 }
 
 /// Create an account.
@@ -42,8 +45,7 @@ pub(crate) async fn login_with(
 #[post("/register")]
 pub async fn register(state: web::Data<AppState>, ApiJson(body): ApiJson<RegisterRequest>) -> Result<HttpResponse, ApiError> {
     let registration = body.into_registration(state.app.auth.max_password_bytes())?;
-    let app = state.app.clone();
-    let user = state.hash_gate.run(move || app.auth.register(registration)).await??;
+    let user = state.run(Lane::PasswordCheck, move |app| app.auth.register(registration)).await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/users/{}", user.id))).json(UserResponse::from(user)))
 }
 
@@ -75,8 +77,7 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, ApiJson(body): 
 )]
 #[post("/refresh")]
 pub async fn refresh(state: web::Data<AppState>, ApiJson(body): ApiJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
-    let app = state.app.clone();
-    let pair = state.storage.run(move || app.auth.refresh(&body.refresh_token)).await??;
+    let pair = state.run(Lane::Storage, move |app| app.auth.refresh(&body.refresh_token)).await?;
     Ok(token_response(pair))
 }
 
@@ -88,8 +89,7 @@ pub async fn refresh(state: web::Data<AppState>, ApiJson(body): ApiJson<RefreshR
 )]
 #[post("/logout")]
 pub async fn logout(state: web::Data<AppState>, ApiJson(body): ApiJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
-    let app = state.app.clone();
-    state.storage.run(move || app.auth.logout(&body.refresh_token)).await??;
+    state.run(Lane::Storage, move |app| app.auth.logout(&body.refresh_token)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -101,6 +101,6 @@ pub async fn logout(state: web::Data<AppState>, ApiJson(body): ApiJson<RefreshRe
 )]
 #[post("/logout-all")]
 pub async fn logout_all(caller: Caller) -> Result<HttpResponse, ApiError> {
-    caller.run(move |app, me| app.auth.logout_all(me)).await?;
+    caller.run(Lane::Storage, move |app, me| app.auth.logout_all(me)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,5 +1,6 @@
 //! `/users/me*`: the caller's own account and sessions.
 
+use crate::blocking::Lane;
 use crate::dto::{ChangePassword, CurrentPassword, PageQuery, SessionPage, UpdateMe, UserResponse};
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, Caller};
@@ -28,19 +29,10 @@ pub async fn get_me(caller: Caller) -> Result<web::Json<UserResponse>, ApiError>
     )
 )]
 #[patch("")]
-pub async fn update_me(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ApiJson(body): ApiJson<UpdateMe>,
-) -> Result<web::Json<UserResponse>, ApiError> {
+pub async fn update_me(caller: Caller, ApiJson(body): ApiJson<UpdateMe>) -> Result<web::Json<UserResponse>, ApiError> {
     let update = body.into_update()?;
-    let user = if update.current_password.is_some() {
-        let me = caller.principal().await?;
-        let app = state.app.clone();
-        state.hash_gate.run(move || app.accounts.update_profile(&me, update)).await??
-    } else {
-        caller.run(move |app, me| app.accounts.update_profile(me, update)).await?
-    };
+    let lane = Lane::checking_password_if(update.may_check_password());
+    let user = caller.run(lane, move |app, me| app.accounts.update_profile(me, update)).await?;
     Ok(web::Json(user.into()))
 }
 
@@ -58,9 +50,7 @@ pub async fn change_password(
     ApiJson(body): ApiJson<ChangePassword>,
 ) -> Result<HttpResponse, ApiError> {
     let (current, new) = body.into_parts(state.app.auth.max_password_bytes())?;
-    let me = caller.principal().await?;
-    let app = state.app.clone();
-    state.hash_gate.run(move || app.accounts.change_password(&me, &current, &new)).await??;
+    caller.run(Lane::PasswordCheck, move |app, me| app.accounts.change_password(me, &current, &new)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -76,15 +66,9 @@ pub async fn change_password(
     )
 )]
 #[delete("")]
-pub async fn delete_me(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ApiJson(body): ApiJson<CurrentPassword>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn delete_me(caller: Caller, ApiJson(body): ApiJson<CurrentPassword>) -> Result<HttpResponse, ApiError> {
     let current = CandidatePassword::new(&body.current_password);
-    let me = caller.principal().await?;
-    let app = state.app.clone();
-    state.hash_gate.run(move || app.accounts.delete_account(&me, &current)).await??;
+    caller.run(Lane::PasswordCheck, move |app, me| app.accounts.delete_account(me, &current)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -98,7 +82,7 @@ pub async fn delete_me(
 #[get("/sessions")]
 pub async fn list_sessions(caller: Caller, ApiQuery(query): ApiQuery<PageQuery>) -> Result<web::Json<SessionPage>, ApiError> {
     let page = query.into_page()?;
-    let sessions = caller.run(move |app, me| app.accounts.sessions(me, page)).await?;
+    let sessions = caller.run(Lane::Storage, move |app, me| app.accounts.sessions(me, page)).await?;
     Ok(web::Json(sessions.into()))
 }
 
@@ -112,6 +96,6 @@ pub async fn list_sessions(caller: Caller, ApiQuery(query): ApiQuery<PageQuery>)
 #[delete("/sessions/{id}")]
 pub async fn revoke_session(caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let id = SessionId::from_uuid(id.into_inner());
-    caller.run(move |app, me| app.accounts.revoke_session(me, id)).await?;
+    caller.run(Lane::Storage, move |app, me| app.accounts.revoke_session(me, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,6 +1,7 @@
 //! Route registration, and the fallback that answers 404 or 405 (with `Allow`) for everything
 //! else. actix's route macros answer a wrong method with 404 (actix-web issue #2735), so the
-//! fallback looks the path up in the OpenAPI document, the one list of what exists.
+//! fallback looks the path up in the [`RouteTable`](crate::route_table::RouteTable) made from
+//! the OpenAPI document, the one list of what exists.
 
 pub mod auth;
 pub mod me;
@@ -13,8 +14,6 @@ pub mod users;
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::HttpRequest;
-use actix_web::dev::ResourceDef;
-use utoipa::openapi::OpenApi;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -69,40 +68,6 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
 /// Registers every handler on utoipa's app, which collects the OpenAPI document from them.
 pub fn configure_documented(cfg: &mut ServiceConfig<'_>) {
     register_routes!(cfg, scope)
-}
-
-/// Every documented path with its methods.
-#[derive(Debug, Default)]
-pub struct RouteTable(Vec<(ResourceDef, Vec<&'static str>)>);
-
-impl RouteTable {
-    /// Builds the table from the OpenAPI document; static paths are matched first.
-    pub fn from_openapi(api: &OpenApi) -> Self {
-        let mut routes: Vec<(ResourceDef, Vec<&'static str>)> = api
-            .paths
-            .paths
-            .iter()
-            .map(|(path, item)| {
-                let methods = [
-                    ("GET", item.get.is_some()),
-                    // Every GET answers HEAD too (`edges::head_as_get`).
-                    ("HEAD", item.get.is_some()),
-                    ("POST", item.post.is_some()),
-                    ("PUT", item.put.is_some()),
-                    ("PATCH", item.patch.is_some()),
-                    ("DELETE", item.delete.is_some()),
-                ];
-                (ResourceDef::new(path.as_str()), methods.iter().filter(|(_, has)| *has).map(|(m, _)| *m).collect())
-            })
-            .collect();
-        routes.sort_by_key(|(def, _)| def.is_prefix() || def.pattern().is_none_or(|p| p.contains('{')));
-        Self(routes)
-    }
-
-    /// The methods a path supports, if it exists.
-    pub fn allowed(&self, path: &str) -> Option<&[&'static str]> {
-        self.0.iter().find(|(def, _)| def.is_match(path)).map(|(_, methods)| methods.as_slice())
-    }
 }
 
 /// The default service: 405 with `Allow` for a known path, else 404.

@@ -1,5 +1,6 @@
 //! `/projects*`: the caller's projects.
 
+use crate::blocking::Lane;
 use crate::dto::{CreateProject, PageQuery, ProjectPage, ProjectResponse, UpdateProject};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Caller};
@@ -22,7 +23,7 @@ use uuid::Uuid;
 #[post("/projects")]
 pub async fn create_project(caller: Caller, ApiJson(body): ApiJson<CreateProject>) -> Result<HttpResponse, ApiError> {
     let draft = body.into_draft()?;
-    let project = caller.run(move |app, me| app.projects.create(me, draft)).await?;
+    let project = caller.run(Lane::Storage, move |app, me| app.projects.create(me, draft)).await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/projects/{}", project.id))).json(ProjectResponse::from(project)))
 }
 
@@ -36,7 +37,7 @@ pub async fn create_project(caller: Caller, ApiJson(body): ApiJson<CreateProject
 #[get("/projects")]
 pub async fn list_projects(caller: Caller, ApiQuery(query): ApiQuery<PageQuery>) -> Result<web::Json<ProjectPage>, ApiError> {
     let page = query.into_page()?;
-    Ok(web::Json(caller.run(move |app, me| app.projects.list(me, page)).await?.into()))
+    Ok(web::Json(caller.run(Lane::Storage, move |app, me| app.projects.list(me, page)).await?.into()))
 }
 
 /// One of the caller's projects.
@@ -49,7 +50,7 @@ pub async fn list_projects(caller: Caller, ApiQuery(query): ApiQuery<PageQuery>)
 #[get("/projects/{id}")]
 pub async fn get_project(caller: Caller, id: web::Path<Uuid>) -> Result<web::Json<ProjectResponse>, ApiError> {
     let id = ProjectId::from_uuid(id.into_inner());
-    Ok(web::Json(caller.run(move |app, me| app.projects.get(me, id)).await?.into()))
+    Ok(web::Json(caller.run(Lane::Storage, move |app, me| app.projects.get(me, id)).await?.into()))
 }
 
 /// Change a project's name and/or description.
@@ -68,7 +69,7 @@ pub async fn update_project(
 ) -> Result<web::Json<ProjectResponse>, ApiError> {
     let id = ProjectId::from_uuid(id.into_inner());
     let patch = body.into_patch()?;
-    Ok(web::Json(caller.run(move |app, me| app.projects.update(me, id, patch)).await?.into()))
+    Ok(web::Json(caller.run(Lane::Storage, move |app, me| app.projects.update(me, id, patch)).await?.into()))
 }
 
 /// Delete a project and its tasks.
@@ -81,6 +82,6 @@ pub async fn update_project(
 #[delete("/projects/{id}")]
 pub async fn delete_project(caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let id = ProjectId::from_uuid(id.into_inner());
-    caller.run(move |app, me| app.projects.delete(me, id)).await?;
+    caller.run(Lane::Storage, move |app, me| app.projects.delete(me, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,5 +1,6 @@
 //! Probes, key publication and API documentation.
 
+use crate::blocking::Lane;
 use crate::dto::HealthResponse;
 use crate::error::ApiError;
 use crate::openapi::Unavailable;
@@ -18,8 +19,7 @@ pub async fn health() -> web::Json<HealthResponse> {
 #[utoipa::path(tag = "system", responses((status = 200, body = HealthResponse), Unavailable))]
 #[get("/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<HealthResponse>, ApiError> {
-    let database = state.database.clone();
-    state.storage.run(move || database.ping()).await??;
+    state.run(Lane::Storage, |app| app.maintenance.check_storage()).await?;
     Ok(web::Json(HealthResponse { status: "ok" }))
 }
 

@@ -1,5 +1,6 @@
 //! `/projects/{id}/tasks` and `/tasks/{id}`: tasks of the caller's projects.
 
+use crate::blocking::Lane;
 use crate::dto::{CreateTask, PatchTask, TaskListQuery, TaskPage, TaskResponse};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Caller};
@@ -24,7 +25,7 @@ use uuid::Uuid;
 pub async fn create_task(caller: Caller, id: web::Path<Uuid>, ApiJson(body): ApiJson<CreateTask>) -> Result<HttpResponse, ApiError> {
     let project = ProjectId::from_uuid(id.into_inner());
     let draft = body.into_draft()?;
-    let task = caller.run(move |app, me| app.tasks.create(me, project, draft)).await?;
+    let task = caller.run(Lane::Storage, move |app, me| app.tasks.create(me, project, draft)).await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/tasks/{}", task.id))).json(TaskResponse::from(task)))
 }
 
@@ -43,7 +44,7 @@ pub async fn list_tasks(
 ) -> Result<web::Json<TaskPage>, ApiError> {
     let project = ProjectId::from_uuid(id.into_inner());
     let (status, page) = query.into_parts()?;
-    Ok(web::Json(caller.run(move |app, me| app.tasks.list(me, project, status, page)).await?.into()))
+    Ok(web::Json(caller.run(Lane::Storage, move |app, me| app.tasks.list(me, project, status, page)).await?.into()))
 }
 
 /// One task of the caller's.
@@ -56,7 +57,7 @@ pub async fn list_tasks(
 #[get("/tasks/{id}")]
 pub async fn get_task(caller: Caller, id: web::Path<Uuid>) -> Result<web::Json<TaskResponse>, ApiError> {
     let id = TaskId::from_uuid(id.into_inner());
-    Ok(web::Json(caller.run(move |app, me| app.tasks.get(me, id)).await?.into()))
+    Ok(web::Json(caller.run(Lane::Storage, move |app, me| app.tasks.get(me, id)).await?.into()))
 }
 
 /// Partial update: omitted fields stay, `"due_date": null` clears the date.
@@ -75,7 +76,7 @@ pub async fn patch_task(
 ) -> Result<web::Json<TaskResponse>, ApiError> {
     let id = TaskId::from_uuid(id.into_inner());
     let patch = body.into_patch()?;
-    Ok(web::Json(caller.run(move |app, me| app.tasks.patch(me, id, patch)).await?.into()))
+    Ok(web::Json(caller.run(Lane::Storage, move |app, me| app.tasks.patch(me, id, patch)).await?.into()))
 }
 
 /// Full replacement: `title` required, omitted fields reset to their defaults.
@@ -94,7 +95,7 @@ pub async fn replace_task(
 ) -> Result<web::Json<TaskResponse>, ApiError> {
     let id = TaskId::from_uuid(id.into_inner());
     let draft = body.into_draft()?;
-    Ok(web::Json(caller.run(move |app, me| app.tasks.replace(me, id, draft)).await?.into()))
+    Ok(web::Json(caller.run(Lane::Storage, move |app, me| app.tasks.replace(me, id, draft)).await?.into()))
 }
 
 /// Delete a task.
@@ -107,6 +108,6 @@ pub async fn replace_task(
 #[delete("/tasks/{id}")]
 pub async fn delete_task(caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let id = TaskId::from_uuid(id.into_inner());
-    caller.run(move |app, me| app.tasks.delete(me, id)).await?;
+    caller.run(Lane::Storage, move |app, me| app.tasks.delete(me, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

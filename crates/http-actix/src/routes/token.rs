@@ -1,6 +1,7 @@
 //! `POST /auth/token`: the OAuth2 token endpoint (RFC 6749) behind Swagger UI's Authorize
 //! button. Every client error answers in RFC 6749 §5.2's shape; 429, 503 and 500 stay problems.
 
+use crate::blocking::Lane;
 use crate::dto::{OAuthErrorResponse, TokenResponse};
 use crate::error::ApiError;
 use crate::extract::{read_body, user_agent};
@@ -157,8 +158,7 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, payload: web::P
         }
         "refresh_token" => {
             let refresh_token = required(&form, "refresh_token")?.to_owned();
-            let app = state.app.clone();
-            match state.storage.run(move || app.auth.refresh(&refresh_token)).await? {
+            match state.run(Lane::Storage, move |app| Ok::<_, ApiError>(app.auth.refresh(&refresh_token))).await? {
                 Ok(pair) => Ok(token_response(pair)),
                 Err(RefreshError::InvalidToken | RefreshError::Reused) => {
                     Err(TokenError::invalid_grant("the refresh token is invalid, expired or revoked"))

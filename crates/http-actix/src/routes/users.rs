@@ -1,5 +1,6 @@
 //! `/users` and `/users/{id}`: administration (and self-lookup by id).
 
+use crate::blocking::Lane;
 use crate::dto::{AdminUpdateUser, PageQuery, UserPage, UserResponse};
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, Caller};
@@ -22,7 +23,7 @@ use uuid::Uuid;
 #[get("/users")]
 pub async fn list_users(caller: Caller, ApiQuery(query): ApiQuery<PageQuery>) -> Result<web::Json<UserPage>, ApiError> {
     let page = query.into_page()?;
-    Ok(web::Json(caller.run(move |app, me| app.admin.list_users(me, page)).await?.into()))
+    Ok(web::Json(caller.run(Lane::Storage, move |app, me| app.admin.list_users(me, page)).await?.into()))
 }
 
 /// One account: admins see anyone, others only themselves (else 404).
@@ -35,7 +36,7 @@ pub async fn list_users(caller: Caller, ApiQuery(query): ApiQuery<PageQuery>) ->
 #[get("/users/{id}")]
 pub async fn get_user(caller: Caller, id: web::Path<Uuid>) -> Result<web::Json<UserResponse>, ApiError> {
     let id = UserId::from_uuid(id.into_inner());
-    Ok(web::Json(caller.run(move |app, me| app.admin.get_user(me, id)).await?.into()))
+    Ok(web::Json(caller.run(Lane::Storage, move |app, me| app.admin.get_user(me, id)).await?.into()))
 }
 
 /// Change an account's name, role or activity (admin only).
@@ -59,7 +60,7 @@ pub async fn update_user(
 ) -> Result<web::Json<UserResponse>, ApiError> {
     let id = UserId::from_uuid(id.into_inner());
     let update = body.into_update()?;
-    Ok(web::Json(caller.run(move |app, me| app.admin.update_user(me, id, update)).await?.into()))
+    Ok(web::Json(caller.run(Lane::Storage, move |app, me| app.admin.update_user(me, id, update)).await?.into()))
 }
 
 /// Delete an account and everything it owns (admin only).
@@ -77,6 +78,6 @@ pub async fn update_user(
 #[delete("/users/{id}")]
 pub async fn delete_user(caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let id = UserId::from_uuid(id.into_inner());
-    caller.run(move |app, me| app.admin.delete_user(me, id)).await?;
+    caller.run(Lane::Storage, move |app, me| app.admin.delete_user(me, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,49 +1,11 @@
-//! Turns settings into adapters: the database, the password hasher, the token codec and the
-//! secret they need.
+//! The access-token codec of the settings, and the files its keys and development secret
+//! live in.
 
-use crate::config::{Algorithm, PasswordHash, Settings};
-use infra_crypto::{HashAlgorithm, Hasher, HasherConfig, JwtCodec, JwtConfig, KeyConfig, KeySpec};
+use super::StartupError;
+use crate::config::{Algorithm, Settings};
+use infra_crypto::{JwtCodec, JwtConfig, KeyConfig, KeySpec};
 use secrecy::{ExposeSecret, SecretString};
-use std::path::{Path, PathBuf};
-
-/// A start-up failure, said in words an operator can act on (never with a secret).
-#[derive(Debug, thiserror::Error)]
-pub enum StartupError {
-    /// The configuration cannot be used.
-    #[error(transparent)]
-    Settings(#[from] crate::config::SettingsError),
-    /// The database cannot be reached or its URL is wrong.
-    #[error("cannot connect to the database: {0}")]
-    Database(#[from] infra_diesel::ConnectError),
-    /// The configured Redis cannot be used.
-    #[error(transparent)]
-    Redis(#[from] infra_diesel::RedisError),
-    /// Migrations failed.
-    #[error("cannot apply migrations: {0}")]
-    Migrations(#[from] infra_diesel::MigrationError),
-    /// Keys or hashing parameters are unusable.
-    #[error("invalid crypto configuration: {0}")]
-    Crypto(#[from] infra_crypto::CryptoConfigError),
-    /// A key or secret file cannot be read or written.
-    #[error("{path}: {source}")]
-    File {
-        /// The file.
-        path: PathBuf,
-        /// What went wrong.
-        source: std::io::Error,
-    },
-    /// The listening socket cannot be opened.
-    #[error("cannot listen on {address}: {source}")]
-    Bind {
-        /// host:port.
-        address: String,
-        /// What went wrong.
-        source: std::io::Error,
-    },
-    /// Blocking start-up work was cancelled.
-    #[error("start-up interrupted")]
-    Interrupted,
-}
+use std::path::Path;
 
 /// Where the development secret is kept.
 pub const DEV_SECRET_FILE: &str = "data/secret.key";
@@ -140,16 +102,4 @@ pub fn jwt_codec(settings: &Settings) -> Result<JwtCodec, StartupError> {
         .collect::<Result<Vec<_>, StartupError>>()?;
     let config = JwtConfig { issuer: auth.issuer.clone(), audience: auth.audience.clone(), current, previous, leeway_secs: 5 };
     Ok(JwtCodec::new(config)?)
-}
-
-/// The password hasher of the settings.
-///
-/// # Errors
-/// A [`StartupError`] for an unusable cost.
-pub fn hasher(settings: &Settings) -> Result<Hasher, StartupError> {
-    let algorithm = match settings.auth.password_hash {
-        PasswordHash::Bcrypt => HashAlgorithm::Bcrypt,
-        PasswordHash::Argon2id => HashAlgorithm::Argon2id,
-    };
-    Ok(Hasher::new(HasherConfig { algorithm, bcrypt_cost: settings.auth.bcrypt_cost })?)
 }

@@ -1,0 +1,208 @@
+//! The composition root: the one module that turns settings into adapters (the infra crates
+//! are named here and nowhere else in this crate), wires them to the use cases and hands the
+//! result to [`serve`](crate::serve). Routes, extractors and DTOs know the domain and
+//! [`AppState`], nothing else.
+
+mod counters;
+mod keys;
+
+pub use counters::attempt_counter;
+pub use keys::{DEV_SECRET_FILE, jwt_codec};
+
+use crate::blocking::{HashGate, Offload, StorageThreads};
+use crate::config::{PasswordHash, Settings};
+use crate::openapi_document::document;
+use crate::serve::Application;
+use crate::state::AppState;
+use actix_web::web;
+use domain::system::{RandomIds, SystemClock};
+use domain::{AttemptCounter, AttemptPolicy, Gatehouse, Ports, SessionPolicy};
+use infra_crypto::{HashAlgorithm, Hasher, HasherConfig, JwtCodec, RandomRefreshTokens};
+use infra_diesel::{Backend, Database, PoolOptions};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A start-up failure, said in words an operator can act on (never with a secret).
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The configuration cannot be used.
+    #[error(transparent)]
+    Settings(#[from] crate::config::SettingsError),
+    /// The database cannot be reached or its URL is wrong.
+    #[error("cannot connect to the database: {0}")]
+    Database(#[from] infra_diesel::ConnectError),
+    /// The configured Redis cannot be used.
+    #[error(transparent)]
+    Redis(#[from] infra_diesel::RedisError),
+    /// Migrations failed.
+    #[error("cannot apply migrations: {0}")]
+    Migrations(#[from] infra_diesel::MigrationError),
+    /// Keys or hashing parameters are unusable.
+    #[error("invalid crypto configuration: {0}")]
+    Crypto(#[from] infra_crypto::CryptoConfigError),
+    /// A key or secret file cannot be read or written.
+    #[error("{path}: {source}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// The listening socket cannot be opened.
+    #[error(transparent)]
+    Bind(#[from] crate::serve::BindError),
+    /// The OpenAPI document cannot be serialised (a bug).
+    #[error("cannot serialise the OpenAPI document: {0}")]
+    Document(String),
+    /// Blocking start-up work was cancelled.
+    #[error("start-up interrupted")]
+    Interrupted,
+}
+
+/// Builds everything from `settings` and binds the listener.
+///
+/// # Errors
+/// A [`StartupError`] that says what to fix.
+pub async fn application(settings: Settings) -> Result<Application, StartupError> {
+    let database = connect(&settings).await?;
+    tracing::info!(database = %database.redacted_url(), "database ready");
+    let attempts = {
+        let (settings, database) = (settings.clone(), database.clone());
+        web::block(move || attempt_counter(&settings, &database)).await.map_err(|_| StartupError::Interrupted)??
+    };
+    let (app, codec) = gatehouse_with(&settings, &database, attempts.clone())?;
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let hash_permits = settings.auth.max_concurrent_hashes.unwrap_or(cores);
+    let (openapi_json, routes) = document(app.auth.max_password_bytes()).map_err(StartupError::Document)?;
+    let state = AppState {
+        app: Arc::new(app),
+        offload: Offload::new(
+            StorageThreads::new(storage_threads(&database, settings.database.pool_size as usize, cores)),
+            HashGate::new(hash_permits, hash_permits * 64, Duration::from_secs(10)),
+        ),
+        attempts,
+        client_limit: crate::client_limit::ClientLimit::new(&settings.rate_limit, &settings.server.trusted_proxies),
+        body_limit: settings.server.body_limit_bytes,
+        jwks: Arc::new(codec.jwks()),
+        openapi_json: Arc::new(openapi_json),
+        routes: Arc::new(routes),
+    };
+    Ok(crate::serve::bind(state, &settings.server, &settings.cors.allowed_origins, cores)?)
+}
+
+/// Connects (and migrates, when configured) without blocking the async workers.
+///
+/// # Errors
+/// [`StartupError::Database`] or [`StartupError::Migrations`].
+pub async fn connect(settings: &Settings) -> Result<Database, StartupError> {
+    let url = settings.database.url.clone();
+    let options = PoolOptions {
+        max_size: settings.database.pool_size,
+        connect_timeout: Duration::from_secs(settings.database.connect_timeout_secs.max(1)),
+    };
+    let migrate = settings.database.run_migrations;
+    web::block(move || {
+        let database = Database::connect(&url, options)?;
+        if migrate {
+            let applied = database.run_migrations()?;
+            if applied > 0 {
+                tracing::info!(applied, "migrations applied");
+            }
+        }
+        Ok::<_, StartupError>(database)
+    })
+    .await
+    .map_err(|_| StartupError::Interrupted)?
+}
+
+/// Applies the migrations the database lacks; the number applied.
+///
+/// # Errors
+/// [`StartupError::Database`] or [`StartupError::Migrations`].
+pub async fn migrate(settings: &Settings) -> Result<usize, StartupError> {
+    let mut settings = settings.clone();
+    settings.database.run_migrations = false;
+    let database = connect(&settings).await?;
+    Ok(web::block(move || database.run_migrations()).await.map_err(|_| StartupError::Interrupted)??)
+}
+
+/// The use cases of the settings, connected to their database (for the command line).
+///
+/// # Errors
+/// A [`StartupError`] for an unusable database, keys, hashing parameters or counter store.
+pub async fn use_cases(settings: &Settings) -> Result<Gatehouse, StartupError> {
+    let database = connect(settings).await?;
+    let settings = settings.clone();
+    web::block(move || gatehouse(&settings, &database).map(|(app, _)| app)).await.map_err(|_| StartupError::Interrupted)?
+}
+
+/// The use cases wired to the production adapters, with the counters of the settings.
+/// Blocking (a configured Redis is connected to): call it off the async workers.
+///
+/// # Errors
+/// A [`StartupError`] for unusable keys, hashing parameters or counter store.
+pub fn gatehouse(settings: &Settings, database: &Database) -> Result<(Gatehouse, JwtCodec), StartupError> {
+    gatehouse_with(settings, database, attempt_counter(settings, database)?)
+}
+
+/// The use cases wired to the production adapters and to `attempts`.
+///
+/// # Errors
+/// A [`StartupError`] for unusable keys or hashing parameters.
+pub fn gatehouse_with(
+    settings: &Settings,
+    database: &Database,
+    attempts: Arc<dyn AttemptCounter>,
+) -> Result<(Gatehouse, JwtCodec), StartupError> {
+    let store = Arc::new(database.store());
+    let codec = jwt_codec(settings)?;
+    let ports = Ports {
+        users: store.clone(),
+        sessions: store.clone(),
+        projects: store.clone(),
+        tasks: store.clone(),
+        leases: store.clone(),
+        probe: store,
+        hasher: Arc::new(hasher(settings)?),
+        access_tokens: Arc::new(codec.clone()),
+        refresh_tokens: Arc::new(RandomRefreshTokens),
+        clock: Arc::new(SystemClock),
+        attempts,
+        ids: Arc::new(RandomIds),
+    };
+    let policy = SessionPolicy {
+        access_ttl: chrono::Duration::seconds(settings.auth.access_ttl_secs),
+        session_ttl: chrono::Duration::seconds(settings.auth.refresh_ttl_secs),
+        // Independent of `rate_limit.enabled`: only a limit of 0 turns the lockout off.
+        lockout: AttemptPolicy {
+            limit: settings.rate_limit.failed_logins_per_account,
+            window: chrono::Duration::seconds(i64::try_from(settings.rate_limit.failed_logins_window_secs).unwrap_or(86_400)),
+        },
+        ..SessionPolicy::default()
+    };
+    Ok((Gatehouse::new(ports, policy), codec))
+}
+
+/// The password hasher of the settings.
+///
+/// # Errors
+/// A [`StartupError`] for an unusable cost.
+pub fn hasher(settings: &Settings) -> Result<Hasher, StartupError> {
+    let algorithm = match settings.auth.password_hash {
+        PasswordHash::Bcrypt => HashAlgorithm::Bcrypt,
+        PasswordHash::Argon2id => HashAlgorithm::Argon2id,
+    };
+    Ok(Hasher::new(HasherConfig { algorithm, bcrypt_cost: settings.auth.bcrypt_cost })?)
+}
+
+/// Threads for storage use cases. A database on another machine keeps each thread waiting on
+/// its socket, so there is one per pooled connection. One on this machine (SQLite in the
+/// calling thread, or a local PostgreSQL or MySQL server's processes) works on the same cores,
+/// where more threads than cores only take turns: measured on 2 cores, SQLite answers
+/// `/users/me` 1.2× faster with 2 threads than with 4, and a local PostgreSQL at 16
+/// connections has p99 0.7 ms with 2 threads against 5–8 ms with 8 (the pool size).
+fn storage_threads(database: &Database, pool_size: usize, cores: usize) -> usize {
+    let local = database.backend() == Backend::Sqlite || infra_diesel::is_local_server(database.redacted_url());
+    if local { pool_size.min(cores) } else { pool_size }.max(1)
+}

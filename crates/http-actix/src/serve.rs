@@ -1,0 +1,127 @@
+//! Serving a built [`AppState`]: the middleware stack, CORS, the listener, and the periodic
+//! purge. What is served is decided by the composition root (`compose`); this module only serves it.
+
+use crate::blocking::Lane;
+use crate::config::ServerSettings;
+use crate::rate_limit::per_client_limit;
+use crate::routes;
+use crate::state::AppState;
+use crate::telemetry::request_span;
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::middleware::{Condition, DefaultHeaders, from_fn};
+use actix_web::{App, HttpServer, web};
+use domain::PurgeRun;
+use std::net::TcpListener;
+use std::time::Duration;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
+
+/// How often expired and revoked sessions are deleted.
+const PURGE_EVERY: Duration = Duration::from_secs(600);
+
+/// The listening socket cannot be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot listen on {address}: {source}")]
+pub struct BindError {
+    /// host:port.
+    address: String,
+    /// What went wrong.
+    source: std::io::Error,
+}
+
+/// A server bound to its port, not yet running.
+#[expect(missing_debug_implementations, reason = "actix's Server has no Debug")]
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// The port it listens on (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT or SIGTERM, then shuts down gracefully.
+    ///
+    /// # Errors
+    /// An I/O error of the server.
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Binds the listener of `server` and builds the server around `state` (not yet running),
+/// with `cores` workers unless configured; CORS for `origins` when there are any.
+///
+/// # Errors
+/// A [`BindError`] when the address cannot be listened on.
+pub fn bind(state: AppState, server: &ServerSettings, origins: &[String], cores: usize) -> Result<Application, BindError> {
+    let state = web::Data::new(state);
+    let origins = origins.to_vec();
+    let workers = server.workers.map_or(cores, |n| n.max(1));
+    let address = format!("{}:{}", server.host, server.port);
+    let listener = TcpListener::bind(&address).map_err(|source| BindError { address: address.clone(), source })?;
+    let port = listener.local_addr().map_err(|source| BindError { address, source })?.port();
+    let server_state = state.clone();
+    let http = HttpServer::new(move || {
+        App::new()
+            .app_data(server_state.clone())
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|e, _| crate::error::ApiError::bad_request(format!("invalid path parameter: {e}")).into()),
+            )
+            .configure(routes::configure)
+            .service(web::resource("/docs").route(web::get().to(routes::system::docs_redirect)))
+            .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json").persist_authorization(true)))
+            .default_service(web::to(routes::fallback))
+            .wrap(from_fn(per_client_limit))
+            .wrap(from_fn(crate::edges::token_judged_first))
+            .wrap(from_fn(crate::edges::head_as_get))
+            .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
+            .wrap(from_fn(crate::edges::problem_for_bare_errors))
+            .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+            .wrap(from_fn(request_span))
+    })
+    // Storage and hashing have their own threads (crate::blocking); nothing of the server's
+    // uses actix's blocking pool, whose default is 512 threads per process.
+    .worker_max_blocking_threads(workers)
+    .listen(listener)
+    .map_err(|source| BindError { address: format!("port {port}"), source })?
+    .shutdown_timeout(10)
+    .workers(workers);
+    spawn_purge(state);
+    Ok(Application { port, server: http.run() })
+}
+
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers(["authorization", "content-type", "x-request-id"])
+        .expose_headers(["location", "x-request-id", "retry-after", "www-authenticate"])
+        .max_age(600)
+}
+
+/// Every [`PURGE_EVERY`], on whichever instance holds the job's lease (for two periods, so a
+/// holder that died is replaced within that time): deletes expired and revoked sessions and
+/// ended counter windows, off the async workers.
+fn spawn_purge(state: web::Data<AppState>) {
+    let holder = uuid::Uuid::new_v4().to_string();
+    let lease = chrono::Duration::from_std(PURGE_EVERY * 2).unwrap_or(chrono::Duration::seconds(1_200));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PURGE_EVERY);
+        loop {
+            tick.tick().await;
+            let holder = holder.clone();
+            match state.run(Lane::Storage, move |app| app.maintenance.purge(&holder, lease)).await {
+                Ok(PurgeRun::Purged(n)) if n > 0 => tracing::info!(purged = n, "expired and revoked sessions deleted"),
+                Ok(_) => {}
+                // A failing or panicking purge must not end the loop; at shutdown the runtime
+                // drops this task.
+                Err(e) => tracing::warn!(status = %e.status(), error = %e, "session purge failed"),
+            }
+        }
+    });
+}
