@@ -14,6 +14,7 @@ mod shared;
 mod sqlite_file;
 mod store;
 mod stored_time;
+#[cfg(feature = "testing")]
 pub mod testing;
 mod url;
 

@@ -39,6 +39,6 @@ mod attempts;
 mod projects;
 mod races;
 mod sessions;
-mod support;
+pub(crate) mod support;
 mod tasks;
 mod users;

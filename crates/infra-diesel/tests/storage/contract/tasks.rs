@@ -1,4 +1,4 @@
-use crate::support::{hash, page, project, t, task, user};
+use crate::contract::support::{hash, page, project, t, task, user};
 use domain::{
     Description, DueDate, Project, ProjectRepository, Task, TaskPatch, TaskPriority, TaskRepository, TaskStatus, TaskTitle, User,
     UserRepository,

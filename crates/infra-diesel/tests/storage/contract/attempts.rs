@@ -1,7 +1,7 @@
 //! The attempt counters' contract, on every database, on Redis (when `TEST_REDIS_URL` is set)
 //! and on the in-memory counter: fixed windows, atomic under racing reservations.
 
-use crate::support::t;
+use crate::contract::support::t;
 use chrono::Duration;
 use domain::memory::MemoryAttempts;
 use domain::{AttemptCounter, AttemptPolicy, CounterKey, Email, JobLeases, Lease, Reservation};

@@ -1,4 +1,4 @@
-use crate::support::{hash, page, project, t, task, user};
+use crate::contract::support::{hash, page, project, t, task, user};
 use domain::{Description, InfraErrorKind, Project, ProjectName, ProjectPatch, ProjectRepository, TaskRepository, User, UserRepository};
 use infra_diesel::{Database, DieselStore};
 

@@ -1,4 +1,4 @@
-use crate::support::{digest, hash, page, project, session, t, task, user};
+use crate::contract::support::{digest, hash, page, project, session, t, task, user};
 use chrono::Duration;
 use domain::{
     AdminChanges, AdminWrite, Email, PasswordWrite, ProfileChanges, ProjectRepository, Role, SessionRepository, TaskRepository,

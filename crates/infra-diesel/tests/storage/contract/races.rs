@@ -1,7 +1,7 @@
 //! Two writers at once must never both win, and the loser must get a meaningful answer, not an
 //! internal error.
 
-use crate::support::{digest, hash, session, t, user};
+use crate::contract::support::{digest, hash, session, t, user};
 use domain::{AdminChanges, AdminWrite, RefreshTokenState, Role, SessionRepository, UniqueEmailError, User, UserDelete, UserRepository};
 use infra_diesel::Database;
 use std::sync::Barrier;
@@ -28,7 +28,7 @@ fn racing_registrations_of_one_email_give_one_account(db: &Database) {
     let won = results.iter().filter(|r| r.is_ok()).count();
     let taken = results.iter().filter(|r| matches!(r, Err(UniqueEmailError::EmailTaken(_)))).count();
     assert_eq!((won, taken), (1, RACERS as usize - 1), "{results:?}");
-    assert_eq!(store.list(crate::support::page(10, 0)).unwrap().total, 1);
+    assert_eq!(store.list(crate::contract::support::page(10, 0)).unwrap().total, 1);
 }
 
 fn racing_rotations_of_one_token_give_one_success(db: &Database) {

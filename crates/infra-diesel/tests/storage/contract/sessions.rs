@@ -1,4 +1,4 @@
-use crate::support::{digest, hash, page, session, t, user};
+use crate::contract::support::{digest, hash, page, session, t, user};
 use domain::{InfraErrorKind, RefreshTokenState, Session, SessionRepository, UserAgent};
 use infra_diesel::{Database, DieselStore};
 
