@@ -50,7 +50,7 @@ impl From<ProfileError> for ApiError {
             ProfileError::EmailTaken => Self::conflict(EMAIL_TAKEN),
             // The caller's account was deleted while the request ran: its token is refused from
             // now on, and `/users/me` has no resource to be missing.
-            ProfileError::NotFound => Self::unauthorized(true),
+            ProfileError::AccountGone => Self::unauthorized(true),
             ProfileError::Locked { retry_after_secs } => Self::too_many_requests(retry_after_secs),
             ProfileError::Infra(e) => e.into(),
         }
@@ -109,7 +109,7 @@ mod tests {
     #[test]
     fn an_account_deleted_during_a_request_is_an_invalid_token_not_a_missing_resource() {
         for error in [
-            ApiError::from(ProfileError::NotFound),
+            ApiError::from(ProfileError::AccountGone),
             ApiError::from(PasswordChangeError::AccountGone),
             ApiError::from(DeleteAccountError::AccountGone),
         ] {

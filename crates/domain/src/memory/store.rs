@@ -4,8 +4,8 @@ use crate::model::{
     Task, TaskId, TaskPatch, TaskStatus, Timestamp, User, UserId,
 };
 use crate::ports::{
-    AdminChanges, AdminWrite, EmailTaken, PasswordWrite, ProfileChanges, ProjectRepository, SessionRepository, TaskRepository,
-    UniqueEmailError, UserDelete, UserRepository, UserWrite,
+    AdminChanges, AdminWrite, EmailTaken, PasswordWrite, ProfileChanges, ProjectRepository, Removal, Revocation, Rotation,
+    SessionRepository, TaskInsert, TaskRepository, UniqueEmailError, UserDelete, UserRepository, UserWrite,
 };
 use std::cmp::Reverse;
 use std::collections::HashMap;
@@ -194,18 +194,18 @@ impl SessionRepository for MemoryStore {
         Ok(t.digests.get(digest).and_then(|(sid, state)| t.sessions.get(sid).map(|s| (s.clone(), *state))))
     }
 
-    fn rotate(&self, id: SessionId, presented: &RefreshTokenDigest, next: &RefreshTokenDigest, now: Timestamp) -> Result<bool, InfraError> {
+    fn rotate(&self, id: SessionId, presented: &RefreshTokenDigest, next: &RefreshTokenDigest, now: Timestamp) -> Result<Rotation, InfraError> {
         let mut t = self.tables()?;
         let live = t.sessions.get(&id).is_some_and(|s| s.is_live(now));
         if !live || t.digests.get(presented) != Some(&(id, RefreshTokenState::Current)) {
-            return Ok(false);
+            return Ok(Rotation::Stale);
         }
         t.digests.insert(presented.clone(), (id, RefreshTokenState::Retired));
         t.digests.insert(next.clone(), (id, RefreshTokenState::Current));
         if let Some(s) = t.sessions.get_mut(&id) {
             s.last_used_at = now;
         }
-        Ok(true)
+        Ok(Rotation::Rotated)
     }
 
     fn find_with_user(&self, id: SessionId) -> Result<Option<(Session, User)>, InfraError> {
@@ -219,14 +219,14 @@ impl SessionRepository for MemoryStore {
         Ok(paginate(live, |s: &Session| Reverse((s.last_used_at, s.id)), page))
     }
 
-    fn revoke(&self, id: SessionId, now: Timestamp) -> Result<bool, InfraError> {
+    fn revoke(&self, id: SessionId, now: Timestamp) -> Result<Revocation, InfraError> {
         let mut t = self.tables()?;
         Ok(match t.sessions.get_mut(&id) {
             Some(s) if s.revoked_at.is_none() => {
                 s.revoked_at = Some(now);
-                true
+                Revocation::Revoked
             }
-            _ => false,
+            _ => Revocation::Unchanged,
         })
     }
 
@@ -287,19 +287,19 @@ impl ProjectRepository for MemoryStore {
         }))
     }
 
-    fn delete(&self, id: ProjectId, owner: UserId) -> Result<bool, InfraError> {
-        Ok(self.tables()?.delete_projects_where(|p| p.id == id && p.owner_id == owner) > 0)
+    fn delete(&self, id: ProjectId, owner: UserId) -> Result<Removal, InfraError> {
+        Ok(if self.tables()?.delete_projects_where(|p| p.id == id && p.owner_id == owner) > 0 { Removal::Removed } else { Removal::NotFound })
     }
 }
 
 impl TaskRepository for MemoryStore {
-    fn insert(&self, task: &Task) -> Result<bool, InfraError> {
+    fn insert(&self, task: &Task) -> Result<TaskInsert, InfraError> {
         let mut t = self.tables()?;
         if !t.projects.contains_key(&task.project_id) {
-            return Ok(false);
+            return Ok(TaskInsert::ProjectGone);
         }
         t.tasks.insert(task.id, task.clone());
-        Ok(true)
+        Ok(TaskInsert::Inserted)
     }
 
     fn find(&self, id: TaskId, owner: UserId) -> Result<Option<Task>, InfraError> {
@@ -324,10 +324,10 @@ impl TaskRepository for MemoryStore {
         }))
     }
 
-    fn delete(&self, id: TaskId, owner: UserId) -> Result<bool, InfraError> {
+    fn delete(&self, id: TaskId, owner: UserId) -> Result<Removal, InfraError> {
         let mut t = self.tables()?;
         let owned = t.tasks.get(&id).is_some_and(|task| t.owns_project(owner, task.project_id));
-        Ok(owned && t.tasks.remove(&id).is_some())
+        Ok(if owned && t.tasks.remove(&id).is_some() { Removal::Removed } else { Removal::NotFound })
     }
 }
 

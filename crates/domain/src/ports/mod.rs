@@ -11,7 +11,7 @@ pub use attempts::AttemptCounter;
 pub use crypto::{AccessTokenCodec, PasswordHasher, RefreshTokenIssuer, TokenRejected};
 pub use jobs::{JobLeases, Lease};
 pub use storage::{
-    AdminChanges, AdminWrite, EmailTaken, PasswordWrite, ProfileChanges, ProjectRepository, SessionRepository, TaskRepository,
-    UniqueEmailError, UserDelete, UserRepository, UserWrite,
+    AdminChanges, AdminWrite, EmailTaken, PasswordWrite, ProfileChanges, ProjectRepository, Removal, Revocation, Rotation,
+    SessionRepository, TaskInsert, TaskRepository, UniqueEmailError, UserDelete, UserRepository, UserWrite,
 };
 pub use system::{Clock, IdGenerator, StorageProbe};

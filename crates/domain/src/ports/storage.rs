@@ -182,6 +182,42 @@ pub enum UserDelete {
     LastActiveAdmin,
 }
 
+/// What [`SessionRepository::rotate`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rotation {
+    /// The presented token was current: it is retired and the next one is current.
+    Rotated,
+    /// Nothing changed: the token was not current, or the session not live.
+    Stale,
+}
+
+/// What [`SessionRepository::revoke`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation {
+    /// This call revoked the session.
+    Revoked,
+    /// Nothing changed: no such session, or it was revoked already.
+    Unchanged,
+}
+
+/// What a delete of one owned row (a project, a task) did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// The row (and what cascades from it) is gone.
+    Removed,
+    /// Nothing changed: no such row, or not the owner's.
+    NotFound,
+}
+
+/// What [`TaskRepository::insert`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskInsert {
+    /// The task is stored.
+    Inserted,
+    /// Its project no longer exists: nothing was stored.
+    ProjectGone,
+}
+
 /// Stores sessions and the refresh-token chain each one owns.
 pub trait SessionRepository: Send + Sync {
     /// Adds a session whose current refresh token has `digest`.
@@ -199,12 +235,12 @@ pub trait SessionRepository: Send + Sync {
 
     /// Atomically: if `presented` is still the current token of session `id`, which is not
     /// revoked and not expired at `now`, retire it, make `next` current and set
-    /// `last_used_at = now`. Returns whether it did; of two racing calls with one token, at most
-    /// one gets `true`.
+    /// `last_used_at = now`. Of two racing calls with one token, at most one gets
+    /// [`Rotation::Rotated`].
     ///
     /// # Errors
     /// An [`InfraError`] when the store fails.
-    fn rotate(&self, id: SessionId, presented: &RefreshTokenDigest, next: &RefreshTokenDigest, now: Timestamp) -> Result<bool, InfraError>;
+    fn rotate(&self, id: SessionId, presented: &RefreshTokenDigest, next: &RefreshTokenDigest, now: Timestamp) -> Result<Rotation, InfraError>;
 
     /// The session and its user in one look-up: what every authenticated request needs.
     ///
@@ -218,11 +254,11 @@ pub trait SessionRepository: Send + Sync {
     /// An [`InfraError`] when the store fails.
     fn list_live(&self, user: UserId, now: Timestamp, page: PageRequest) -> Result<Page<Session>, InfraError>;
 
-    /// Revokes one session if it is not revoked yet; `true` when this call revoked it.
+    /// Revokes one session if it is not revoked yet.
     ///
     /// # Errors
     /// An [`InfraError`] when the store fails.
-    fn revoke(&self, id: SessionId, now: Timestamp) -> Result<bool, InfraError>;
+    fn revoke(&self, id: SessionId, now: Timestamp) -> Result<Revocation, InfraError>;
 
     /// Revokes every unrevoked session of `user` except `keep`; returns how many.
     ///
@@ -271,20 +307,20 @@ pub trait ProjectRepository: Send + Sync {
     /// An [`InfraError`] when the store fails.
     fn update(&self, id: ProjectId, owner: UserId, patch: &ProjectPatch, now: Timestamp) -> Result<Option<Project>, InfraError>;
 
-    /// Deletes the project and its tasks if `owner` owns it; `false` otherwise.
+    /// Deletes the project and its tasks if `owner` owns it.
     ///
     /// # Errors
     /// An [`InfraError`] when the store fails.
-    fn delete(&self, id: ProjectId, owner: UserId) -> Result<bool, InfraError>;
+    fn delete(&self, id: ProjectId, owner: UserId) -> Result<Removal, InfraError>;
 }
 
 /// Stores tasks. Ownership is the owner of the task's project.
 pub trait TaskRepository: Send + Sync {
-    /// Adds a task; `false` when its project no longer exists.
+    /// Adds a task, unless its project no longer exists.
     ///
     /// # Errors
     /// An [`InfraError`] when the store fails.
-    fn insert(&self, task: &Task) -> Result<bool, InfraError>;
+    fn insert(&self, task: &Task) -> Result<TaskInsert, InfraError>;
 
     /// The task, if `owner` owns its project.
     ///
@@ -306,9 +342,9 @@ pub trait TaskRepository: Send + Sync {
     /// An [`InfraError`] when the store fails.
     fn update(&self, id: TaskId, owner: UserId, patch: &TaskPatch, now: Timestamp) -> Result<Option<Task>, InfraError>;
 
-    /// Deletes the task if `owner` owns its project; `false` otherwise.
+    /// Deletes the task if `owner` owns its project.
     ///
     /// # Errors
     /// An [`InfraError`] when the store fails.
-    fn delete(&self, id: TaskId, owner: UserId) -> Result<bool, InfraError>;
+    fn delete(&self, id: TaskId, owner: UserId) -> Result<Removal, InfraError>;
 }

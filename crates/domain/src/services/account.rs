@@ -39,7 +39,7 @@ pub enum ProfileError {
     EmailTaken,
     /// The account was deleted meanwhile.
     #[error("account not found")]
-    NotFound,
+    AccountGone,
     /// Too many wrong passwords for this account: not checked for this many seconds.
     #[error("too many wrong passwords; retry in {retry_after_secs} s")]
     Locked {
@@ -120,7 +120,7 @@ impl AccountService {
             match self.check_password(principal, candidate)? {
                 PasswordCheck::Right => {}
                 PasswordCheck::Wrong => return Err(ProfileError::WrongPassword),
-                PasswordCheck::AccountGone => return Err(ProfileError::NotFound),
+                PasswordCheck::AccountGone => return Err(ProfileError::AccountGone),
                 PasswordCheck::Locked { retry_after_secs } => return Err(ProfileError::Locked { retry_after_secs }),
             }
         }
@@ -131,7 +131,7 @@ impl AccountService {
         // the password was being checked stays.
         match self.ports.users.update_profile(user.id, &changes, self.ports.clock.now()) {
             Ok(UserWrite::Updated(user)) => Ok(user),
-            Ok(UserWrite::NotFound) => Err(ProfileError::NotFound),
+            Ok(UserWrite::NotFound) => Err(ProfileError::AccountGone),
             Err(UniqueEmailError::EmailTaken(_)) => Err(ProfileError::EmailTaken),
             Err(UniqueEmailError::Infra(e)) => Err(e.into()),
         }

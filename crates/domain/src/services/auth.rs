@@ -6,7 +6,7 @@ use crate::model::{
     AccessClaims, CandidatePassword, Email, Password, PasswordHash, RefreshToken, RefreshTokenState, Role, Session, SessionId,
     SessionPolicy, TokenPair, User, UserAgent, UserId, UserName,
 };
-use crate::ports::{TokenRejected, UniqueEmailError};
+use crate::ports::{Rotation, TokenRejected, UniqueEmailError};
 use crate::services::lockout::{Locked, Lockout};
 use crate::services::{Ports, Principal};
 use std::sync::{Arc, OnceLock};
@@ -209,7 +209,7 @@ impl AuthService {
         };
         let next = self.ports.refresh_tokens.generate();
         let next_digest = self.ports.refresh_tokens.digest(next.expose());
-        if !self.ports.sessions.rotate(session.id, &presented, &next_digest, now)? {
+        if self.ports.sessions.rotate(session.id, &presented, &next_digest, now)? == Rotation::Stale {
             // Another request rotated this token between our read and our write: this
             // presentation is the second use of one token.
             self.ports.sessions.revoke(session.id, now)?;

@@ -1,6 +1,7 @@
 //! Projects, each visible only to its owner.
 
 use crate::model::{Page, PageRequest, Project, ProjectDraft, ProjectId, ProjectPatch};
+use crate::ports::Removal;
 use crate::services::{Ports, Principal, ResourceError};
 
 /// The caller's projects.
@@ -67,6 +68,9 @@ impl ProjectService {
     /// # Errors
     /// [`ResourceError::NotFound`] for a missing project or someone else's.
     pub fn delete(&self, principal: &Principal, id: ProjectId) -> Result<(), ResourceError> {
-        if self.ports.projects.delete(id, principal.user_id())? { Ok(()) } else { Err(ResourceError::NotFound) }
+        match self.ports.projects.delete(id, principal.user_id())? {
+            Removal::Removed => Ok(()),
+            Removal::NotFound => Err(ResourceError::NotFound),
+        }
     }
 }

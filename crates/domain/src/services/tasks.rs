@@ -1,6 +1,7 @@
 //! Tasks, reached through a project the caller owns.
 
 use crate::model::{Page, PageRequest, ProjectId, Task, TaskDraft, TaskId, TaskPatch, TaskStatus};
+use crate::ports::{Removal, TaskInsert};
 use crate::services::{Ports, Principal, ResourceError};
 
 /// The tasks of the caller's projects.
@@ -34,7 +35,10 @@ impl TaskService {
             updated_at: now,
         };
         // `false`: the project was deleted between the check and the insert.
-        if self.ports.tasks.insert(&task)? { Ok(task) } else { Err(ResourceError::NotFound) }
+        match self.ports.tasks.insert(&task)? {
+            TaskInsert::Inserted => Ok(task),
+            TaskInsert::ProjectGone => Err(ResourceError::NotFound),
+        }
     }
 
     /// A project's tasks, oldest first, optionally of one status.
@@ -88,7 +92,10 @@ impl TaskService {
     /// # Errors
     /// [`ResourceError::NotFound`] for a missing task or someone else's.
     pub fn delete(&self, principal: &Principal, id: TaskId) -> Result<(), ResourceError> {
-        if self.ports.tasks.delete(id, principal.user_id())? { Ok(()) } else { Err(ResourceError::NotFound) }
+        match self.ports.tasks.delete(id, principal.user_id())? {
+            Removal::Removed => Ok(()),
+            Removal::NotFound => Err(ResourceError::NotFound),
+        }
     }
 
     fn ensure_owned(&self, principal: &Principal, project: ProjectId) -> Result<(), ResourceError> {

@@ -137,5 +137,5 @@ fn an_account_deleted_meanwhile_is_gone_not_a_wrong_password() {
         current_password: Some(candidate(PASSWORD)),
         ..Default::default()
     };
-    assert!(matches!(w.app.accounts.update_profile(&ada, change_email), Err(ProfileError::NotFound)));
+    assert!(matches!(w.app.accounts.update_profile(&ada, change_email), Err(ProfileError::AccountGone)));
 }

@@ -3,7 +3,7 @@ use crate::rows::{ProjectChanges, ProjectRow};
 use crate::schema::projects;
 use crate::store::{DieselStore, count, limit_offset, on_backend, unique};
 use diesel::prelude::*;
-use domain::{InfraError, Page, PageRequest, Project, ProjectId, ProjectPatch, ProjectRepository, Timestamp, UserId};
+use domain::{InfraError, Page, PageRequest, Project, ProjectId, ProjectPatch, ProjectRepository, Removal, Timestamp, UserId};
 
 impl ProjectRepository for DieselStore {
     fn insert(&self, project: &Project) -> Result<(), InfraError> {
@@ -55,10 +55,10 @@ impl ProjectRepository for DieselStore {
         row.map(ProjectRow::into_domain).transpose()
     }
 
-    fn delete(&self, id: ProjectId, owner: UserId) -> Result<bool, InfraError> {
+    fn delete(&self, id: ProjectId, owner: UserId) -> Result<Removal, InfraError> {
         // Its tasks go by ON DELETE CASCADE.
         let deleted =
             self.run(|c| diesel::delete(projects::table.find(id.to_string()).filter(projects::owner_id.eq(owner.to_string()))).execute(c))?;
-        Ok(deleted > 0)
+        Ok(if deleted > 0 { Removal::Removed } else { Removal::NotFound })
     }
 }

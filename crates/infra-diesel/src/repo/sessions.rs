@@ -4,7 +4,7 @@ use crate::rows::{NewRefreshToken, SessionRow, UserRow, db_time};
 use crate::schema::{refresh_tokens, sessions, users};
 use crate::store::{DieselStore, affected, count, limit_offset, on_backend, unique};
 use diesel::prelude::*;
-use domain::{
+use domain::{Revocation, Rotation, 
     InfraError, Page, PageRequest, RefreshTokenDigest, RefreshTokenState, Session, SessionId, SessionRepository, Timestamp, User, UserId,
 };
 
@@ -50,7 +50,7 @@ impl SessionRepository for DieselStore {
         .transpose()
     }
 
-    fn rotate(&self, id: SessionId, presented: &RefreshTokenDigest, next: &RefreshTokenDigest, now: Timestamp) -> Result<bool, InfraError> {
+    fn rotate(&self, id: SessionId, presented: &RefreshTokenDigest, next: &RefreshTokenDigest, now: Timestamp) -> Result<Rotation, InfraError> {
         let mut conn = self.conn()?;
         let session_id = id.to_string();
         let now = db_time(now);
@@ -83,8 +83,8 @@ impl SessionRepository for DieselStore {
             Ok(())
         });
         match outcome {
-            Ok(()) => Ok(true),
-            Err(RotateStop::NotRotated) => Ok(false),
+            Ok(()) => Ok(Rotation::Rotated),
+            Err(RotateStop::NotRotated) => Ok(Rotation::Stale),
             Err(RotateStop::Db(e)) => Err(infra(e)),
         }
     }
@@ -130,13 +130,13 @@ impl SessionRepository for DieselStore {
         Ok(Page::new(items, count(total), page))
     }
 
-    fn revoke(&self, id: SessionId, now: Timestamp) -> Result<bool, InfraError> {
+    fn revoke(&self, id: SessionId, now: Timestamp) -> Result<Revocation, InfraError> {
         let revoked = self.run(|c| {
             diesel::update(sessions::table.find(id.to_string()).filter(sessions::revoked_at.is_null()))
                 .set(sessions::revoked_at.eq(db_time(now)))
                 .execute(c)
         })?;
-        Ok(revoked > 0)
+        Ok(if revoked > 0 { Revocation::Revoked } else { Revocation::Unchanged })
     }
 
     fn revoke_all(&self, user: UserId, keep: Option<SessionId>, now: Timestamp) -> Result<u64, InfraError> {

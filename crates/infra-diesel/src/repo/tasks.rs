@@ -4,16 +4,18 @@ use crate::rows::{TaskChanges, TaskRow};
 use crate::schema::{projects, tasks};
 use crate::store::{DieselStore, count, limit_offset, on_backend, unique};
 use diesel::prelude::*;
-use domain::{InfraError, Page, PageRequest, ProjectId, Task, TaskId, TaskPatch, TaskRepository, TaskStatus, Timestamp, UserId};
+use domain::{
+    InfraError, Page, PageRequest, ProjectId, Removal, Task, TaskId, TaskInsert, TaskPatch, TaskRepository, TaskStatus, Timestamp, UserId,
+};
 
 impl TaskRepository for DieselStore {
-    fn insert(&self, task: &Task) -> Result<bool, InfraError> {
+    fn insert(&self, task: &Task) -> Result<TaskInsert, InfraError> {
         let mut conn = self.conn()?;
         // The foreign key checks that the project still exists, atomically with the insert: a
-        // project deleted a moment ago makes this `false`, not an error.
+        // project deleted a moment ago makes this `ProjectGone`, not an error.
         match diesel::insert_into(tasks::table).values(TaskRow::new(task)).execute(&mut *conn) {
-            Ok(_) => Ok(true),
-            Err(e) if is_foreign_key_violation(&e) => Ok(false),
+            Ok(_) => Ok(TaskInsert::Inserted),
+            Err(e) if is_foreign_key_violation(&e) => Ok(TaskInsert::ProjectGone),
             Err(e) => Err(infra(e)),
         }
     }
@@ -71,11 +73,11 @@ impl TaskRepository for DieselStore {
         row.map(TaskRow::into_domain).transpose()
     }
 
-    fn delete(&self, id: TaskId, owner: UserId) -> Result<bool, InfraError> {
+    fn delete(&self, id: TaskId, owner: UserId) -> Result<Removal, InfraError> {
         let deleted = self.run(|c| {
             let owned_projects = projects::table.filter(projects::owner_id.eq(owner.to_string())).select(projects::id);
             diesel::delete(tasks::table.filter(tasks::id.eq(id.to_string())).filter(tasks::project_id.eq_any(owned_projects))).execute(c)
         })?;
-        Ok(deleted > 0)
+        Ok(if deleted > 0 { Removal::Removed } else { Removal::NotFound })
     }
 }

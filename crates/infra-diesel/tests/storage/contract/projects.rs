@@ -1,3 +1,4 @@
+use domain::{Removal};
 use crate::contract::support::{hash, page, project, t, task, user};
 use domain::{Description, InfraErrorKind, Project, ProjectName, ProjectPatch, ProjectRepository, TaskRepository, User, UserRepository};
 use infra_diesel::{Database, DieselStore};
@@ -84,15 +85,15 @@ fn delete_is_scoped_to_the_owner_and_takes_the_tasks(db: &Database) {
     TaskRepository::insert(&store, &doomed_task).unwrap();
     TaskRepository::insert(&store, &kept_task).unwrap();
 
-    assert!(!ProjectRepository::delete(&store, p.id, bob.id).unwrap(), "not bob's");
+    assert_eq!(ProjectRepository::delete(&store, p.id, bob.id).unwrap(), Removal::NotFound, "not bob's");
     assert!(ProjectRepository::find(&store, p.id, ada.id).unwrap().is_some());
-    assert!(ProjectRepository::delete(&store, p.id, ada.id).unwrap());
+    assert_eq!(ProjectRepository::delete(&store, p.id, ada.id).unwrap(), Removal::Removed);
 
     assert_eq!(ProjectRepository::find(&store, p.id, ada.id).unwrap(), None);
     assert_eq!(TaskRepository::find(&store, doomed_task.id, ada.id).unwrap(), None);
     assert_eq!(TaskRepository::list(&store, p.id, None, page(10, 0)).unwrap().total, 0);
     assert!(TaskRepository::find(&store, kept_task.id, ada.id).unwrap().is_some());
-    assert!(!ProjectRepository::delete(&store, p.id, ada.id).unwrap(), "already gone");
+    assert_eq!(ProjectRepository::delete(&store, p.id, ada.id).unwrap(), Removal::NotFound, "already gone");
 }
 
 contract_tests!(

@@ -52,7 +52,7 @@ fn racing_rotations_of_one_token_give_one_success(db: &Database) {
         racers.into_iter().map(|r| r.join().unwrap()).collect()
     });
 
-    let won: Vec<_> = results.iter().enumerate().filter(|(_, r)| matches!(r, Ok(true))).map(|(n, _)| n).collect();
+    let won: Vec<_> = results.iter().enumerate().filter(|(_, r)| matches!(r, Ok(domain::Rotation::Rotated))).map(|(n, _)| n).collect();
     assert_eq!(won.len(), 1, "{results:?}");
     assert!(results.iter().all(|r| r.is_ok()), "losers get false, not an error: {results:?}");
     assert_eq!(store.find_by_refresh_digest(&digest("presented")).unwrap().unwrap().1, RefreshTokenState::Retired);

@@ -1,3 +1,4 @@
+use domain::{Revocation, Rotation};
 use crate::contract::support::{digest, hash, page, session, t, user};
 use domain::{InfraErrorKind, RefreshTokenState, Session, SessionRepository, UserAgent};
 use infra_diesel::{Database, DieselStore};
@@ -38,9 +39,9 @@ fn rotation_retires_the_presented_token_and_keeps_every_retired_one(db: &Databas
     let s = session(1, ada.id, t(0), t(3600));
     store.insert(&s, &digest("1")).unwrap();
 
-    assert!(store.rotate(s.id, &digest("1"), &digest("2"), t(10)).unwrap());
-    assert!(!store.rotate(s.id, &digest("1"), &digest("2b"), t(20)).unwrap(), "a retired token rotates no more");
-    assert!(store.rotate(s.id, &digest("2"), &digest("3"), t(30)).unwrap());
+    assert_eq!(store.rotate(s.id, &digest("1"), &digest("2"), t(10)).unwrap(), Rotation::Rotated);
+    assert_eq!(store.rotate(s.id, &digest("1"), &digest("2b"), t(20)).unwrap(), Rotation::Stale, "a retired token rotates no more");
+    assert_eq!(store.rotate(s.id, &digest("2"), &digest("3"), t(30)).unwrap(), Rotation::Rotated);
 
     let used = Session { last_used_at: t(30), ..s.clone() };
     assert_eq!(store.find_by_refresh_digest(&digest("1")).unwrap(), Some((used.clone(), RefreshTokenState::Retired)));
@@ -57,12 +58,12 @@ fn rotation_needs_a_live_session_and_its_current_token(db: &Database) {
     store.insert(&live, &digest("live")).unwrap();
     store.insert(&other, &digest("other")).unwrap();
     store.insert(&revoked, &digest("revoked")).unwrap();
-    assert!(store.revoke(revoked.id, t(5)).unwrap());
+    assert_eq!(store.revoke(revoked.id, t(5)).unwrap(), Revocation::Revoked);
 
-    assert!(!store.rotate(live.id, &digest("other"), &digest("n1"), t(10)).unwrap(), "another session's token");
-    assert!(!store.rotate(live.id, &digest("unknown"), &digest("n2"), t(10)).unwrap());
-    assert!(!store.rotate(revoked.id, &digest("revoked"), &digest("n3"), t(10)).unwrap());
-    assert!(!store.rotate(live.id, &digest("live"), &digest("n4"), t(3600)).unwrap(), "expired at its expiry instant");
+    assert_eq!(store.rotate(live.id, &digest("other"), &digest("n1"), t(10)).unwrap(), Rotation::Stale, "another session's token");
+    assert_eq!(store.rotate(live.id, &digest("unknown"), &digest("n2"), t(10)).unwrap(), Rotation::Stale);
+    assert_eq!(store.rotate(revoked.id, &digest("revoked"), &digest("n3"), t(10)).unwrap(), Rotation::Stale);
+    assert_eq!(store.rotate(live.id, &digest("live"), &digest("n4"), t(3600)).unwrap(), Rotation::Stale, "expired at its expiry instant");
 
     assert_eq!(store.find_by_refresh_digest(&digest("live")).unwrap(), Some((live, RefreshTokenState::Current)), "untouched");
     for n in ["n1", "n2", "n3", "n4"] {
@@ -112,12 +113,12 @@ fn revoke_takes_effect_once(db: &Database) {
     let s = session(1, ada.id, t(0), t(3600));
     store.insert(&s, &digest("1")).unwrap();
 
-    assert!(store.revoke(s.id, t(10)).unwrap());
-    assert!(!store.revoke(s.id, t(20)).unwrap());
+    assert_eq!(store.revoke(s.id, t(10)).unwrap(), Revocation::Revoked);
+    assert_eq!(store.revoke(s.id, t(20)).unwrap(), Revocation::Unchanged);
 
     let (found, _) = store.find_with_user(s.id).unwrap().unwrap();
     assert_eq!(found.revoked_at, Some(t(10)), "the first revocation time stays");
-    assert!(!store.revoke(session(2, ada.id, t(0), t(1)).id, t(10)).unwrap(), "unknown session");
+    assert_eq!(store.revoke(session(2, ada.id, t(0), t(1)).id, t(10)).unwrap(), Revocation::Unchanged, "unknown session");
 }
 
 fn revoke_all_spares_the_kept_session_and_other_users(db: &Database) {

@@ -1,3 +1,4 @@
+use domain::{Removal, TaskInsert};
 use crate::contract::support::{hash, page, project, t, task, user};
 use domain::{
     Description, DueDate, Project, ProjectRepository, Task, TaskPatch, TaskPriority, TaskRepository, TaskStatus, TaskTitle, User,
@@ -29,7 +30,7 @@ fn a_task_reads_back_equal_for_the_project_owner_only(db: &Database) {
         ..task(1, p.id, t(0))
     };
 
-    assert!(tasks.insert(&full).unwrap());
+    assert_eq!(tasks.insert(&full).unwrap(), TaskInsert::Inserted);
 
     assert_eq!(tasks.find(full.id, ada.id).unwrap(), Some(full.clone()));
     assert_eq!(tasks.find(full.id, bob.id).unwrap(), None);
@@ -41,11 +42,11 @@ fn a_task_for_a_missing_project_is_not_inserted(db: &Database) {
     let tasks: &dyn TaskRepository = &store;
     let gone = project(2, ada.id, t(0));
 
-    assert!(!tasks.insert(&task(1, gone.id, t(0))).unwrap());
+    assert_eq!(tasks.insert(&task(1, gone.id, t(0))).unwrap(), TaskInsert::ProjectGone);
 
     assert_eq!(tasks.find(task(1, gone.id, t(0)).id, ada.id).unwrap(), None);
-    assert!(ProjectRepository::delete(&store, p.id, ada.id).unwrap());
-    assert!(!tasks.insert(&task(2, p.id, t(0))).unwrap(), "deleted a moment ago");
+    assert_eq!(ProjectRepository::delete(&store, p.id, ada.id).unwrap(), Removal::Removed);
+    assert_eq!(tasks.insert(&task(2, p.id, t(0))).unwrap(), TaskInsert::ProjectGone, "deleted a moment ago");
 }
 
 fn list_is_oldest_first_and_filters_by_status(db: &Database) {
@@ -119,11 +120,11 @@ fn delete_needs_the_project_owner(db: &Database) {
     let doomed = task(1, p.id, t(0));
     tasks.insert(&doomed).unwrap();
 
-    assert!(!tasks.delete(doomed.id, bob.id).unwrap());
+    assert_eq!(tasks.delete(doomed.id, bob.id).unwrap(), Removal::NotFound);
     assert!(tasks.find(doomed.id, ada.id).unwrap().is_some());
-    assert!(tasks.delete(doomed.id, ada.id).unwrap());
+    assert_eq!(tasks.delete(doomed.id, ada.id).unwrap(), Removal::Removed);
     assert_eq!(tasks.find(doomed.id, ada.id).unwrap(), None);
-    assert!(!tasks.delete(doomed.id, ada.id).unwrap());
+    assert_eq!(tasks.delete(doomed.id, ada.id).unwrap(), Removal::NotFound);
 }
 
 contract_tests!(

@@ -1,3 +1,4 @@
+use domain::{TaskInsert};
 use crate::contract::support::{digest, hash, page, project, session, t, task, user};
 use chrono::Duration;
 use domain::{
@@ -172,8 +173,8 @@ fn deleting_a_user_cascades_to_everything_it_owns(db: &Database) {
     ProjectRepository::insert(&store, &ada_project).unwrap();
     ProjectRepository::insert(&store, &bob_project).unwrap();
     let (ada_task, bob_task) = (task(1, ada_project.id, t(0)), task(2, bob_project.id, t(0)));
-    assert!(TaskRepository::insert(&store, &ada_task).unwrap());
-    assert!(TaskRepository::insert(&store, &bob_task).unwrap());
+    assert_eq!(TaskRepository::insert(&store, &ada_task).unwrap(), TaskInsert::Inserted);
+    assert_eq!(TaskRepository::insert(&store, &bob_task).unwrap(), TaskInsert::Inserted);
 
     assert_eq!(UserRepository::delete(&store, ada.id).unwrap(), UserDelete::Deleted);
 
