@@ -138,7 +138,7 @@ impl Modify for Finish {
 /// under bcrypt and more under argon2id, so input valid by the schema is accepted.
 pub fn set_password_limit(api: &mut OpenApi, max_bytes: usize) {
     use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
-    if max_bytes == crate::dto::rules::MAX_PASSWORD_BYTES {
+    if max_bytes == crate::dto::field_schemas::MAX_PASSWORD_BYTES {
         return;
     }
     let Some(components) = api.components.as_mut() else { return };

@@ -194,7 +194,13 @@ impl SessionRepository for MemoryStore {
         Ok(t.digests.get(digest).and_then(|(sid, state)| t.sessions.get(sid).map(|s| (s.clone(), *state))))
     }
 
-    fn rotate(&self, id: SessionId, presented: &RefreshTokenDigest, next: &RefreshTokenDigest, now: Timestamp) -> Result<Rotation, InfraError> {
+    fn rotate(
+        &self,
+        id: SessionId,
+        presented: &RefreshTokenDigest,
+        next: &RefreshTokenDigest,
+        now: Timestamp,
+    ) -> Result<Rotation, InfraError> {
         let mut t = self.tables()?;
         let live = t.sessions.get(&id).is_some_and(|s| s.is_live(now));
         if !live || t.digests.get(presented) != Some(&(id, RefreshTokenState::Current)) {
@@ -288,7 +294,11 @@ impl ProjectRepository for MemoryStore {
     }
 
     fn delete(&self, id: ProjectId, owner: UserId) -> Result<Removal, InfraError> {
-        Ok(if self.tables()?.delete_projects_where(|p| p.id == id && p.owner_id == owner) > 0 { Removal::Removed } else { Removal::NotFound })
+        Ok(if self.tables()?.delete_projects_where(|p| p.id == id && p.owner_id == owner) > 0 {
+            Removal::Removed
+        } else {
+            Removal::NotFound
+        })
     }
 }
 

@@ -240,7 +240,13 @@ pub trait SessionRepository: Send + Sync {
     ///
     /// # Errors
     /// An [`InfraError`] when the store fails.
-    fn rotate(&self, id: SessionId, presented: &RefreshTokenDigest, next: &RefreshTokenDigest, now: Timestamp) -> Result<Rotation, InfraError>;
+    fn rotate(
+        &self,
+        id: SessionId,
+        presented: &RefreshTokenDigest,
+        next: &RefreshTokenDigest,
+        now: Timestamp,
+    ) -> Result<Rotation, InfraError>;
 
     /// The session and its user in one look-up: what every authenticated request needs.
     ///

@@ -23,9 +23,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Maybe<T> {
 
 /// Collects the errors of every field of a request, so one 422 names them all.
 #[derive(Debug, Default)]
-pub struct Validator(Vec<FieldError>);
+pub struct FieldErrors(Vec<FieldError>);
 
-impl Validator {
+impl FieldErrors {
     /// Keeps the value, or records the error under `field`.
     pub fn check<T, E: Display>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
         result.map_err(|e| self.0.push(FieldError::new(field, e))).ok()

@@ -1,20 +1,28 @@
-//! Request and response bodies. Requests are read as plain JSON shapes and converted into
-//! domain commands with `TryFrom`-style `into_*` methods that report every invalid field at
+//! Request and response bodies, one file per route module (`auth`, `token`, `me`, `users`,
+//! `projects`, `tasks`, `system`), plus what they share: pagination (`page`), partial-update
+//! fields and the field-error collector (`fields`), the JSON Schema of the domain's rules
+//! (`field_schemas`) and fast timestamps (`time`). Requests are read as plain JSON shapes and
+//! converted into domain commands with `into_*` methods that report every invalid field at
 //! once; responses are separate structs built from domain entities, never from storage rows.
 
+mod auth;
+pub mod field_schemas;
 mod fields;
+mod me;
+mod page;
 mod projects;
-mod requests;
-mod responses;
-pub mod rules;
+mod system;
 mod tasks;
 mod time;
+mod token;
+mod users;
 
-pub use fields::{Maybe, Validator};
-pub use projects::{CreateProject, ProjectResponse, UpdateProject};
-pub use requests::{AdminUpdateUser, ChangePassword, CurrentPassword, LoginRequest, PageQuery, RefreshRequest, RegisterRequest, UpdateMe};
-pub use responses::{
-    HealthResponse, OAuthErrorResponse, ProjectPage, SessionPage, SessionResponse, TaskPage, TokenResponse, UserPage, UserResponse,
-};
-pub use tasks::{CreateTask, PatchTask, TaskListQuery, TaskResponse};
-pub use tasks::{TaskPriorityDto, TaskStatusDto};
+pub use auth::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse};
+pub use fields::{FieldErrors, Maybe};
+pub use me::{ChangePassword, CurrentPassword, SessionPage, SessionResponse, UpdateMe};
+pub use page::PageQuery;
+pub use projects::{CreateProject, ProjectPage, ProjectResponse, UpdateProject};
+pub use system::HealthResponse;
+pub use tasks::{CreateTask, PatchTask, TaskListQuery, TaskPage, TaskPriorityDto, TaskResponse, TaskStatusDto};
+pub use token::OAuthErrorResponse;
+pub use users::{AdminUpdateUser, RoleDto, UserPage, UserResponse};

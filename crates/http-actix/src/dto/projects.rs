@@ -1,4 +1,5 @@
-use crate::dto::{Maybe, Validator, rules};
+use crate::dto::page::page_type;
+use crate::dto::{FieldErrors, Maybe, field_schemas};
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use domain::{Description, Project, ProjectDraft, ProjectName, ProjectPatch};
@@ -10,18 +11,18 @@ use uuid::Uuid;
 #[derive(Deserialize, ToSchema)]
 pub struct CreateProject {
     /// 1 to 200 characters after trimming.
-    #[schema(schema_with = rules::project_name)]
+    #[schema(schema_with = field_schemas::project_name)]
     pub name: String,
     /// At most 5,000 characters (default empty).
     #[serde(default)]
-    #[schema(schema_with = rules::description, required = false)]
+    #[schema(schema_with = field_schemas::description, required = false)]
     pub description: Maybe<String>,
 }
 
 impl CreateProject {
     /// Parses into a domain draft.
     pub fn into_draft(self) -> Result<ProjectDraft, ApiError> {
-        let mut v = Validator::default();
+        let mut v = FieldErrors::default();
         let name = v.check("name", ProjectName::parse(&self.name));
         let description = v.optional("description", self.description, |d| Description::parse(&d));
         match (name, description) {
@@ -36,18 +37,18 @@ impl CreateProject {
 pub struct UpdateProject {
     /// A new name.
     #[serde(default)]
-    #[schema(schema_with = rules::project_name, required = false)]
+    #[schema(schema_with = field_schemas::project_name, required = false)]
     pub name: Maybe<String>,
     /// A new description.
     #[serde(default)]
-    #[schema(schema_with = rules::description, required = false)]
+    #[schema(schema_with = field_schemas::description, required = false)]
     pub description: Maybe<String>,
 }
 
 impl UpdateProject {
     /// Parses into a domain patch.
     pub fn into_patch(self) -> Result<ProjectPatch, ApiError> {
-        let mut v = Validator::default();
+        let mut v = FieldErrors::default();
         let name = v.optional("name", self.name, |n| ProjectName::parse(&n));
         let description = v.optional("description", self.description, |d| Description::parse(&d));
         match (name, description) {
@@ -89,3 +90,8 @@ impl From<Project> for ProjectResponse {
         }
     }
 }
+
+page_type!(
+    /// A page of projects.
+    ProjectPage, ProjectResponse
+);

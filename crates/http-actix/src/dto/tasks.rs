@@ -1,4 +1,5 @@
-use crate::dto::{Maybe, Validator, rules};
+use crate::dto::page::page_type;
+use crate::dto::{FieldErrors, Maybe, field_schemas};
 use crate::error::{ApiError, FieldError};
 use chrono::{DateTime, Utc};
 use domain::{Description, DueDate, Task, TaskDraft, TaskPatch, TaskPriority, TaskStatus, TaskTitle};
@@ -48,11 +49,11 @@ wire_enum_dto!(
 #[derive(Deserialize, ToSchema)]
 pub struct CreateTask {
     /// 1 to 200 characters after trimming.
-    #[schema(schema_with = rules::task_title)]
+    #[schema(schema_with = field_schemas::task_title)]
     pub title: String,
     /// At most 5,000 characters (default empty).
     #[serde(default)]
-    #[schema(schema_with = rules::description, required = false)]
+    #[schema(schema_with = field_schemas::description, required = false)]
     pub description: Maybe<String>,
     /// Default `todo`.
     #[serde(default)]
@@ -64,7 +65,7 @@ pub struct CreateTask {
     pub priority: Maybe<TaskPriorityDto>,
     /// `YYYY-MM-DD` with a year from 1000 to 9999, or null (the default).
     #[serde(default)]
-    #[schema(schema_with = rules::due_date, required = false)]
+    #[schema(schema_with = field_schemas::due_date, required = false)]
     pub due_date: Maybe<String>,
 }
 
@@ -73,7 +74,7 @@ pub struct CreateTask {
 type TaskFields = (Option<Description>, Option<TaskStatus>, Option<TaskPriority>, Option<Option<DueDate>>);
 
 fn task_fields(
-    v: &mut Validator,
+    v: &mut FieldErrors,
     description: Maybe<String>,
     status: Maybe<TaskStatusDto>,
     priority: Maybe<TaskPriorityDto>,
@@ -89,7 +90,7 @@ fn task_fields(
 impl CreateTask {
     /// Parses into a full domain draft; absent fields take their defaults.
     pub fn into_draft(self) -> Result<TaskDraft, ApiError> {
-        let mut v = Validator::default();
+        let mut v = FieldErrors::default();
         let title = v.check("title", TaskTitle::parse(&self.title));
         let fields = task_fields(&mut v, self.description, self.status, self.priority, self.due_date);
         match (title, fields) {
@@ -110,11 +111,11 @@ impl CreateTask {
 pub struct PatchTask {
     /// A new title.
     #[serde(default)]
-    #[schema(schema_with = rules::task_title, required = false)]
+    #[schema(schema_with = field_schemas::task_title, required = false)]
     pub title: Maybe<String>,
     /// A new description.
     #[serde(default)]
-    #[schema(schema_with = rules::description, required = false)]
+    #[schema(schema_with = field_schemas::description, required = false)]
     pub description: Maybe<String>,
     /// A new status.
     #[serde(default)]
@@ -126,14 +127,14 @@ pub struct PatchTask {
     pub priority: Maybe<TaskPriorityDto>,
     /// A new due date, or null to clear it.
     #[serde(default)]
-    #[schema(schema_with = rules::due_date, required = false)]
+    #[schema(schema_with = field_schemas::due_date, required = false)]
     pub due_date: Maybe<String>,
 }
 
 impl PatchTask {
     /// Parses into a domain patch.
     pub fn into_patch(self) -> Result<TaskPatch, ApiError> {
-        let mut v = Validator::default();
+        let mut v = FieldErrors::default();
         let title = v.optional("title", self.title, |t| TaskTitle::parse(&t));
         let fields = task_fields(&mut v, self.description, self.status, self.priority, self.due_date);
         match (title, fields) {
@@ -214,3 +215,8 @@ impl From<Task> for TaskResponse {
         }
     }
 }
+
+page_type!(
+    /// A page of tasks.
+    TaskPage, TaskResponse
+);

@@ -4,8 +4,9 @@ use crate::rows::{NewRefreshToken, SessionRow, UserRow, db_time};
 use crate::schema::{refresh_tokens, sessions, users};
 use crate::store::{DieselStore, affected, count, limit_offset, on_backend, unique};
 use diesel::prelude::*;
-use domain::{Revocation, Rotation, 
-    InfraError, Page, PageRequest, RefreshTokenDigest, RefreshTokenState, Session, SessionId, SessionRepository, Timestamp, User, UserId,
+use domain::{
+    InfraError, Page, PageRequest, RefreshTokenDigest, RefreshTokenState, Revocation, Rotation, Session, SessionId, SessionRepository,
+    Timestamp, User, UserId,
 };
 
 /// Why a rotation transaction stopped: the database failed, or the conditions did not hold
@@ -50,7 +51,13 @@ impl SessionRepository for DieselStore {
         .transpose()
     }
 
-    fn rotate(&self, id: SessionId, presented: &RefreshTokenDigest, next: &RefreshTokenDigest, now: Timestamp) -> Result<Rotation, InfraError> {
+    fn rotate(
+        &self,
+        id: SessionId,
+        presented: &RefreshTokenDigest,
+        next: &RefreshTokenDigest,
+        now: Timestamp,
+    ) -> Result<Rotation, InfraError> {
         let mut conn = self.conn()?;
         let session_id = id.to_string();
         let now = db_time(now);

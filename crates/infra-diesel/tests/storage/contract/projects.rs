@@ -1,5 +1,5 @@
-use domain::{Removal};
 use crate::contract::support::{hash, page, project, t, task, user};
+use domain::Removal;
 use domain::{Description, InfraErrorKind, Project, ProjectName, ProjectPatch, ProjectRepository, TaskRepository, User, UserRepository};
 use infra_diesel::{Database, DieselStore};
 

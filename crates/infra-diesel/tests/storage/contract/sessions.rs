@@ -1,6 +1,6 @@
-use domain::{Revocation, Rotation};
 use crate::contract::support::{digest, hash, page, session, t, user};
 use domain::{InfraErrorKind, RefreshTokenState, Session, SessionRepository, UserAgent};
+use domain::{Revocation, Rotation};
 use infra_diesel::{Database, DieselStore};
 
 /// A store with one user (n = 1) in it.

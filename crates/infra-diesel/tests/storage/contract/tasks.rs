@@ -1,9 +1,9 @@
-use domain::{Removal, TaskInsert};
 use crate::contract::support::{hash, page, project, t, task, user};
 use domain::{
     Description, DueDate, Project, ProjectRepository, Task, TaskPatch, TaskPriority, TaskRepository, TaskStatus, TaskTitle, User,
     UserRepository,
 };
+use domain::{Removal, TaskInsert};
 use infra_diesel::{Database, DieselStore};
 
 /// Ada owns project 1; Bob owns nothing.

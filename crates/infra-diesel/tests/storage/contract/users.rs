@@ -1,6 +1,6 @@
-use domain::{TaskInsert};
 use crate::contract::support::{digest, hash, page, project, session, t, task, user};
 use chrono::Duration;
+use domain::TaskInsert;
 use domain::{
     AdminChanges, AdminWrite, Email, PasswordWrite, ProfileChanges, ProjectRepository, Role, SessionRepository, TaskRepository,
     UniqueEmailError, User, UserDelete, UserName, UserRepository, UserWrite, truncate_to_micros,

@@ -1,0 +1,113 @@
+//! The user resource (`/users/*`, `/users/me` and registration answer with it) and the
+//! admin's update.
+
+use crate::dto::page::page_type;
+use crate::dto::{FieldErrors, Maybe, field_schemas};
+use crate::error::ApiError;
+use chrono::{DateTime, Utc};
+use domain::{AdminUpdate, Role, User, UserName};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A user's role.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = Role)]
+pub enum RoleDto {
+    /// An ordinary account.
+    User,
+    /// Manages other accounts.
+    Admin,
+}
+
+impl From<Role> for RoleDto {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::User => Self::User,
+            Role::Admin => Self::Admin,
+        }
+    }
+}
+
+impl From<RoleDto> for Role {
+    fn from(role: RoleDto) -> Self {
+        match role {
+            RoleDto::User => Self::User,
+            RoleDto::Admin => Self::Admin,
+        }
+    }
+}
+
+/// A user account. Never carries a password or a hash.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = User)]
+pub struct UserResponse {
+    /// Stable id.
+    pub id: Uuid,
+    /// Normalised email.
+    #[schema(format = Email)]
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Current role.
+    pub role: RoleDto,
+    /// Whether the account may log in.
+    pub is_active: bool,
+    /// Creation time (UTC).
+    #[serde(serialize_with = "crate::dto::time::rfc3339")]
+    pub created_at: DateTime<Utc>,
+    /// Last change (UTC).
+    #[serde(serialize_with = "crate::dto::time::rfc3339")]
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<User> for UserResponse {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id.as_uuid(),
+            email: u.email.as_str().to_owned(),
+            name: u.name.as_str().to_owned(),
+            role: u.role.into(),
+            is_active: u.is_active,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+/// `PATCH /users/{id}` (admin).
+#[derive(Deserialize, ToSchema)]
+pub struct AdminUpdateUser {
+    /// A new display name.
+    #[serde(default)]
+    #[schema(schema_with = field_schemas::user_name, required = false)]
+    pub name: Maybe<String>,
+    /// A new role.
+    #[serde(default)]
+    #[schema(value_type = RoleDto, required = false)]
+    pub role: Maybe<RoleDto>,
+    /// Activate or deactivate (deactivation revokes every session).
+    #[serde(default)]
+    #[schema(value_type = bool, required = false)]
+    pub is_active: Maybe<bool>,
+}
+
+impl AdminUpdateUser {
+    /// Parses into a domain update.
+    pub fn into_update(self) -> Result<AdminUpdate, ApiError> {
+        let mut v = FieldErrors::default();
+        let name = v.optional("name", self.name, |n| UserName::parse(&n));
+        let role = v.optional("role", self.role, |r| Ok::<Role, String>(r.into()));
+        let is_active = v.optional("is_active", self.is_active, Ok::<bool, String>);
+        match (name, role, is_active) {
+            (Some(name), Some(role), Some(is_active)) => Ok(AdminUpdate { name, role, is_active }),
+            _ => Err(v.into_error()),
+        }
+    }
+}
+
+page_type!(
+    /// A page of users.
+    UserPage, UserResponse
+);
