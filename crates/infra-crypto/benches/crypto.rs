@@ -59,7 +59,7 @@ fn access_tokens(c: &mut Criterion) {
             audience: "gatehouse".into(),
             current: KeyConfig { kid: None, spec },
             previous: vec![],
-            leeway_secs: 30,
+            clock_skew_secs: 30,
         };
         let codec = JwtCodec::new(config).expect("valid codec config");
         let token = codec.issue(&claims).expect("issues");

@@ -17,12 +17,12 @@ pub enum CryptoConfigError {
         /// `"issuer"` or `"audience"`.
         claim: &'static str,
     },
-    /// A leeway large enough to keep expired tokens alive.
-    #[error("the JWT leeway of {secs} s is over the maximum of {max} s")]
-    Leeway {
-        /// The configured leeway.
+    /// A clock-skew allowance large enough to accept tokens issued well in the future.
+    #[error("the JWT clock skew of {secs} s is over the maximum of {max} s")]
+    ClockSkew {
+        /// The configured allowance.
         secs: u64,
-        /// The largest leeway accepted.
+        /// The largest allowance accepted.
         max: u64,
     },
     /// An HS256 key with an empty secret.

@@ -7,7 +7,7 @@ mod refresh;
 
 pub use error::CryptoConfigError;
 pub use jwt::{
-    ACCESS_TOKEN_TYPE, JwtCodec, JwtConfig, KeyConfig, KeySpec, MAX_KID_LEN, MAX_LEEWAY_SECS, MAX_TOKEN_BYTES, MIN_HS256_SECRET_BYTES,
+    ACCESS_TOKEN_TYPE, JwtCodec, JwtConfig, KeyConfig, KeySpec, MAX_CLOCK_SKEW_SECS, MAX_KID_LEN, MAX_TOKEN_BYTES, MIN_HS256_SECRET_BYTES,
     hs256_secret_is_strong,
 };
 pub use password::{ARGON2_MAX_PASSWORD_BYTES, BCRYPT_MAX_PASSWORD_BYTES, HashAlgorithm, Hasher, HasherConfig};

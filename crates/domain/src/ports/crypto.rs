@@ -47,10 +47,12 @@ pub trait AccessTokenCodec: Send + Sync {
     /// An [`InfraError`] when signing fails.
     fn issue(&self, claims: &AccessClaims) -> Result<AccessToken, InfraError>;
 
-    /// Verifies signature, algorithm, type, issuer, audience and time claims.
+    /// Verifies signature, algorithm, type, issuer, audience, `nbf` and `iat`. Not expiry:
+    /// whether a genuine token is still valid is the use cases' to judge, at the exact instant
+    /// `exp` names, by their [`Clock`](crate::Clock), so one place owns it.
     ///
     /// # Errors
-    /// [`TokenRejected::Invalid`] or [`TokenRejected::Expired`].
+    /// [`TokenRejected::Invalid`].
     fn verify(&self, token: &str) -> Result<AccessClaims, TokenRejected>;
 }
 

@@ -100,6 +100,6 @@ pub fn jwt_codec(settings: &Settings) -> Result<JwtCodec, StartupError> {
             Ok(KeyConfig { kid: Some(k.kid.clone()), spec: key_spec(k.algorithm, k.secret.as_ref(), None, k.public_key_file.as_deref())? })
         })
         .collect::<Result<Vec<_>, StartupError>>()?;
-    let config = JwtConfig { issuer: auth.issuer.clone(), audience: auth.audience.clone(), current, previous, leeway_secs: 5 };
+    let config = JwtConfig { issuer: auth.issuer.clone(), audience: auth.audience.clone(), current, previous, clock_skew_secs: 5 };
     Ok(JwtCodec::new(config)?)
 }

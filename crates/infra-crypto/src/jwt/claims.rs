@@ -48,10 +48,15 @@ pub(crate) struct Incoming {
 }
 
 impl Incoming {
-    /// Parses the fields into domain types; `now` and `leeway` (seconds) refuse a token
+    /// Parses the fields into domain types; `now` and `clock_skew` (seconds) refuse a token
     /// issued in the future.
-    pub(crate) fn into_access_claims(self, now: i64, leeway: i64) -> Result<AccessClaims, TokenRejected> {
-        if self.iat > now.saturating_add(leeway) {
+    pub(crate) fn into_access_claims(self, now: i64, clock_skew: i64) -> Result<AccessClaims, TokenRejected> {
+        if self.iat > now.saturating_add(clock_skew) {
+            return Err(TokenRejected::Invalid);
+        }
+        // Ours always expire after they are issued; anything else is not a token of ours
+        // (expiry itself is the use cases' to judge).
+        if self.exp <= self.iat {
             return Err(TokenRejected::Invalid);
         }
         let time = |secs: i64| DateTime::from_timestamp(secs, 0).ok_or(TokenRejected::Invalid);

@@ -89,7 +89,8 @@ pub struct JwtConfig {
     pub current: KeyConfig,
     /// Retired keys that still verify tokens during a rotation.
     pub previous: Vec<KeyConfig>,
-    /// Clock-skew allowance for `exp`, `nbf` and `iat`, in seconds (at most
-    /// [`MAX_LEEWAY_SECS`](crate::MAX_LEEWAY_SECS)).
-    pub leeway_secs: u64,
+    /// Clock-skew allowance for `nbf` and `iat` (a token from an instance whose clock runs
+    /// ahead), in seconds, at most [`MAX_CLOCK_SKEW_SECS`](crate::MAX_CLOCK_SKEW_SECS). Expiry
+    /// has none: the use cases judge it at the exact instant.
+    pub clock_skew_secs: u64,
 }

@@ -12,7 +12,6 @@ pub use keys::MAX_KID_LEN;
 use crate::error::CryptoConfigError;
 use claims::{Incoming, Outgoing};
 use domain::{AccessClaims, AccessToken, AccessTokenCodec, InfraError, TokenRejected};
-use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, Validation, decode, decode_header, encode, get_current_timestamp};
 use keys::LoadedKey;
 use serde_json::{Value, json};
@@ -25,8 +24,8 @@ use verified::VerifiedTokens;
 /// token or any other kind, is never accepted as an access token.
 pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
 
-/// The largest clock-skew leeway accepted, in seconds.
-pub const MAX_LEEWAY_SECS: u64 = 300;
+/// The largest clock-skew allowance accepted, in seconds.
+pub const MAX_CLOCK_SKEW_SECS: u64 = 300;
 
 /// Tokens longer than this are refused before any parsing (ours are well under 1 KiB).
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -36,8 +35,9 @@ pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 /// Cheap to clone (the keys are shared). Verification accepts only the algorithm of the key
 /// the token's `kid` names among the configured keys (the current key when there is no
 /// `kid`); requires `typ: at+jwt`, `exp`, `iat`, `sub`, `iss`, `aud`, `sid` and `jti`; and
-/// checks `nbf` when present. An expired but genuine token is [`TokenRejected::Expired`];
-/// anything else wrong is [`TokenRejected::Invalid`].
+/// checks `nbf` when present. Anything wrong is [`TokenRejected::Invalid`]. Expiry is not
+/// judged here (the use cases judge it, by their clock, at the exact instant): a genuine token
+/// past its `exp` verifies.
 #[derive(Clone)]
 pub struct JwtCodec {
     inner: Arc<Inner>,
@@ -46,7 +46,7 @@ pub struct JwtCodec {
 struct Inner {
     issuer: String,
     audience: String,
-    leeway: u64,
+    clock_skew: u64,
     signing_kid: String,
     signing_algorithm: Algorithm,
     signing_key: EncodingKey,
@@ -68,8 +68,8 @@ impl JwtCodec {
     /// Loads and checks every configured key.
     ///
     /// # Errors
-    /// A [`CryptoConfigError`] when the issuer or audience is empty, the leeway is over
-    /// [`MAX_LEEWAY_SECS`], a key cannot be read or is not of its algorithm, a private key does
+    /// A [`CryptoConfigError`] when the issuer or audience is empty, the clock skew is over
+    /// [`MAX_CLOCK_SKEW_SECS`], a key cannot be read or is not of its algorithm, a private key does
     /// not match its public key, the current key has no private part, a `kid` is invalid, or
     /// two keys share a `kid`.
     pub fn new(config: JwtConfig) -> Result<Self, CryptoConfigError> {
@@ -79,8 +79,8 @@ impl JwtCodec {
         if config.audience.is_empty() {
             return Err(CryptoConfigError::EmptyClaim { claim: "audience" });
         }
-        if config.leeway_secs > MAX_LEEWAY_SECS {
-            return Err(CryptoConfigError::Leeway { secs: config.leeway_secs, max: MAX_LEEWAY_SECS });
+        if config.clock_skew_secs > MAX_CLOCK_SKEW_SECS {
+            return Err(CryptoConfigError::ClockSkew { secs: config.clock_skew_secs, max: MAX_CLOCK_SKEW_SECS });
         }
 
         let current = keys::load(&config.current, "current key")?;
@@ -105,7 +105,7 @@ impl JwtCodec {
                 keys,
                 jwks,
                 verified: VerifiedTokens::default(),
-                leeway: config.leeway_secs,
+                clock_skew: config.clock_skew_secs,
                 issuer: config.issuer,
                 audience: config.audience,
             }),
@@ -134,8 +134,9 @@ fn verifying_key(key: LoadedKey, config: &JwtConfig) -> VerifyingKey {
     // One algorithm per key: the header's `alg` must equal it, so neither `none` nor an HMAC
     // keyed with a public key can ever pass.
     let mut validation = Validation::new(key.algorithm);
-    validation.leeway = config.leeway_secs;
-    validation.validate_exp = true;
+    // `exp` must be there but is judged by the use cases; the allowance is for `nbf`.
+    validation.leeway = config.clock_skew_secs;
+    validation.validate_exp = false;
     validation.validate_nbf = true;
     validation.validate_aud = true;
     validation.set_issuer(&[&config.issuer]);
@@ -195,16 +196,16 @@ impl JwtCodec {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenRejected::Invalid);
         }
-        let leeway = i64::try_from(inner.leeway).map_err(|_| TokenRejected::Invalid)?;
-        if let Some(remembered) = inner.verified.get(token, now, leeway) {
-            return remembered.map_err(|verified::Expired| TokenRejected::Expired);
+        if let Some(remembered) = inner.verified.get(token, now) {
+            return Ok(remembered);
         }
-        let claims = self.verify_in_full(token, now, leeway)?;
+        let clock_skew = i64::try_from(inner.clock_skew).map_err(|_| TokenRejected::Invalid)?;
+        let claims = self.verify_in_full(token, now, clock_skew)?;
         inner.verified.insert(token, &claims);
         Ok(claims)
     }
 
-    fn verify_in_full(&self, token: &str, now: i64, leeway: i64) -> Result<AccessClaims, TokenRejected> {
+    fn verify_in_full(&self, token: &str, now: i64, clock_skew: i64) -> Result<AccessClaims, TokenRejected> {
         let inner = &*self.inner;
         // The header only selects among configured keys; `alg: none` does not even parse.
         let header = decode_header(token).map_err(|_| TokenRejected::Invalid)?;
@@ -216,12 +217,8 @@ impl JwtCodec {
         if header.alg != key.algorithm {
             return Err(TokenRejected::Invalid);
         }
-        let data = decode::<Incoming>(token, &key.key, &key.validation).map_err(|e| match e.kind() {
-            // Only reached after the signature verified: a genuine token past its expiry.
-            ErrorKind::ExpiredSignature => TokenRejected::Expired,
-            _ => TokenRejected::Invalid,
-        })?;
-        data.claims.into_access_claims(now, leeway)
+        let data = decode::<Incoming>(token, &key.key, &key.validation).map_err(|_| TokenRejected::Invalid)?;
+        data.claims.into_access_claims(now, clock_skew)
     }
 }
 
@@ -232,7 +229,7 @@ impl fmt::Debug for JwtCodec {
         f.debug_struct("JwtCodec")
             .field("issuer", &inner.issuer)
             .field("audience", &inner.audience)
-            .field("leeway_secs", &inner.leeway)
+            .field("clock_skew_secs", &inner.clock_skew)
             .field("current_kid", &inner.signing_kid)
             .field("keys", &kids)
             .finish_non_exhaustive()
@@ -247,7 +244,7 @@ mod tests {
     use secrecy::SecretString;
     use uuid::Uuid;
 
-    const LEEWAY: u64 = 30;
+    const CLOCK_SKEW: u64 = 30;
 
     fn codec() -> JwtCodec {
         JwtCodec::new(JwtConfig {
@@ -258,7 +255,7 @@ mod tests {
                 spec: KeySpec::Hs256 { secret: SecretString::from("a-test-secret-of-at-least-32-bytes!!".to_owned()) },
             },
             previous: vec![],
-            leeway_secs: LEEWAY,
+            clock_skew_secs: CLOCK_SKEW,
         })
         .unwrap()
     }
@@ -280,7 +277,7 @@ mod tests {
     }
 
     #[test]
-    fn a_remembered_token_still_expires_on_time() {
+    fn a_remembered_token_past_its_expiry_is_forgotten_and_left_to_the_use_cases() {
         let codec = codec();
         let expires_at = DateTime::from_timestamp(Utc::now().timestamp() + 60, 0).unwrap();
         let claims = claims(expires_at);
@@ -288,8 +285,11 @@ mod tests {
         let now = secs(Utc::now());
         assert_eq!(codec.verify_at(token.expose(), now), Ok(claims.clone()));
         assert_eq!(codec.inner.verified.len(), 1, "a verified token is remembered");
-        assert_eq!(codec.verify_at(token.expose(), secs(expires_at) + i64::try_from(LEEWAY).unwrap()), Ok(claims), "within the leeway");
-        assert_eq!(codec.verify_at(token.expose(), secs(expires_at) + i64::try_from(LEEWAY).unwrap() + 1), Err(TokenRejected::Expired));
+        assert_eq!(codec.verify_at(token.expose(), secs(expires_at) - 1), Ok(claims.clone()), "remembered");
+        assert_eq!(codec.inner.verified.len(), 1);
+        // Past `exp` the claims come back (the use cases refuse them, by their clock) and the
+        // token leaves the map.
+        assert_eq!(codec.verify_at(token.expose(), secs(expires_at)), Ok(claims));
         assert_eq!(codec.inner.verified.len(), 0, "an expired token is forgotten");
     }
 

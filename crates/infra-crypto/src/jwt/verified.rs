@@ -5,7 +5,8 @@
 //! claims, the signature) was the largest piece of `GET /users/me` that the server itself
 //! controls: about a third of its user-space instructions (callgrind). Whether a token verifies
 //! depends only on its text and the configured keys, which never change while the codec lives,
-//! so the outcome can be remembered. What can change is time, so every hit checks expiry again.
+//! so the outcome can be remembered. Expiry is not the codec's to judge (the use cases judge it
+//! by their clock on every request); a token past it leaves the map, since it is good no more.
 //!
 //! This is not a session cache: revocation (logout, password change, deactivation) is checked
 //! against storage on every request by the domain, as before. Only tokens that verified enter;
@@ -25,16 +26,15 @@ pub(crate) struct VerifiedTokens {
 }
 
 impl VerifiedTokens {
-    /// The claims of `token` if it verified before and has not expired at `now` (seconds)
-    /// allowing `leeway` seconds, as the full check would; an expired one is forgotten.
-    pub(crate) fn get(&self, token: &str, now: i64, leeway: i64) -> Option<Result<AccessClaims, Expired>> {
+    /// The claims of `token` if it verified before. One past its expiry at `now` (seconds) is
+    /// answered and forgotten: the use cases refuse it, and it will not be good again.
+    pub(crate) fn get(&self, token: &str, now: i64) -> Option<AccessClaims> {
         let mut tokens = self.lock();
-        let claims = tokens.get(token)?;
-        if claims.expires_at.timestamp().saturating_add(leeway) < now {
+        let claims = tokens.get(token)?.clone();
+        if claims.expires_at.timestamp() <= now {
             tokens.remove(token);
-            return Some(Err(Expired));
         }
-        Some(Ok(claims.clone()))
+        Some(claims)
     }
 
     /// Remembers a token that has just verified in full.
@@ -58,7 +58,3 @@ impl VerifiedTokens {
         self.tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
-
-/// A remembered token is past its expiry.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Expired;

@@ -66,9 +66,14 @@ fn a_clone_verifies_what_the_original_issued() {
 }
 
 #[test]
-fn a_token_within_the_leeway_is_accepted() {
-    let (codec, token) = hs256_token_with(|p| p["exp"] = json!(now().timestamp() - 5));
-    assert!(codec.verify(&token).is_ok());
+fn a_genuine_token_past_its_expiry_verifies_for_the_use_cases_to_refuse() {
+    // Expiry is judged once, by the use cases at the exact instant (domain tests), not here.
+    let (codec, token) = hs256_token_with(|p| {
+        p["exp"] = json!(now().timestamp() - 5);
+        p["iat"] = json!(now().timestamp() - 905);
+    });
+    let claims = codec.verify(&token).expect("genuine");
+    assert!(claims.expires_at < now());
 }
 
 #[test]
@@ -312,13 +317,14 @@ fn a_jwt_of_another_type_is_not_an_access_token() {
 // --- time claims ----------------------------------------------------------------------------
 
 #[test]
-fn a_token_expired_beyond_the_leeway_is_expired() {
-    let past = now().timestamp() - i64::try_from(LEEWAY).expect("small") - 10;
+fn a_token_long_expired_still_verifies_as_genuine_and_is_never_expired_here() {
+    let past = now().timestamp() - i64::try_from(CLOCK_SKEW).expect("small") - 10;
     let (codec, token) = hs256_token_with(|p| {
         p["exp"] = json!(past);
         p["iat"] = json!(past - 900);
     });
-    assert_eq!(codec.verify(&token), Err(TokenRejected::Expired));
+    assert_ne!(codec.verify(&token), Err(TokenRejected::Expired));
+    assert_eq!(codec.verify(&token).map(|c| c.expires_at.timestamp()), Ok(past));
 }
 
 #[test]

@@ -65,8 +65,8 @@ fn bad_kids_secrets_and_settings_are_refused() {
     assert!(matches!(err, CryptoConfigError::DuplicateKid { .. }), "{err:?}");
 
     let mut too_lenient = config(key(hs256(SECRET)), vec![]);
-    too_lenient.leeway_secs = 301;
-    assert!(matches!(error_of(too_lenient), CryptoConfigError::Leeway { secs: 301, .. }));
+    too_lenient.clock_skew_secs = 301;
+    assert!(matches!(error_of(too_lenient), CryptoConfigError::ClockSkew { secs: 301, .. }));
     let mut no_issuer = config(key(hs256(SECRET)), vec![]);
     no_issuer.issuer.clear();
     assert!(matches!(error_of(no_issuer), CryptoConfigError::EmptyClaim { claim: "issuer" }));

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 pub const ISSUER: &str = "gatehouse";
 pub const AUDIENCE: &str = "gatehouse";
-pub const LEEWAY: u64 = 30;
+pub const CLOCK_SKEW: u64 = 30;
 pub const SECRET: &str = "0123456789abcdef0123456789abcdef-test-only";
 
 pub fn hs256(secret: &str) -> KeySpec {
@@ -47,7 +47,7 @@ pub fn key_with_kid(kid: &str, spec: KeySpec) -> KeyConfig {
 }
 
 pub fn config(current: KeyConfig, previous: Vec<KeyConfig>) -> JwtConfig {
-    JwtConfig { issuer: ISSUER.into(), audience: AUDIENCE.into(), current, previous, leeway_secs: LEEWAY }
+    JwtConfig { issuer: ISSUER.into(), audience: AUDIENCE.into(), current, previous, clock_skew_secs: CLOCK_SKEW }
 }
 
 pub fn codec(current: KeySpec) -> JwtCodec {
