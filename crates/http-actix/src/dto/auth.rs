@@ -4,6 +4,7 @@
 use crate::dto::{FieldErrors, field_schemas};
 use crate::error::ApiError;
 use domain::{Email, Password, Registration, TokenPair, UserName};
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -15,7 +16,7 @@ pub struct RegisterRequest {
     pub email: String,
     /// 8 characters to 72 bytes (bcrypt's limit; never truncated).
     #[schema(schema_with = field_schemas::new_password)]
-    pub password: String,
+    pub password: SecretString,
     /// 1 to 100 characters after trimming.
     #[schema(schema_with = field_schemas::user_name)]
     pub name: String,
@@ -26,7 +27,7 @@ impl RegisterRequest {
     pub fn into_registration(self, max_password_bytes: usize) -> Result<Registration, ApiError> {
         let mut v = FieldErrors::default();
         let email = v.check("email", Email::parse(&self.email));
-        let password = v.check("password", Password::new(&self.password, max_password_bytes));
+        let password = v.check("password", Password::new(self.password.expose_secret(), max_password_bytes));
         let name = v.check("name", UserName::parse(&self.name));
         match (email, password, name) {
             (Some(email), Some(password), Some(name)) => Ok(Registration { email, password, name }),
@@ -42,15 +43,16 @@ pub struct LoginRequest {
     #[schema(example = "ada@example.com")]
     pub email: String,
     /// The account's password.
-    #[schema(format = Password, example = "correct horse battery")]
-    pub password: String,
+    #[schema(value_type = String, format = Password, example = "correct horse battery")]
+    pub password: SecretString,
 }
 
 /// `POST /auth/refresh` and `POST /auth/logout`.
 #[derive(Deserialize, ToSchema)]
 pub struct RefreshRequest {
     /// A refresh token from a token response.
-    pub refresh_token: String,
+    #[schema(value_type = String)]
+    pub refresh_token: SecretString,
 }
 
 /// What login, `/auth/token` and refresh return.

@@ -6,6 +6,7 @@ use crate::dto::{FieldErrors, Maybe, field_schemas};
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use domain::{CandidatePassword, Email, Password, ProfileUpdate, SessionView, UserName};
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -24,7 +25,7 @@ pub struct UpdateMe {
     /// The current password, required to change `email`.
     #[serde(default)]
     #[schema(value_type = String, required = false, format = Password)]
-    pub current_password: Maybe<String>,
+    pub current_password: Maybe<SecretString>,
 }
 
 impl UpdateMe {
@@ -33,7 +34,8 @@ impl UpdateMe {
         let mut v = FieldErrors::default();
         let name = v.optional("name", self.name, |n| UserName::parse(&n));
         let email = v.optional("email", self.email, |e| Email::parse(&e));
-        let current_password = v.optional("current_password", self.current_password, |p| Ok::<_, String>(CandidatePassword::new(&p)));
+        let current_password =
+            v.optional("current_password", self.current_password, |p| Ok::<_, String>(CandidatePassword::new(p.expose_secret())));
         match (name, email, current_password) {
             (Some(name), Some(email), Some(current_password)) => Ok(ProfileUpdate { name, email, current_password }),
             _ => Err(v.into_error()),
@@ -45,20 +47,20 @@ impl UpdateMe {
 #[derive(Deserialize, ToSchema)]
 pub struct ChangePassword {
     /// The current password.
-    #[schema(format = Password)]
-    pub current_password: String,
+    #[schema(value_type = String, format = Password)]
+    pub current_password: SecretString,
     /// The new password: 8 characters to 72 bytes.
     #[schema(schema_with = field_schemas::new_password)]
-    pub new_password: String,
+    pub new_password: SecretString,
 }
 
 impl ChangePassword {
     /// Parses into the current password and a policy-checked new one.
     pub fn into_parts(self, max_password_bytes: usize) -> Result<(CandidatePassword, Password), ApiError> {
         let mut v = FieldErrors::default();
-        let new = v.check("new_password", Password::new(&self.new_password, max_password_bytes));
+        let new = v.check("new_password", Password::new(self.new_password.expose_secret(), max_password_bytes));
         match new {
-            Some(new) => Ok((CandidatePassword::new(&self.current_password), new)),
+            Some(new) => Ok((CandidatePassword::new(self.current_password.expose_secret()), new)),
             None => Err(v.into_error()),
         }
     }
@@ -68,8 +70,8 @@ impl ChangePassword {
 #[derive(Deserialize, ToSchema)]
 pub struct CurrentPassword {
     /// The current password.
-    #[schema(format = Password)]
-    pub current_password: String,
+    #[schema(value_type = String, format = Password)]
+    pub current_password: SecretString,
 }
 
 /// A live login session of the caller.

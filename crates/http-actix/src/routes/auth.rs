@@ -9,6 +9,7 @@ use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use domain::{CandidatePassword, LoginError, TokenPair};
+use secrecy::{ExposeSecret, SecretString};
 
 /// A token response: never cached (RFC 6749 §5.1).
 pub(crate) fn token_response(pair: TokenPair) -> HttpResponse {
@@ -24,11 +25,13 @@ pub(crate) fn token_response(pair: TokenPair) -> HttpResponse {
 pub(crate) async fn login_with(
     state: &AppState,
     email: String,
-    password: String,
+    password: SecretString,
     user_agent: Option<domain::UserAgent>,
 ) -> Result<Result<TokenPair, LoginError>, ApiError> {
     state
-        .run(Lane::PasswordCheck, move |app| Ok::<_, ApiError>(app.auth.login(&email, &CandidatePassword::new(&password), user_agent)))
+        .run(Lane::PasswordCheck, move |app| {
+            Ok::<_, ApiError>(app.auth.login(&email, &CandidatePassword::new(password.expose_secret()), user_agent))
+        })
         .await
 }
 
@@ -77,7 +80,7 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, ApiJson(body): 
 )]
 #[post("/refresh")]
 pub async fn refresh(state: web::Data<AppState>, ApiJson(body): ApiJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
-    let pair = state.run(Lane::Storage, move |app| app.auth.refresh(&body.refresh_token)).await?;
+    let pair = state.run(Lane::Storage, move |app| app.auth.refresh(body.refresh_token.expose_secret())).await?;
     Ok(token_response(pair))
 }
 
@@ -89,7 +92,7 @@ pub async fn refresh(state: web::Data<AppState>, ApiJson(body): ApiJson<RefreshR
 )]
 #[post("/logout")]
 pub async fn logout(state: web::Data<AppState>, ApiJson(body): ApiJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
-    state.run(Lane::Storage, move |app| app.auth.logout(&body.refresh_token)).await?;
+    state.run(Lane::Storage, move |app| app.auth.logout(body.refresh_token.expose_secret())).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -8,6 +8,7 @@ use crate::openapi::{BadPath, JsonBodyErrors, NotFound, QueryErrors, RateLimited
 use crate::state::AppState;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use domain::{CandidatePassword, SessionId};
+use secrecy::ExposeSecret;
 use uuid::Uuid;
 
 /// The caller's account.
@@ -67,7 +68,7 @@ pub async fn change_password(
 )]
 #[delete("")]
 pub async fn delete_me(caller: Caller, ApiJson(body): ApiJson<CurrentPassword>) -> Result<HttpResponse, ApiError> {
-    let current = CandidatePassword::new(&body.current_password);
+    let current = CandidatePassword::new(body.current_password.expose_secret());
     caller.run(Lane::PasswordCheck, move |app, me| app.accounts.delete_account(me, &current)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

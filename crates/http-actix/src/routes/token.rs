@@ -147,7 +147,7 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, payload: web::P
     match required(&form, "grant_type")? {
         "password" => {
             let email = required(&form, "username")?.to_owned();
-            let password = required(&form, "password")?.to_owned();
+            let password = secrecy::SecretString::from(required(&form, "password")?);
             match login_with(&state, email, password, user_agent(&req)).await? {
                 Ok(pair) => Ok(token_response(pair)),
                 Err(LoginError::InvalidCredentials) => Err(TokenError::invalid_grant("invalid username or password")),
