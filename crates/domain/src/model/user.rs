@@ -36,6 +36,9 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every variant, in order.
+    pub const ALL: &'static [Self] = &[Self::User, Self::Admin];
+
     /// The wire and storage spelling.
     pub const fn as_str(self) -> &'static str {
         match self {

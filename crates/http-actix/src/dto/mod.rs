@@ -16,6 +16,7 @@ mod tasks;
 mod time;
 mod token;
 mod users;
+mod wire_enum;
 
 pub use auth::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse};
 pub use fields::{FieldErrors, Maybe};
@@ -23,6 +24,7 @@ pub use me::{ChangePassword, CurrentPassword, SessionPage, SessionResponse, Upda
 pub use page::PageQuery;
 pub use projects::{CreateProject, ProjectPage, ProjectResponse, UpdateProject};
 pub use system::HealthResponse;
-pub use tasks::{CreateTask, PatchTask, TaskListQuery, TaskPage, TaskPriorityDto, TaskResponse, TaskStatusDto};
+pub use tasks::{CreateTask, PatchTask, TaskListQuery, TaskPage, TaskResponse};
 pub use token::OAuthErrorResponse;
-pub use users::{AdminUpdateUser, RoleDto, UserPage, UserResponse};
+pub use users::{AdminUpdateUser, UserPage, UserResponse};
+pub use wire_enum::{RoleDto, TaskPriorityDto, TaskStatusDto};

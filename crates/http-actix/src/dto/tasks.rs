@@ -1,48 +1,11 @@
 use crate::dto::page::page_type;
-use crate::dto::{FieldErrors, Maybe, field_schemas};
+use crate::dto::{FieldErrors, Maybe, TaskPriorityDto, TaskStatusDto, field_schemas};
 use crate::error::{ApiError, FieldError};
 use chrono::{DateTime, Utc};
 use domain::{Description, DueDate, Task, TaskDraft, TaskPatch, TaskPriority, TaskStatus, TaskTitle};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-
-macro_rules! wire_enum_dto {
-    ($(#[$doc:meta])* $dto:ident <=> $domain:ident as $schema:ident { $($variant:ident),+ }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-        #[serde(rename_all = "snake_case")]
-        #[schema(as = $schema)]
-        pub enum $dto {
-            $(#[doc = stringify!($variant)] $variant),+
-        }
-
-        impl From<$dto> for $domain {
-            fn from(v: $dto) -> Self {
-                match v {
-                    $($dto::$variant => Self::$variant),+
-                }
-            }
-        }
-
-        impl From<$domain> for $dto {
-            fn from(v: $domain) -> Self {
-                match v {
-                    $($domain::$variant => Self::$variant),+
-                }
-            }
-        }
-    };
-}
-
-wire_enum_dto!(
-    /// Where a task stands.
-    TaskStatusDto <=> TaskStatus as TaskStatus { Todo, InProgress, Done }
-);
-wire_enum_dto!(
-    /// How much a task matters.
-    TaskPriorityDto <=> TaskPriority as TaskPriority { Low, Medium, High }
-);
 
 /// `POST /projects/{id}/tasks` and `PUT /tasks/{id}` (full replacement: omitted fields take
 /// their defaults).

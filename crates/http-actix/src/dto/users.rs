@@ -2,42 +2,13 @@
 //! admin's update.
 
 use crate::dto::page::page_type;
-use crate::dto::{FieldErrors, Maybe, field_schemas};
+use crate::dto::{FieldErrors, Maybe, RoleDto, field_schemas};
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use domain::{AdminUpdate, Role, User, UserName};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-/// A user's role.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-#[schema(as = Role)]
-pub enum RoleDto {
-    /// An ordinary account.
-    User,
-    /// Manages other accounts.
-    Admin,
-}
-
-impl From<Role> for RoleDto {
-    fn from(role: Role) -> Self {
-        match role {
-            Role::User => Self::User,
-            Role::Admin => Self::Admin,
-        }
-    }
-}
-
-impl From<RoleDto> for Role {
-    fn from(role: RoleDto) -> Self {
-        match role {
-            RoleDto::User => Self::User,
-            RoleDto::Admin => Self::Admin,
-        }
-    }
-}
 
 /// A user account. Never carries a password or a hash.
 #[derive(Debug, Serialize, ToSchema)]
