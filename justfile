@@ -47,7 +47,7 @@ create-admin email name:
 
 # Refresh the OpenAPI snapshot after an intended contract change.
 snapshot:
-    UPDATE_SNAPSHOTS=1 cargo test -p api-tests openapi
+    INSTA_UPDATE=always cargo test -p api-tests openapi
 
 # Micro-benchmarks of the crypto layer.
 bench-crypto:
