@@ -164,7 +164,7 @@ async fn the_purge_runs_on_one_instance_at_a_time() {
             &[("database.url", db.url()), ("auth.secret", "test-secret-of-at-least-thirty-two-bytes!"), ("auth.bcrypt_cost", "4")],
         )
         .expect("settings");
-        let attempts = std::sync::Arc::new(domain::memory::MemoryAttempts::default());
+        let attempts = Arc::new(domain::memory::MemoryAttempts::default());
         let (app, _) = http_actix::compose::gatehouse_with(&settings, db.database(), attempts).expect("wiring");
         let purge = |holder| app.maintenance.purge(holder, chrono::Duration::minutes(20)).expect("purge");
 

@@ -71,12 +71,10 @@ fn the_openapi_document_matches_its_snapshot() {
 
 #[tokio::test]
 async fn the_document_states_the_configured_hashers_password_limit() {
-    let limit =
-        |doc: &serde_json::Value, schema: &str, field: &str| doc["components"]["schemas"][schema]["properties"][field]["maxLength"].clone();
-    let bcrypt: serde_json::Value =
-        spawn_app().await.request(reqwest::Method::GET, "/openapi.json").send().await.unwrap().json().await.unwrap();
+    let limit = |doc: &Value, schema: &str, field: &str| doc["components"]["schemas"][schema]["properties"][field]["maxLength"].clone();
+    let bcrypt: Value = spawn_app().await.request(Method::GET, "/openapi.json").send().await.unwrap().json().await.unwrap();
     let argon = crate::helpers::spawn_app_with(&[("auth.password_hash", "argon2id")]).await;
-    let argon2id: serde_json::Value = argon.request(reqwest::Method::GET, "/openapi.json").send().await.unwrap().json().await.unwrap();
+    let argon2id: Value = argon.request(Method::GET, "/openapi.json").send().await.unwrap().json().await.unwrap();
 
     assert_eq!(limit(&bcrypt, "RegisterRequest", "password"), 72);
     assert_eq!(limit(&argon2id, "RegisterRequest", "password"), 1024);

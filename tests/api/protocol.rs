@@ -11,7 +11,7 @@ async fn malformed_json_is_400_and_a_wrong_content_type_is_415() {
     problem(raw("application/json", "{\"email\": ").await, 400).await;
     problem(raw("text/plain", "{}").await, 415).await;
     problem(app.request(Method::POST, "/auth/register").send().await.unwrap(), 415).await;
-    let fields = crate::helpers::invalid_fields(raw("application/json; charset=utf-8", "[1, 2]").await).await;
+    let fields = invalid_fields(raw("application/json; charset=utf-8", "[1, 2]").await).await;
     assert_eq!(fields, ["body"]);
 }
 
@@ -23,7 +23,7 @@ async fn a_wrong_type_names_the_field_without_echoing_the_value() {
     assert_eq!(body["errors"][0]["field"], "password");
     assert!(!body.to_string().contains("98765432109"), "{body}");
     let missing = app.post("/auth/register", &json!({"email": "a@example.com", "name": "A"})).await;
-    assert_eq!(crate::helpers::invalid_fields(missing).await, ["password"]);
+    assert_eq!(invalid_fields(missing).await, ["password"]);
 }
 
 #[tokio::test]

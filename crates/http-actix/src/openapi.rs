@@ -13,7 +13,7 @@ use utoipa::openapi::{Components, ContentBuilder, InfoBuilder, OpenApi, RefOr};
 use utoipa::{IntoResponses, Modify};
 
 /// 400, 413, 415, 422: what a JSON body can get wrong.
-#[derive(IntoResponses)]
+#[derive(Debug, IntoResponses)]
 pub enum JsonBodyErrors {
     /// Malformed JSON, or a path parameter that is not a UUID.
     #[response(status = 400, description = "malformed JSON or path parameter", content_type = "application/problem+json")]
@@ -30,7 +30,7 @@ pub enum JsonBodyErrors {
 }
 
 /// 401 for a missing or bad bearer token.
-#[derive(IntoResponses)]
+#[derive(Debug, IntoResponses)]
 pub enum Unauthenticated {
     /// No valid access token.
     #[response(
@@ -43,7 +43,7 @@ pub enum Unauthenticated {
 }
 
 /// 503 when the database is unreachable.
-#[derive(IntoResponses)]
+#[derive(Debug, IntoResponses)]
 pub enum Unavailable {
     /// Retry after the given seconds.
     #[response(
@@ -56,7 +56,7 @@ pub enum Unavailable {
 }
 
 /// 429 from the rate limiter.
-#[derive(IntoResponses)]
+#[derive(Debug, IntoResponses)]
 pub enum RateLimited {
     /// Retry after the given seconds.
     #[response(status = 429, description = "rate limit hit", content_type = "application/problem+json", headers(("Retry-After" = String)))]
@@ -64,7 +64,7 @@ pub enum RateLimited {
 }
 
 /// 404 for a missing resource or someone else's.
-#[derive(IntoResponses)]
+#[derive(Debug, IntoResponses)]
 pub enum NotFound {
     /// No such resource.
     #[response(status = 404, description = "no such resource, or not the caller's", content_type = "application/problem+json")]
@@ -72,7 +72,7 @@ pub enum NotFound {
 }
 
 /// 400 for a path parameter that is not a UUID.
-#[derive(IntoResponses)]
+#[derive(Debug, IntoResponses)]
 pub enum BadPath {
     /// Malformed path parameter.
     #[response(status = 400, description = "malformed path parameter", content_type = "application/problem+json")]
@@ -80,7 +80,7 @@ pub enum BadPath {
 }
 
 /// 400 and 422 for query strings.
-#[derive(IntoResponses)]
+#[derive(Debug, IntoResponses)]
 pub enum QueryErrors {
     /// The query string does not parse.
     #[response(status = 400, description = "malformed query string or path parameter", content_type = "application/problem+json")]
@@ -102,6 +102,7 @@ fn require_password_with_email(components: &mut Components) {
 }
 
 /// Adds info, security schemes and the paths not served by annotated handlers.
+#[derive(Debug)]
 pub struct Finish;
 
 impl Modify for Finish {

@@ -30,6 +30,12 @@ pub struct AppState {
     pub routes: Arc<RouteTable>,
 }
 
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("offload", &self.offload).field("body_limit", &self.body_limit).finish_non_exhaustive()
+    }
+}
+
 impl AppState {
     /// The state registered on the app.
     ///

@@ -4,7 +4,7 @@ use crate::backend::Backend;
 use domain::InfraError;
 use std::path::PathBuf;
 
-/// Why [`Database::connect`] failed. Every message names the URL with its password redacted.
+/// Why [`Database::connect`](crate::Database::connect) failed. Every message names the URL with its password redacted.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     /// The scheme is none of `sqlite:`, `postgres://`, `postgresql://`, `mysql://`.
@@ -43,7 +43,7 @@ pub enum ConnectError {
     },
 }
 
-/// Why [`Database::run_migrations`] failed.
+/// Why [`Database::run_migrations`](crate::Database::run_migrations) failed.
 #[derive(Debug, thiserror::Error)]
 pub enum MigrationError {
     /// No connection could be had.

@@ -110,7 +110,7 @@ impl Database {
 
     /// Whether the database can serve requests now (the readiness probe): a connection can be
     /// had in time and answers `SELECT 1`; on SQLite, the file is still the one opened (not
-    /// deleted or replaced) and takes a write ([`write_probe`]), since a locked, read-only or
+    /// deleted or replaced) and takes a write (`sqlite_file::write_probe`), since a locked, read-only or
     /// failing file still answers reads.
     ///
     /// # Errors

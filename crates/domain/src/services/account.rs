@@ -95,7 +95,7 @@ pub enum DeleteAccountError {
 }
 
 /// The caller's own account.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct AccountService {
     ports: Ports,
     lockout: Lockout,

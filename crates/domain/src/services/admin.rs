@@ -43,7 +43,7 @@ pub enum CreatedAdmin {
 }
 
 /// Administration of accounts.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct AdminService {
     ports: Ports,
 }

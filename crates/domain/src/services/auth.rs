@@ -93,7 +93,7 @@ impl VerifiedToken {
 }
 
 /// Accounts coming in and sessions going out.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct AuthService {
     ports: Ports,
     policy: SessionPolicy,

@@ -8,7 +8,7 @@ use crate::services::Ports;
 /// Reserves each password check of an account before it runs, and clears the account's count
 /// when a check succeeds: at most `policy.limit` wrong passwords are checked per window,
 /// however many arrive at once and on however many instances share the counter store.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub(crate) struct Lockout {
     ports: Ports,
     policy: AttemptPolicy,

@@ -20,7 +20,7 @@ pub enum PurgeRun {
 }
 
 /// Periodic maintenance and health.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct MaintenanceService {
     ports: Ports,
 }

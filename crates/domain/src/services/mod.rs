@@ -55,8 +55,15 @@ pub struct Ports {
     pub probe: Arc<dyn StorageProbe>,
 }
 
+impl std::fmt::Debug for Ports {
+    /// The adapters are trait objects without `Debug`; their presence is all there is to show.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ports").finish_non_exhaustive()
+    }
+}
+
 /// The whole application core: one service per aggregate, wired to the same ports.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Gatehouse {
     /// Registration, login, tokens, logout.
     pub auth: AuthService,

@@ -5,7 +5,7 @@ use crate::ports::Removal;
 use crate::services::{Ports, Principal, ResourceError};
 
 /// The caller's projects.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct ProjectService {
     ports: Ports,
 }

@@ -5,7 +5,7 @@ use crate::ports::{Removal, TaskInsert};
 use crate::services::{Ports, Principal, ResourceError};
 
 /// The tasks of the caller's projects.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct TaskService {
     ports: Ports,
 }

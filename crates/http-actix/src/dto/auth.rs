@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// `POST /auth/register`.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct RegisterRequest {
     /// A valid address; stored lower-case.
     #[schema(schema_with = field_schemas::email)]
@@ -37,7 +37,7 @@ impl RegisterRequest {
 }
 
 /// `POST /auth/login`. No password policy applies: a wrong password of any shape is a 401.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginRequest {
     /// The account's email (any case).
     #[schema(example = "ada@example.com")]
@@ -48,7 +48,7 @@ pub struct LoginRequest {
 }
 
 /// `POST /auth/refresh` and `POST /auth/logout`.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct RefreshRequest {
     /// A refresh token from a token response.
     #[schema(value_type = String)]
@@ -56,7 +56,7 @@ pub struct RefreshRequest {
 }
 
 /// What login, `/auth/token` and refresh return.
-#[derive(Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Token)]
 pub struct TokenResponse {
     /// A signed JWT for the `Authorization: Bearer` header.

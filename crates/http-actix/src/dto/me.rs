@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// `PATCH /users/me`.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateMe {
     /// A new display name.
     #[serde(default)]
@@ -44,7 +44,7 @@ impl UpdateMe {
 }
 
 /// `POST /users/me/password`.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct ChangePassword {
     /// The current password.
     #[schema(value_type = String, format = Password)]
@@ -67,7 +67,7 @@ impl ChangePassword {
 }
 
 /// `DELETE /users/me`.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct CurrentPassword {
     /// The current password.
     #[schema(value_type = String, format = Password)]

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// `POST /projects`.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateProject {
     /// 1 to 200 characters after trimming.
     #[schema(schema_with = field_schemas::project_name)]
@@ -33,7 +33,7 @@ impl CreateProject {
 }
 
 /// `PATCH /projects/{id}`.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateProject {
     /// A new name.
     #[serde(default)]

@@ -4,7 +4,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 /// `GET /health` and `GET /ready`.
-#[derive(Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct HealthResponse {
     /// `ok`.
     #[schema(example = "ok")]

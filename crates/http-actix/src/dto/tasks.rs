@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 /// `POST /projects/{id}/tasks` and `PUT /tasks/{id}` (full replacement: omitted fields take
 /// their defaults).
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateTask {
     /// 1 to 200 characters after trimming.
     #[schema(schema_with = field_schemas::task_title)]
@@ -70,7 +70,7 @@ impl CreateTask {
 }
 
 /// `PATCH /tasks/{id}`: omitted fields are unchanged; `"due_date": null` clears the date.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct PatchTask {
     /// A new title.
     #[serde(default)]
@@ -110,7 +110,7 @@ impl PatchTask {
 }
 
 /// `GET /projects/{id}/tasks` query.
-#[derive(Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TaskListQuery {
     /// Only tasks with this status.

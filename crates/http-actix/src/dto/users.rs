@@ -48,7 +48,7 @@ impl From<User> for UserResponse {
 }
 
 /// `PATCH /users/{id}` (admin).
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct AdminUpdateUser {
     /// A new display name.
     #[serde(default)]

@@ -17,7 +17,7 @@ use std::fmt;
 use utoipa::ToSchema;
 
 /// The form fields; `scope`, `client_id` and HTTP Basic client credentials are ignored.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenForm {
     /// `password` or `refresh_token`.
     #[schema(example = "password")]
@@ -36,7 +36,7 @@ pub struct TokenForm {
 }
 
 /// The supported grants.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GrantType {
     /// Resource-owner password credentials.
