@@ -86,7 +86,7 @@ impl UserRepository for MemoryStore {
         if t.email_in_use(&user.email, user.id) {
             return Err(EmailTaken.into());
         }
-        t.users.insert(user.id, (user.clone(), password_hash.clone()));
+        t.users.insert(user.id, (stored_user(user), password_hash.clone()));
         Ok(())
     }
 
@@ -103,6 +103,7 @@ impl UserRepository for MemoryStore {
     }
 
     fn update_profile(&self, id: UserId, changes: &ProfileChanges, now: Timestamp) -> Result<UserWrite, UniqueEmailError> {
+        let now = micros(now);
         let mut t = self.tables()?;
         if changes.email.as_ref().is_some_and(|email| t.email_in_use(email, id)) {
             return Err(EmailTaken.into());
@@ -119,6 +120,7 @@ impl UserRepository for MemoryStore {
     }
 
     fn update_by_admin(&self, id: UserId, changes: &AdminChanges, now: Timestamp) -> Result<AdminWrite, InfraError> {
+        let now = micros(now);
         let mut t = self.tables()?;
         let Some((before, _)) = t.users.get(&id) else { return Ok(AdminWrite::NotFound) };
         let mut after = changes.apply_to(before);
@@ -137,6 +139,7 @@ impl UserRepository for MemoryStore {
     }
 
     fn set_password_hash(&self, id: UserId, hash: &PasswordHash, now: Timestamp) -> Result<PasswordWrite, InfraError> {
+        let now = micros(now);
         let mut t = self.tables()?;
         Ok(match t.users.get_mut(&id) {
             Some((user, stored)) => {
@@ -184,7 +187,7 @@ impl SessionRepository for MemoryStore {
         if !t.users.contains_key(&session.user_id) {
             return Err(InfraError::internal("foreign key: session of an unknown user"));
         }
-        t.sessions.insert(session.id, session.clone());
+        t.sessions.insert(session.id, stored_session(session));
         t.digests.insert(digest.clone(), (session.id, RefreshTokenState::Current));
         Ok(())
     }
@@ -201,6 +204,7 @@ impl SessionRepository for MemoryStore {
         next: &RefreshTokenDigest,
         now: Timestamp,
     ) -> Result<Rotation, InfraError> {
+        let now = micros(now);
         let mut t = self.tables()?;
         let live = t.sessions.get(&id).is_some_and(|s| s.is_live(now));
         if !live || t.digests.get(presented) != Some(&(id, RefreshTokenState::Current)) {
@@ -226,6 +230,7 @@ impl SessionRepository for MemoryStore {
     }
 
     fn revoke(&self, id: SessionId, now: Timestamp) -> Result<Revocation, InfraError> {
+        let now = micros(now);
         let mut t = self.tables()?;
         Ok(match t.sessions.get_mut(&id) {
             Some(s) if s.revoked_at.is_none() => {
@@ -237,6 +242,7 @@ impl SessionRepository for MemoryStore {
     }
 
     fn revoke_all(&self, user: UserId, keep: Option<SessionId>, now: Timestamp) -> Result<u64, InfraError> {
+        let now = micros(now);
         let mut t = self.tables()?;
         let mut count = 0;
         for s in t.sessions.values_mut().filter(|s| s.user_id == user && s.revoked_at.is_none() && Some(s.id) != keep) {
@@ -247,6 +253,7 @@ impl SessionRepository for MemoryStore {
     }
 
     fn revoke_oldest_beyond(&self, user: UserId, keep: u32, now: Timestamp) -> Result<u64, InfraError> {
+        let now = micros(now);
         let mut t = self.tables()?;
         let mut live: Vec<(Timestamp, SessionId)> =
             t.sessions.values().filter(|s| s.user_id == user && s.is_live(now)).map(|s| (s.created_at, s.id)).collect();
@@ -271,7 +278,10 @@ impl ProjectRepository for MemoryStore {
         if !t.users.contains_key(&project.owner_id) {
             return Err(InfraError::internal("foreign key: project of an unknown user"));
         }
-        t.projects.insert(project.id, project.clone());
+        t.projects.insert(
+            project.id,
+            Project { created_at: micros(project.created_at), updated_at: micros(project.updated_at), ..project.clone() },
+        );
         Ok(())
     }
 
@@ -285,6 +295,7 @@ impl ProjectRepository for MemoryStore {
     }
 
     fn update(&self, id: ProjectId, owner: UserId, patch: &ProjectPatch, now: Timestamp) -> Result<Option<Project>, InfraError> {
+        let now = micros(now);
         let mut t = self.tables()?;
         Ok(t.projects.get_mut(&id).filter(|p| p.owner_id == owner).map(|stored| {
             stored.apply(patch.clone(), now);
@@ -308,7 +319,7 @@ impl TaskRepository for MemoryStore {
         if !t.projects.contains_key(&task.project_id) {
             return Ok(TaskInsert::ProjectGone);
         }
-        t.tasks.insert(task.id, task.clone());
+        t.tasks.insert(task.id, Task { created_at: micros(task.created_at), updated_at: micros(task.updated_at), ..task.clone() });
         Ok(TaskInsert::Inserted)
     }
 
@@ -325,6 +336,7 @@ impl TaskRepository for MemoryStore {
     }
 
     fn update(&self, id: TaskId, owner: UserId, patch: &TaskPatch, now: Timestamp) -> Result<Option<Task>, InfraError> {
+        let now = micros(now);
         let mut t = self.tables()?;
         let owned = t.tasks.get(&id).is_some_and(|task| t.owns_project(owner, task.project_id));
         Ok(t.tasks.get_mut(&id).filter(|_| owned).map(|stored| {
@@ -345,5 +357,25 @@ impl crate::ports::StorageProbe for MemoryStore {
     /// Memory is always there; a lock poisoned by a panic is the one way it cannot serve.
     fn check(&self) -> Result<(), InfraError> {
         self.tables().map(drop)
+    }
+}
+
+/// Every backend keeps microseconds: so does the memory store, or a value would read back
+/// differently here than from a database (the repository contract runs on both).
+fn micros(time: Timestamp) -> Timestamp {
+    crate::model::truncate_to_micros(time)
+}
+
+fn stored_user(user: &User) -> User {
+    User { created_at: micros(user.created_at), updated_at: micros(user.updated_at), ..user.clone() }
+}
+
+fn stored_session(session: &Session) -> Session {
+    Session {
+        created_at: micros(session.created_at),
+        last_used_at: micros(session.last_used_at),
+        expires_at: micros(session.expires_at),
+        revoked_at: session.revoked_at.map(micros),
+        ..session.clone()
     }
 }

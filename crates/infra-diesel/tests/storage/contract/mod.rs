@@ -1,5 +1,5 @@
 //! The repository contract: what every storage port must do, checked on every backend that is
-//! reachable. Each test gets its own fresh, migrated database. SQLite always runs; PostgreSQL
+//! reachable and on the domain's in-memory store. Each test gets its own fresh, migrated database. SQLite always runs; PostgreSQL
 //! runs when `TEST_POSTGRES_URL` is set and MySQL/MariaDB when `TEST_MYSQL_URL` is set (and
 //! the crate is built with `--features mysql`); otherwise those tests pass without doing
 //! anything. Filter by backend with `cargo test -p infra-diesel -- postgres`.
@@ -34,6 +34,54 @@ macro_rules! contract_tests {
         }
     };
 }
+
+/// Instantiates each named test function (`fn(&impl Store)`) once per backend, on the
+/// backend's `DieselStore`, and once on the domain's `MemoryStore`: the adapters have the same
+/// semantics because the same suite passes on both.
+macro_rules! store_contract_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() {
+                let db = infra_diesel::testing::TestDatabase::sqlite();
+                super::$name(&db.database().store());
+            })*
+        }
+
+        mod postgres {
+            $(#[test]
+            fn $name() {
+                if let Some(db) = infra_diesel::testing::TestDatabase::from_env_postgres() {
+                    super::$name(&db.database().store());
+                }
+            })*
+        }
+
+        mod mysql {
+            $(#[test]
+            fn $name() {
+                if let Some(db) = infra_diesel::testing::TestDatabase::from_env_mysql() {
+                    super::$name(&db.database().store());
+                }
+            })*
+        }
+
+        mod memory {
+            $(#[test]
+            fn $name() {
+                super::$name(&domain::memory::MemoryStore::default());
+            })*
+        }
+    };
+}
+
+/// Every repository port: what `DieselStore` and `MemoryStore` both are.
+pub(crate) trait Store:
+    domain::UserRepository + domain::SessionRepository + domain::ProjectRepository + domain::TaskRepository + Sync
+{
+}
+
+impl<T: domain::UserRepository + domain::SessionRepository + domain::ProjectRepository + domain::TaskRepository + Sync> Store for T {}
 
 mod attempts;
 mod projects;

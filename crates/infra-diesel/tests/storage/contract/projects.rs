@@ -1,19 +1,18 @@
+use crate::contract::Store;
 use crate::contract::support::{hash, page, project, t, task, user};
 use domain::Removal;
 use domain::{Description, InfraErrorKind, Project, ProjectName, ProjectPatch, ProjectRepository, TaskRepository, User, UserRepository};
-use infra_diesel::{Database, DieselStore};
 
-fn store_with_users(db: &Database) -> (DieselStore, User, User) {
-    let store = db.store();
+fn store_with_users(store: &impl Store) -> (User, User) {
     let (ada, bob) = (user(1, "ada@x.io", t(0)), user(2, "bob@x.io", t(0)));
-    UserRepository::insert(&store, &ada, &hash("h")).unwrap();
-    UserRepository::insert(&store, &bob, &hash("h")).unwrap();
-    (store, ada, bob)
+    UserRepository::insert(store, &ada, &hash("h")).unwrap();
+    UserRepository::insert(store, &bob, &hash("h")).unwrap();
+    (ada, bob)
 }
 
-fn a_project_is_found_only_by_its_owner(db: &Database) {
-    let (store, ada, bob) = store_with_users(db);
-    let projects: &dyn ProjectRepository = &store;
+fn a_project_is_found_only_by_its_owner(store: &impl Store) {
+    let (ada, bob) = store_with_users(store);
+    let projects: &dyn ProjectRepository = store;
     let p = Project { description: Description::parse("line one\nline two\t✓").unwrap(), ..project(1, ada.id, t(0)) };
 
     projects.insert(&p).unwrap();
@@ -23,9 +22,8 @@ fn a_project_is_found_only_by_its_owner(db: &Database) {
     assert_eq!(projects.find(project(2, ada.id, t(0)).id, ada.id).unwrap(), None);
 }
 
-fn a_project_of_an_unknown_owner_is_an_error(db: &Database) {
-    let store = db.store();
-    let projects: &dyn ProjectRepository = &store;
+fn a_project_of_an_unknown_owner_is_an_error(store: &impl Store) {
+    let projects: &dyn ProjectRepository = store;
     let ghost = user(9, "ghost@x.io", t(0));
 
     let result = projects.insert(&project(1, ghost.id, t(0)));
@@ -33,9 +31,9 @@ fn a_project_of_an_unknown_owner_is_an_error(db: &Database) {
     assert_eq!(result.unwrap_err().kind(), InfraErrorKind::Internal);
 }
 
-fn list_is_the_owners_projects_newest_first(db: &Database) {
-    let (store, ada, bob) = store_with_users(db);
-    let projects: &dyn ProjectRepository = &store;
+fn list_is_the_owners_projects_newest_first(store: &impl Store) {
+    let (ada, bob) = store_with_users(store);
+    let projects: &dyn ProjectRepository = store;
     // 2 and 4 share a creation time: the larger id comes first.
     for (n, created) in [(1, 10), (2, 20), (3, 30), (4, 20), (5, 5)] {
         projects.insert(&project(n, ada.id, t(created))).unwrap();
@@ -53,9 +51,9 @@ fn list_is_the_owners_projects_newest_first(db: &Database) {
     assert_eq!(beyond.total, 5, "a page past the end still counts every project");
 }
 
-fn update_writes_the_named_fields_and_the_time_only(db: &Database) {
-    let (store, ada, bob) = store_with_users(db);
-    let projects: &dyn ProjectRepository = &store;
+fn update_writes_the_named_fields_and_the_time_only(store: &impl Store) {
+    let (ada, bob) = store_with_users(store);
+    let projects: &dyn ProjectRepository = store;
     let p = project(1, ada.id, t(0));
     projects.insert(&p).unwrap();
 
@@ -76,27 +74,27 @@ fn update_writes_the_named_fields_and_the_time_only(db: &Database) {
     assert_eq!(projects.update(project(2, ada.id, t(0)).id, ada.id, &rename, t(60)).unwrap(), None, "gone");
 }
 
-fn delete_is_scoped_to_the_owner_and_takes_the_tasks(db: &Database) {
-    let (store, ada, bob) = store_with_users(db);
+fn delete_is_scoped_to_the_owner_and_takes_the_tasks(store: &impl Store) {
+    let (ada, bob) = store_with_users(store);
     let (p, kept) = (project(1, ada.id, t(0)), project(2, ada.id, t(0)));
-    ProjectRepository::insert(&store, &p).unwrap();
-    ProjectRepository::insert(&store, &kept).unwrap();
+    ProjectRepository::insert(store, &p).unwrap();
+    ProjectRepository::insert(store, &kept).unwrap();
     let (doomed_task, kept_task) = (task(1, p.id, t(0)), task(2, kept.id, t(0)));
-    TaskRepository::insert(&store, &doomed_task).unwrap();
-    TaskRepository::insert(&store, &kept_task).unwrap();
+    TaskRepository::insert(store, &doomed_task).unwrap();
+    TaskRepository::insert(store, &kept_task).unwrap();
 
-    assert_eq!(ProjectRepository::delete(&store, p.id, bob.id).unwrap(), Removal::NotFound, "not bob's");
-    assert!(ProjectRepository::find(&store, p.id, ada.id).unwrap().is_some());
-    assert_eq!(ProjectRepository::delete(&store, p.id, ada.id).unwrap(), Removal::Removed);
+    assert_eq!(ProjectRepository::delete(store, p.id, bob.id).unwrap(), Removal::NotFound, "not bob's");
+    assert!(ProjectRepository::find(store, p.id, ada.id).unwrap().is_some());
+    assert_eq!(ProjectRepository::delete(store, p.id, ada.id).unwrap(), Removal::Removed);
 
-    assert_eq!(ProjectRepository::find(&store, p.id, ada.id).unwrap(), None);
-    assert_eq!(TaskRepository::find(&store, doomed_task.id, ada.id).unwrap(), None);
-    assert_eq!(TaskRepository::list(&store, p.id, None, page(10, 0)).unwrap().total, 0);
-    assert!(TaskRepository::find(&store, kept_task.id, ada.id).unwrap().is_some());
-    assert_eq!(ProjectRepository::delete(&store, p.id, ada.id).unwrap(), Removal::NotFound, "already gone");
+    assert_eq!(ProjectRepository::find(store, p.id, ada.id).unwrap(), None);
+    assert_eq!(TaskRepository::find(store, doomed_task.id, ada.id).unwrap(), None);
+    assert_eq!(TaskRepository::list(store, p.id, None, page(10, 0)).unwrap().total, 0);
+    assert!(TaskRepository::find(store, kept_task.id, ada.id).unwrap().is_some());
+    assert_eq!(ProjectRepository::delete(store, p.id, ada.id).unwrap(), Removal::NotFound, "already gone");
 }
 
-contract_tests!(
+store_contract_tests!(
     a_project_is_found_only_by_its_owner,
     a_project_of_an_unknown_owner_is_an_error,
     list_is_the_owners_projects_newest_first,

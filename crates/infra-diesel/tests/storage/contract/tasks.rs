@@ -1,25 +1,24 @@
+use crate::contract::Store;
 use crate::contract::support::{hash, page, project, t, task, user};
 use domain::{
     Description, DueDate, Project, ProjectRepository, Task, TaskPatch, TaskPriority, TaskRepository, TaskStatus, TaskTitle, User,
     UserRepository,
 };
 use domain::{Removal, TaskInsert};
-use infra_diesel::{Database, DieselStore};
 
 /// Ada owns project 1; Bob owns nothing.
-fn store_with_project(db: &Database) -> (DieselStore, User, User, Project) {
-    let store = db.store();
+fn store_with_project(store: &impl Store) -> (User, User, Project) {
     let (ada, bob) = (user(1, "ada@x.io", t(0)), user(2, "bob@x.io", t(0)));
-    UserRepository::insert(&store, &ada, &hash("h")).unwrap();
-    UserRepository::insert(&store, &bob, &hash("h")).unwrap();
+    UserRepository::insert(store, &ada, &hash("h")).unwrap();
+    UserRepository::insert(store, &bob, &hash("h")).unwrap();
     let p = project(1, ada.id, t(0));
-    ProjectRepository::insert(&store, &p).unwrap();
-    (store, ada, bob, p)
+    ProjectRepository::insert(store, &p).unwrap();
+    (ada, bob, p)
 }
 
-fn a_task_reads_back_equal_for_the_project_owner_only(db: &Database) {
-    let (store, ada, bob, p) = store_with_project(db);
-    let tasks: &dyn TaskRepository = &store;
+fn a_task_reads_back_equal_for_the_project_owner_only(store: &impl Store) {
+    let (ada, bob, p) = store_with_project(store);
+    let tasks: &dyn TaskRepository = store;
     let full = Task {
         title: TaskTitle::parse("Write the contract").unwrap(),
         description: Description::parse("every method\r\non every backend").unwrap(),
@@ -37,23 +36,23 @@ fn a_task_reads_back_equal_for_the_project_owner_only(db: &Database) {
     assert_eq!(tasks.find(task(2, p.id, t(0)).id, ada.id).unwrap(), None);
 }
 
-fn a_task_for_a_missing_project_is_not_inserted(db: &Database) {
-    let (store, ada, _, p) = store_with_project(db);
-    let tasks: &dyn TaskRepository = &store;
+fn a_task_for_a_missing_project_is_not_inserted(store: &impl Store) {
+    let (ada, _, p) = store_with_project(store);
+    let tasks: &dyn TaskRepository = store;
     let gone = project(2, ada.id, t(0));
 
     assert_eq!(tasks.insert(&task(1, gone.id, t(0))).unwrap(), TaskInsert::ProjectGone);
 
     assert_eq!(tasks.find(task(1, gone.id, t(0)).id, ada.id).unwrap(), None);
-    assert_eq!(ProjectRepository::delete(&store, p.id, ada.id).unwrap(), Removal::Removed);
+    assert_eq!(ProjectRepository::delete(store, p.id, ada.id).unwrap(), Removal::Removed);
     assert_eq!(tasks.insert(&task(2, p.id, t(0))).unwrap(), TaskInsert::ProjectGone, "deleted a moment ago");
 }
 
-fn list_is_oldest_first_and_filters_by_status(db: &Database) {
-    let (store, ada, _, p) = store_with_project(db);
-    let tasks: &dyn TaskRepository = &store;
+fn list_is_oldest_first_and_filters_by_status(store: &impl Store) {
+    let (ada, _, p) = store_with_project(store);
+    let tasks: &dyn TaskRepository = store;
     let other = project(2, ada.id, t(0));
-    ProjectRepository::insert(&store, &other).unwrap();
+    ProjectRepository::insert(store, &other).unwrap();
     let with = |n, created, status| Task { status, ..task(n, p.id, t(created)) };
     // 2 and 4 share a creation time: the smaller id comes first.
     for (n, created, status) in [
@@ -87,9 +86,9 @@ fn list_is_oldest_first_and_filters_by_status(db: &Database) {
     assert_eq!(beyond.total, 3);
 }
 
-fn update_writes_the_named_fields_and_the_time_only(db: &Database) {
-    let (store, ada, bob, p) = store_with_project(db);
-    let tasks: &dyn TaskRepository = &store;
+fn update_writes_the_named_fields_and_the_time_only(store: &impl Store) {
+    let (ada, bob, p) = store_with_project(store);
+    let tasks: &dyn TaskRepository = store;
     let original = Task { due_date: Some(DueDate::parse("2026-03-01").unwrap()), ..task(1, p.id, t(0)) };
     tasks.insert(&original).unwrap();
 
@@ -114,9 +113,9 @@ fn update_writes_the_named_fields_and_the_time_only(db: &Database) {
     assert_eq!(tasks.update(task(2, p.id, t(0)).id, ada.id, &describe, t(95)).unwrap(), None, "gone");
 }
 
-fn delete_needs_the_project_owner(db: &Database) {
-    let (store, ada, bob, p) = store_with_project(db);
-    let tasks: &dyn TaskRepository = &store;
+fn delete_needs_the_project_owner(store: &impl Store) {
+    let (ada, bob, p) = store_with_project(store);
+    let tasks: &dyn TaskRepository = store;
     let doomed = task(1, p.id, t(0));
     tasks.insert(&doomed).unwrap();
 
@@ -127,7 +126,7 @@ fn delete_needs_the_project_owner(db: &Database) {
     assert_eq!(tasks.delete(doomed.id, ada.id).unwrap(), Removal::NotFound);
 }
 
-contract_tests!(
+store_contract_tests!(
     a_task_reads_back_equal_for_the_project_owner_only,
     a_task_for_a_missing_project_is_not_inserted,
     list_is_oldest_first_and_filters_by_status,

@@ -1,3 +1,4 @@
+use crate::contract::Store;
 use crate::contract::support::{digest, hash, page, project, session, t, task, user};
 use chrono::Duration;
 use domain::TaskInsert;
@@ -5,11 +6,9 @@ use domain::{
     AdminChanges, AdminWrite, Email, PasswordWrite, ProfileChanges, ProjectRepository, Role, SessionRepository, TaskRepository,
     UniqueEmailError, User, UserDelete, UserName, UserRepository, UserWrite, truncate_to_micros,
 };
-use infra_diesel::Database;
 
-fn inserted_user_reads_back_equal_by_id_and_by_email(db: &Database) {
-    let store = db.store();
-    let users: &dyn UserRepository = &store;
+fn inserted_user_reads_back_equal_by_id_and_by_email(store: &impl Store) {
+    let users: &dyn UserRepository = store;
     let mut ada = user(1, "ada@example.com", t(0));
     ada.role = Role::Admin;
     // Nanoseconds are dropped on the way in: every backend keeps microseconds.
@@ -26,9 +25,8 @@ fn inserted_user_reads_back_equal_by_id_and_by_email(db: &Database) {
     assert_eq!(users.password_hash(user(2, "x@example.com", t(0)).id).unwrap(), None);
 }
 
-fn a_taken_email_is_refused_but_accents_are_distinct(db: &Database) {
-    let store = db.store();
-    let users: &dyn UserRepository = &store;
+fn a_taken_email_is_refused_but_accents_are_distinct(store: &impl Store) {
+    let users: &dyn UserRepository = store;
     users.insert(&user(1, "e@e.io", t(0)), &hash("1")).unwrap();
 
     let again = users.insert(&user(2, "e@e.io", t(1)), &hash("2"));
@@ -39,9 +37,8 @@ fn a_taken_email_is_refused_but_accents_are_distinct(db: &Database) {
     assert_eq!(users.list(page(10, 0)).unwrap().total, 2);
 }
 
-fn a_profile_update_writes_only_name_email_and_its_time(db: &Database) {
-    let store = db.store();
-    let users: &dyn UserRepository = &store;
+fn a_profile_update_writes_only_name_email_and_its_time(store: &impl Store) {
+    let users: &dyn UserRepository = store;
     let ada = user(1, "ada@example.com", t(0));
     let bob = user(2, "bob@example.com", t(1));
     users.insert(&ada, &hash("ada")).unwrap();
@@ -75,9 +72,8 @@ fn a_profile_update_writes_only_name_email_and_its_time(db: &Database) {
     assert_eq!(users.update_profile(ghost.id, &name_only, t(13)).unwrap(), UserWrite::NotFound);
 }
 
-fn an_admin_update_writes_only_the_named_columns(db: &Database) {
-    let store = db.store();
-    let users: &dyn UserRepository = &store;
+fn an_admin_update_writes_only_the_named_columns(store: &impl Store) {
+    let users: &dyn UserRepository = store;
     let ada = user(1, "ada@example.com", t(0));
     users.insert(&ada, &hash("ada")).unwrap();
 
@@ -102,9 +98,8 @@ fn an_admin_update_writes_only_the_named_columns(db: &Database) {
     assert_eq!(users.update_by_admin(user(3, "x@x.io", t(0)).id, &promote, t(40)).unwrap(), AdminWrite::NotFound);
 }
 
-fn the_last_active_admin_can_be_neither_demoted_deactivated_nor_deleted(db: &Database) {
-    let store = db.store();
-    let users: &dyn UserRepository = &store;
+fn the_last_active_admin_can_be_neither_demoted_deactivated_nor_deleted(store: &impl Store) {
+    let users: &dyn UserRepository = store;
     let admin = |n, active| User { role: Role::Admin, is_active: active, ..user(n, &format!("a{n}@x.io"), t(0)) };
     let (only, inactive, plain) = (admin(1, true), admin(2, false), user(3, "plain@x.io", t(0)));
     for u in [&only, &inactive, &plain] {
@@ -130,9 +125,8 @@ fn the_last_active_admin_can_be_neither_demoted_deactivated_nor_deleted(db: &Dat
     assert_eq!(users.delete(second.id).unwrap(), UserDelete::LastActiveAdmin);
 }
 
-fn set_password_hash_replaces_it_and_stamps_the_account(db: &Database) {
-    let store = db.store();
-    let users: &dyn UserRepository = &store;
+fn set_password_hash_replaces_it_and_stamps_the_account(store: &impl Store) {
+    let users: &dyn UserRepository = store;
     let ada = user(1, "ada@example.com", t(0));
     users.insert(&ada, &hash("old")).unwrap();
 
@@ -143,9 +137,8 @@ fn set_password_hash_replaces_it_and_stamps_the_account(db: &Database) {
     assert_eq!(users.set_password_hash(user(2, "b@x.io", t(0)).id, &hash("x"), t(60)).unwrap(), PasswordWrite::NotFound);
 }
 
-fn a_hash_upgrade_applies_only_over_the_hash_it_verified(db: &Database) {
-    let store = db.store();
-    let users: &dyn UserRepository = &store;
+fn a_hash_upgrade_applies_only_over_the_hash_it_verified(store: &impl Store) {
+    let users: &dyn UserRepository = store;
     let ada = user(1, "ada@example.com", t(0));
     users.insert(&ada, &hash("old-cost")).unwrap();
 
@@ -160,42 +153,40 @@ fn a_hash_upgrade_applies_only_over_the_hash_it_verified(db: &Database) {
     assert_eq!(users.upgrade_password_hash(user(2, "b@x.io", t(0)).id, &hash("a"), &hash("b")).unwrap(), PasswordWrite::NotFound);
 }
 
-fn deleting_a_user_cascades_to_everything_it_owns(db: &Database) {
-    let store = db.store();
+fn deleting_a_user_cascades_to_everything_it_owns(store: &impl Store) {
     let ada = user(1, "ada@example.com", t(0));
     let bob = user(2, "bob@example.com", t(0));
-    UserRepository::insert(&store, &ada, &hash("a")).unwrap();
-    UserRepository::insert(&store, &bob, &hash("b")).unwrap();
+    UserRepository::insert(store, &ada, &hash("a")).unwrap();
+    UserRepository::insert(store, &bob, &hash("b")).unwrap();
     let (ada_session, bob_session) = (session(1, ada.id, t(0), t(3600)), session(2, bob.id, t(0), t(3600)));
-    SessionRepository::insert(&store, &ada_session, &digest("ada")).unwrap();
-    SessionRepository::insert(&store, &bob_session, &digest("bob")).unwrap();
+    SessionRepository::insert(store, &ada_session, &digest("ada")).unwrap();
+    SessionRepository::insert(store, &bob_session, &digest("bob")).unwrap();
     let (ada_project, bob_project) = (project(1, ada.id, t(0)), project(2, bob.id, t(0)));
-    ProjectRepository::insert(&store, &ada_project).unwrap();
-    ProjectRepository::insert(&store, &bob_project).unwrap();
+    ProjectRepository::insert(store, &ada_project).unwrap();
+    ProjectRepository::insert(store, &bob_project).unwrap();
     let (ada_task, bob_task) = (task(1, ada_project.id, t(0)), task(2, bob_project.id, t(0)));
-    assert_eq!(TaskRepository::insert(&store, &ada_task).unwrap(), TaskInsert::Inserted);
-    assert_eq!(TaskRepository::insert(&store, &bob_task).unwrap(), TaskInsert::Inserted);
+    assert_eq!(TaskRepository::insert(store, &ada_task).unwrap(), TaskInsert::Inserted);
+    assert_eq!(TaskRepository::insert(store, &bob_task).unwrap(), TaskInsert::Inserted);
 
-    assert_eq!(UserRepository::delete(&store, ada.id).unwrap(), UserDelete::Deleted);
+    assert_eq!(UserRepository::delete(store, ada.id).unwrap(), UserDelete::Deleted);
 
-    assert_eq!(UserRepository::find(&store, ada.id).unwrap(), None);
+    assert_eq!(UserRepository::find(store, ada.id).unwrap(), None);
     assert_eq!(store.find_with_user(ada_session.id).unwrap(), None);
     assert_eq!(store.find_by_refresh_digest(&digest("ada")).unwrap(), None);
-    assert_eq!(ProjectRepository::find(&store, ada_project.id, ada.id).unwrap(), None);
-    assert_eq!(TaskRepository::find(&store, ada_task.id, ada.id).unwrap(), None);
-    assert_eq!(UserRepository::delete(&store, ada.id).unwrap(), UserDelete::NotFound, "already gone");
+    assert_eq!(ProjectRepository::find(store, ada_project.id, ada.id).unwrap(), None);
+    assert_eq!(TaskRepository::find(store, ada_task.id, ada.id).unwrap(), None);
+    assert_eq!(UserRepository::delete(store, ada.id).unwrap(), UserDelete::NotFound, "already gone");
     // Nothing of anyone else's went with it.
     assert!(store.find_with_user(bob_session.id).unwrap().is_some());
     assert!(store.find_by_refresh_digest(&digest("bob")).unwrap().is_some());
-    assert!(ProjectRepository::find(&store, bob_project.id, bob.id).unwrap().is_some());
-    assert!(TaskRepository::find(&store, bob_task.id, bob.id).unwrap().is_some());
+    assert!(ProjectRepository::find(store, bob_project.id, bob.id).unwrap().is_some());
+    assert!(TaskRepository::find(store, bob_task.id, bob.id).unwrap().is_some());
     // The email is free again.
-    UserRepository::insert(&store, &user(3, "ada@example.com", t(1)), &hash("c")).unwrap();
+    UserRepository::insert(store, &user(3, "ada@example.com", t(1)), &hash("c")).unwrap();
 }
 
-fn list_is_oldest_first_with_ties_broken_by_id(db: &Database) {
-    let store = db.store();
-    let users: &dyn UserRepository = &store;
+fn list_is_oldest_first_with_ties_broken_by_id(store: &impl Store) {
+    let users: &dyn UserRepository = store;
     // Inserted out of order; 4 and 2 share a creation time, so the id decides (2 first).
     for (n, secs) in [(4, 10), (1, 20), (2, 10), (5, 0), (3, 30)] {
         users.insert(&user(n, &format!("u{n}@x.io"), t(secs)), &hash("h")).unwrap();
@@ -212,7 +203,7 @@ fn list_is_oldest_first_with_ties_broken_by_id(db: &Database) {
     assert_eq!(users.list(page(2, 0)).unwrap().total, 5);
 }
 
-contract_tests!(
+store_contract_tests!(
     inserted_user_reads_back_equal_by_id_and_by_email,
     a_taken_email_is_refused_but_accents_are_distinct,
     a_profile_update_writes_only_name_email_and_its_time,
