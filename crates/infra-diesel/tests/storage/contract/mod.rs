@@ -4,14 +4,15 @@
 //! the crate is built with `--features mysql`); otherwise those tests pass without doing
 //! anything. Filter by backend with `cargo test -p infra-diesel -- postgres`.
 
-/// Instantiates each named test function (`fn(&Database)`) once per backend.
-macro_rules! contract_tests {
-    ($($name:ident),* $(,)?) => {
+/// Instantiates each named test function once per backend, on what `$subject` makes of the
+/// test's fresh database.
+macro_rules! per_backend {
+    ($subject:path; $($name:ident),* $(,)?) => {
         mod sqlite {
             $(#[test]
             fn $name() {
                 let db = infra_diesel::testing::TestDatabase::sqlite();
-                super::$name(db.database());
+                super::$name(&$subject(db.database()));
             })*
         }
 
@@ -19,7 +20,7 @@ macro_rules! contract_tests {
             $(#[test]
             fn $name() {
                 if let Some(db) = infra_diesel::testing::TestDatabase::from_env_postgres() {
-                    super::$name(db.database());
+                    super::$name(&$subject(db.database()));
                 }
             })*
         }
@@ -28,43 +29,26 @@ macro_rules! contract_tests {
             $(#[test]
             fn $name() {
                 if let Some(db) = infra_diesel::testing::TestDatabase::from_env_mysql() {
-                    super::$name(db.database());
+                    super::$name(&$subject(db.database()));
                 }
             })*
         }
     };
 }
 
-/// Instantiates each named test function (`fn(&impl Store)`) once per backend, on the
-/// backend's `DieselStore`, and once on the domain's `MemoryStore`: the adapters have the same
-/// semantics because the same suite passes on both.
+/// Each named test function (`fn(&Database)`) once per backend.
+macro_rules! contract_tests {
+    ($($name:ident),* $(,)?) => {
+        per_backend!(infra_diesel::Database::clone; $($name),*);
+    };
+}
+
+/// Each named test function (`fn(&impl Store)`) once per backend, on the backend's
+/// `DieselStore`, and once on the domain's `MemoryStore`: the adapters have the same semantics
+/// because the same suite passes on both.
 macro_rules! store_contract_tests {
     ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[test]
-            fn $name() {
-                let db = infra_diesel::testing::TestDatabase::sqlite();
-                super::$name(&db.database().store());
-            })*
-        }
-
-        mod postgres {
-            $(#[test]
-            fn $name() {
-                if let Some(db) = infra_diesel::testing::TestDatabase::from_env_postgres() {
-                    super::$name(&db.database().store());
-                }
-            })*
-        }
-
-        mod mysql {
-            $(#[test]
-            fn $name() {
-                if let Some(db) = infra_diesel::testing::TestDatabase::from_env_mysql() {
-                    super::$name(&db.database().store());
-                }
-            })*
-        }
+        per_backend!(infra_diesel::Database::store; $($name),*);
 
         mod memory {
             $(#[test]
