@@ -5,5 +5,6 @@
 
 mod cli;
 mod hash_gate;
+mod layout;
 mod serve;
 mod storage_threads;

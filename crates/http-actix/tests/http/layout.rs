@@ -1,0 +1,115 @@
+//! The crate's layout rules, checked on its sources: only the composition root names an infra
+//! crate, and no two top-level modules of any workspace crate import each other, however
+//! indirectly.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn sources(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("source folder") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            files.extend(sources(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// The source without its `#[cfg(test)]` tail (unit tests may reach anywhere).
+fn production_part(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).expect("source");
+    text.split("#[cfg(test)]").next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn only_the_composition_root_names_an_infra_crate() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let offenders: Vec<_> = sources(&src)
+        .into_iter()
+        .filter(|p| !p.starts_with(src.join("compose")))
+        .filter(|p| {
+            let text = production_part(p);
+            text.contains("infra_diesel") || text.contains("infra_crypto")
+        })
+        .collect();
+    assert!(offenders.is_empty(), "infra crates named outside compose/: {offenders:?}");
+}
+
+/// The top-level module a source file belongs to (`""` for the crate root).
+fn top_module(src: &Path, file: &Path) -> String {
+    let relative = file.strip_prefix(src).expect("inside src");
+    let first = relative.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned()).unwrap_or_default();
+    match first.strip_suffix(".rs") {
+        Some("lib" | "main") => String::new(),
+        Some(name) => name.to_owned(),
+        None => first,
+    }
+}
+
+/// Every `crate::name` the text mentions.
+fn mentioned_modules(text: &str) -> BTreeSet<String> {
+    text.match_indices("crate::")
+        .filter(|(at, _)| !text[..*at].ends_with(|c: char| c.is_alphanumeric() || matches!(c, '_' | '$' | ':')))
+        .map(|(at, _)| text[at + 7..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect::<String>())
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+fn cycle_in(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|n| n == node) {
+            return Some(path[at..].iter().cloned().chain([node.to_owned()]).collect());
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_owned());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(cycle) = visit(next, graph, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.insert(node.to_owned());
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph.keys().find_map(|start| visit(start, graph, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn no_crate_has_an_import_circle_between_its_modules() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for name in ["domain", "infra-crypto", "infra-diesel", "http-actix"] {
+        let src = crates.join(name).join("src");
+        let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for file in sources(&src) {
+            let from = top_module(&src, &file);
+            if from.is_empty() {
+                continue;
+            }
+            let uses: Vec<String> = mentioned_modules(&production_part(&file)).into_iter().filter(|to| *to != from).collect();
+            graph.entry(from).or_default().extend(uses);
+        }
+        assert_eq!(cycle_in(&graph), None, "{name} has an import circle");
+    }
+}
+
+#[test]
+fn the_circle_check_finds_a_circle() {
+    let graph = BTreeMap::from([
+        ("a".to_owned(), BTreeSet::from(["b".to_owned()])),
+        ("b".to_owned(), BTreeSet::from(["c".to_owned()])),
+        ("c".to_owned(), BTreeSet::from(["a".to_owned()])),
+    ]);
+    assert_eq!(cycle_in(&graph), Some(vec!["a".into(), "b".into(), "c".into(), "a".into()]));
+    assert_eq!(mentioned_modules("use crate::state::AppState; x::crate::no; $crate::dto"), BTreeSet::from(["state".to_owned()]));
+}
