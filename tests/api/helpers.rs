@@ -10,6 +10,8 @@ pub const PASSWORD: &str = "correct horse battery";
 /// A running server with its own database.
 pub struct TestApp {
     pub address: String,
+    /// `http://127.0.0.1:{metrics.port}` when the test turned metrics on.
+    pub metrics_address: Option<String>,
     pub client: Client,
     pub settings: Settings,
     database: Arc<TestDatabase>,
@@ -64,8 +66,15 @@ async fn start(database: Arc<TestDatabase>, overrides: &[(&str, &str)], adjust: 
     adjust(&mut settings);
     let app = compose::application(settings.clone()).await.expect("server starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app.metrics_port().map(|port| format!("http://127.0.0.1:{port}"));
     tokio::spawn(app.run());
-    TestApp { address, client: Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"), settings, database }
+    TestApp {
+        address,
+        metrics_address,
+        client: Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+        settings,
+        database,
+    }
 }
 
 impl TestApp {

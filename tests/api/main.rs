@@ -12,6 +12,7 @@ mod conformance;
 mod cors;
 mod keys;
 mod me;
+mod metrics;
 mod openapi;
 mod outage;
 mod projects;

@@ -136,6 +136,7 @@ impl StorageThreads {
 #[derive(Debug, Clone)]
 pub struct HashGate {
     permits: Arc<Semaphore>,
+    capacity: usize,
     waiting: Arc<AtomicUsize>,
     max_waiting: usize,
     max_wait: Duration,
@@ -148,11 +149,17 @@ impl HashGate {
         let permits = permits.max(1);
         Self {
             permits: Arc::new(Semaphore::new(permits)),
+            capacity: permits,
             waiting: Arc::default(),
             max_waiting,
             max_wait,
             threads: Arc::new(ThreadPool::spawn("gatehouse-hash", permits, true)),
         }
+    }
+
+    /// Checks running now and checks waiting for a permit now.
+    pub fn load(&self) -> (usize, usize) {
+        (self.capacity.saturating_sub(self.permits.available_permits()), self.waiting.load(Ordering::Relaxed))
     }
 
     /// Runs a password-checking use case once a permit is free. A caller that goes away while

@@ -26,6 +26,9 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     /// Logging.
     pub log: LogSettings,
+    /// Prometheus metrics.
+    #[serde(default)]
+    pub metrics: MetricsSettings,
     /// `APP_ENV`: development, test or production.
     #[serde(skip)]
     pub environment: String,
@@ -132,6 +135,13 @@ pub struct AuthSettings {
     pub bcrypt_cost: u32,
     /// Password checks at once (default: cores).
     pub max_concurrent_hashes: Option<usize>,
+}
+
+/// `[metrics]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct MetricsSettings {
+    /// The port of `GET /metrics` on `server.host`; none: no metrics are recorded or served.
+    pub port: Option<u16>,
 }
 
 /// `[rate_limit]`.

@@ -13,6 +13,10 @@ use actix_web::{ResponseError, web};
 use domain::{Clock, CounterKey, Reservation};
 use std::sync::Arc;
 
+/// Left on a 429 of the per-client limit, so the metrics tell it from a lockout's.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimited;
+
 /// Middleware: counts the request against its client's window before anything else runs, and
 /// answers 429 with `Retry-After` when the window is full.
 pub async fn per_client_limit(
@@ -35,5 +39,9 @@ pub async fn per_client_limit(
         Err(e) => e,
     };
     let (request, _) = req.into_parts();
-    Ok(ServiceResponse::new(request, refusal.error_response()))
+    let mut response = refusal.error_response();
+    if response.status() == actix_web::http::StatusCode::TOO_MANY_REQUESTS {
+        response.extensions_mut().insert(RateLimited);
+    }
+    Ok(ServiceResponse::new(request, response))
 }

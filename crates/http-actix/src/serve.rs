@@ -3,7 +3,9 @@
 
 use crate::blocking::Lane;
 use crate::config::ServerSettings;
+use crate::metrics::Metrics;
 use crate::rate_limit::per_client_limit;
+use crate::request_metrics::record_request;
 use crate::routes;
 use crate::state::AppState;
 use crate::telemetry::request_span;
@@ -34,6 +36,8 @@ pub struct BindError {
 pub struct Application {
     port: u16,
     server: Server,
+    /// `GET /metrics` on its own port, when `metrics.port` is set.
+    metrics: Option<(u16, Server)>,
 }
 
 impl Application {
@@ -42,21 +46,36 @@ impl Application {
         self.port
     }
 
+    /// The port `GET /metrics` listens on, when metrics are on.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
+    }
+
     /// Serves until SIGINT or SIGTERM, then shuts down gracefully.
     ///
     /// # Errors
-    /// An I/O error of the server.
+    /// An I/O error of either server.
     pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
+        match self.metrics {
+            Some((_, metrics)) => futures_util::future::try_join(self.server, metrics).await.map(drop),
+            None => self.server.await,
+        }
     }
 }
 
 /// Binds the listener of `server` and builds the server around `state` (not yet running),
-/// with `cores` workers unless configured; CORS for `origins` when there are any.
+/// with `cores` workers unless configured; CORS for `origins` when there are any; `GET
+/// /metrics` on `metrics_port` of the same host when it is set.
 ///
 /// # Errors
-/// A [`BindError`] when the address cannot be listened on.
-pub fn bind(state: AppState, server: &ServerSettings, origins: &[String], cores: usize) -> Result<Application, BindError> {
+/// A [`BindError`] when an address cannot be listened on.
+pub fn bind(
+    state: AppState,
+    server: &ServerSettings,
+    origins: &[String],
+    metrics_port: Option<u16>,
+    cores: usize,
+) -> Result<Application, BindError> {
     let state = web::Data::new(state);
     let origins = origins.to_vec();
     let workers = server.workers.map_or(cores, |n| n.max(1));
@@ -81,6 +100,7 @@ pub fn bind(state: AppState, server: &ServerSettings, origins: &[String], cores:
             .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
             .wrap(from_fn(crate::edges::problem_for_bare_errors))
             .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+            .wrap(from_fn(record_request))
             .wrap(from_fn(request_span))
     })
     // Storage and hashing have their own threads (crate::blocking); nothing of the server's
@@ -90,8 +110,37 @@ pub fn bind(state: AppState, server: &ServerSettings, origins: &[String], cores:
     .map_err(|source| BindError { address: format!("port {port}"), source })?
     .shutdown_timeout(10)
     .workers(workers);
+    let metrics = match (metrics_port, state.metrics.clone()) {
+        (Some(metrics_port), Some(metrics)) => Some(serve_metrics(&server.host, metrics_port, metrics)?),
+        _ => None,
+    };
     spawn_purge(state);
-    Ok(Application { port, server: http.run() })
+    Ok(Application { port, server: http.run(), metrics })
+}
+
+/// `GET /metrics` (Prometheus text, version 0.0.4) on its own listener and one worker: never
+/// on the API port, so it needs no exemption from the API's middleware and can be firewalled
+/// apart.
+fn serve_metrics(host: &str, port: u16, metrics: Metrics) -> Result<(u16, Server), BindError> {
+    let address = format!("{host}:{port}");
+    let listener = TcpListener::bind(&address).map_err(|source| BindError { address: address.clone(), source })?;
+    let port = listener.local_addr().map_err(|source| BindError { address: address.clone(), source })?.port();
+    let metrics = web::Data::new(metrics);
+    let server = HttpServer::new(move || {
+        App::new().app_data(metrics.clone()).route(
+            "/metrics",
+            web::get().to(|metrics: web::Data<Metrics>| async move {
+                actix_web::HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(metrics.render())
+            }),
+        )
+    })
+    .workers(1)
+    .worker_max_blocking_threads(1)
+    .listen(listener)
+    .map_err(|source| BindError { address, source })?
+    .shutdown_timeout(1)
+    .run();
+    Ok((port, server))
 }
 
 fn cors(origins: &[String]) -> Cors {

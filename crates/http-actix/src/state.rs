@@ -3,6 +3,7 @@
 use crate::blocking::{Lane, Offload};
 use crate::client_limit::ClientLimit;
 use crate::error::ApiError;
+use crate::metrics::Metrics;
 use crate::route_table::RouteTable;
 use actix_web::{HttpRequest, web};
 use domain::{AttemptCounter, Gatehouse};
@@ -28,6 +29,8 @@ pub struct AppState {
     pub openapi_json: Arc<String>,
     /// Known paths and their methods, for 405 answers.
     pub routes: Arc<RouteTable>,
+    /// What is recorded for `GET /metrics`; `None` when `metrics.port` is not set.
+    pub metrics: Option<Metrics>,
 }
 
 impl std::fmt::Debug for AppState {

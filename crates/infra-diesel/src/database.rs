@@ -119,6 +119,12 @@ impl Database {
         self.shared.ping()
     }
 
+    /// The pool's connections now: `(in use, idle)`.
+    pub fn connections(&self) -> (u32, u32) {
+        let state = self.shared.pool.state();
+        (state.connections.saturating_sub(state.idle_connections), state.idle_connections)
+    }
+
     /// Which backend the URL chose.
     pub fn backend(&self) -> Backend {
         self.shared.backend

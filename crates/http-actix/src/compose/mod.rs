@@ -11,6 +11,7 @@ pub use keys::{DEV_SECRET_FILE, jwt_codec};
 
 use crate::blocking::{HashGate, Offload, StorageThreads};
 use crate::config::{PasswordHash, Settings};
+use crate::metrics::Metrics;
 use crate::openapi_document::document;
 use crate::serve::Application;
 use crate::state::AppState;
@@ -75,20 +76,36 @@ pub async fn application(settings: Settings) -> Result<Application, StartupError
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let hash_permits = settings.auth.max_concurrent_hashes.unwrap_or(cores);
     let (openapi_json, routes) = document(app.auth.max_password_bytes()).map_err(StartupError::Document)?;
+    let hash_gate = HashGate::new(hash_permits, hash_permits * 64, Duration::from_secs(10));
+    let metrics = settings.metrics.port.map(|_| metrics(&database, &hash_gate));
     let state = AppState {
         app: Arc::new(app),
-        offload: Offload::new(
-            StorageThreads::new(storage_threads(&database, settings.database.pool_size as usize, cores)),
-            HashGate::new(hash_permits, hash_permits * 64, Duration::from_secs(10)),
-        ),
+        offload: Offload::new(StorageThreads::new(storage_threads(&database, settings.database.pool_size as usize, cores)), hash_gate),
         attempts,
         client_limit: crate::client_limit::ClientLimit::new(&settings.rate_limit, &settings.server.trusted_proxies),
         body_limit: settings.server.body_limit_bytes,
         jwks: Arc::new(codec.jwks()),
         openapi_json: Arc::new(openapi_json),
         routes: Arc::new(routes),
+        metrics,
     };
-    Ok(crate::serve::bind(state, &settings.server, &settings.cors.allowed_origins, cores)?)
+    Ok(crate::serve::bind(state, &settings.server, &settings.cors.allowed_origins, settings.metrics.port, cores)?)
+}
+
+/// The metrics of one server, sampling the pool and the password-check gate at each scrape.
+fn metrics(database: &Database, hash_gate: &HashGate) -> Metrics {
+    let (database, hash_gate) = (database.clone(), hash_gate.clone());
+    let wide = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    Metrics::new(
+        Arc::new(move || {
+            let (in_use, idle) = database.connections();
+            (i64::from(in_use), i64::from(idle))
+        }),
+        Arc::new(move || {
+            let (running, queued) = hash_gate.load();
+            (wide(running), wide(queued))
+        }),
+    )
 }
 
 /// Connects (and migrates, when configured) without blocking the async workers.

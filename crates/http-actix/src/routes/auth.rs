@@ -4,11 +4,12 @@ use crate::blocking::Lane;
 use crate::dto::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse, UserResponse};
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, Caller, user_agent};
+use crate::metrics::{LoginOutcome, RefreshOutcome};
 use crate::openapi::{JsonBodyErrors, RateLimited, Unauthenticated, Unavailable};
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use domain::{CandidatePassword, LoginError, TokenPair};
+use domain::{CandidatePassword, LoginError, RefreshError, TokenPair};
 use secrecy::{ExposeSecret, SecretString};
 
 /// A token response: never cached (RFC 6749 §5.1).
@@ -28,11 +29,35 @@ pub(crate) async fn login_with(
     password: SecretString,
     user_agent: Option<domain::UserAgent>,
 ) -> Result<Result<TokenPair, LoginError>, ApiError> {
-    state
+    let outcome = state
         .run(Lane::PasswordCheck, move |app| {
             Ok::<_, ApiError>(app.auth.login(&email, &CandidatePassword::new(password.expose_secret()), user_agent))
         })
-        .await
+        .await;
+    if let Some(metrics) = &state.metrics {
+        metrics.login(match &outcome {
+            Ok(Ok(_)) => LoginOutcome::Succeeded,
+            Ok(Err(LoginError::InvalidCredentials)) => LoginOutcome::Failed,
+            Ok(Err(LoginError::Locked { .. })) => LoginOutcome::Locked,
+            Ok(Err(LoginError::Infra(_))) | Err(_) => LoginOutcome::Error,
+        });
+    }
+    outcome
+}
+
+/// Runs a refresh on the storage lane, counted by outcome; the outcome is returned as it is,
+/// for `/auth/token` to answer in RFC 6749's words.
+pub(crate) async fn refresh_with(state: &AppState, refresh_token: SecretString) -> Result<Result<TokenPair, RefreshError>, ApiError> {
+    let outcome = state.run(Lane::Storage, move |app| Ok::<_, ApiError>(app.auth.refresh(refresh_token.expose_secret()))).await;
+    if let Some(metrics) = &state.metrics {
+        metrics.refresh(match &outcome {
+            Ok(Ok(_)) => RefreshOutcome::Succeeded,
+            Ok(Err(RefreshError::InvalidToken)) => RefreshOutcome::Invalid,
+            Ok(Err(RefreshError::Reused)) => RefreshOutcome::Reused,
+            Ok(Err(RefreshError::Infra(_))) | Err(_) => RefreshOutcome::Error,
+        });
+    }
+    outcome
 }
 
 /// Create an account.
@@ -80,7 +105,7 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, ApiJson(body): 
 )]
 #[post("/refresh")]
 pub async fn refresh(state: web::Data<AppState>, ApiJson(body): ApiJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
-    let pair = state.run(Lane::Storage, move |app| app.auth.refresh(body.refresh_token.expose_secret())).await?;
+    let pair = refresh_with(&state, body.refresh_token).await??;
     Ok(token_response(pair))
 }
 

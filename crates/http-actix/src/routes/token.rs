@@ -1,12 +1,11 @@
 //! `POST /auth/token`: the OAuth2 token endpoint (RFC 6749) behind Swagger UI's Authorize
 //! button. Every client error answers in RFC 6749 §5.2's shape; 429, 503 and 500 stay problems.
 
-use crate::blocking::Lane;
 use crate::dto::{OAuthErrorResponse, TokenResponse};
 use crate::error::ApiError;
 use crate::extract::{read_body, user_agent};
 use crate::openapi::{RateLimited, Unavailable};
-use crate::routes::auth::{login_with, token_response};
+use crate::routes::auth::{login_with, refresh_with, token_response};
 use crate::state::AppState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, post, web};
@@ -157,8 +156,8 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, payload: web::P
             }
         }
         "refresh_token" => {
-            let refresh_token = required(&form, "refresh_token")?.to_owned();
-            match state.run(Lane::Storage, move |app| Ok::<_, ApiError>(app.auth.refresh(&refresh_token))).await? {
+            let refresh_token = secrecy::SecretString::from(required(&form, "refresh_token")?);
+            match refresh_with(&state, refresh_token).await? {
                 Ok(pair) => Ok(token_response(pair)),
                 Err(RefreshError::InvalidToken | RefreshError::Reused) => {
                     Err(TokenError::invalid_grant("the refresh token is invalid, expired or revoked"))
