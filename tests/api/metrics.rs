@@ -74,3 +74,32 @@ async fn without_metrics_port_nothing_listens_or_records() {
     assert!(app.metrics_address.is_none());
     assert_eq!(app.request(Method::GET, "/metrics").send().await.unwrap().status(), 404);
 }
+
+/// The series a scrape shows, by family (`# TYPE` lines).
+fn families(text: &str) -> std::collections::BTreeSet<String> {
+    text.lines().filter_map(|l| l.strip_prefix("# TYPE ")).filter_map(|l| l.split(' ').next()).map(str::to_owned).collect()
+}
+
+#[tokio::test]
+async fn the_grafana_dashboard_uses_exactly_the_series_the_server_shows() {
+    let app = spawn_app_with(&[("metrics.port", "0")]).await;
+    app.register("ada@example.com").await;
+    app.login("ada@example.com").await;
+    let text = reqwest::get(format!("{}/metrics", app.metrics_address.clone().unwrap())).await.unwrap().text().await.unwrap();
+    let shown = families(&text);
+
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ops/grafana/gatehouse.json");
+    let dashboard: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut used = std::collections::BTreeSet::new();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"].as_str().unwrap();
+            for (at, _) in expr.match_indices("gatehouse_") {
+                let name: String = expr[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                let family = ["_bucket", "_count", "_sum"].iter().find_map(|s| name.strip_suffix(s)).unwrap_or(&name).to_owned();
+                used.insert(family);
+            }
+        }
+    }
+    assert_eq!(used, shown, "the dashboard and the server disagree on the series");
+}

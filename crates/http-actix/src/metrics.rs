@@ -71,6 +71,27 @@ pub enum Refusal {
     Lockout,
 }
 
+/// Each enum's label values, spelled once.
+macro_rules! labels {
+    ($kind:ident { $($variant:ident => $label:literal),+ $(,)? }) => {
+        impl $kind {
+            /// Every variant, each a series from the start.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            /// The label value.
+            pub const fn label(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $label),+
+                }
+            }
+        }
+    };
+}
+
+labels!(LoginOutcome { Succeeded => "succeeded", Failed => "failed", Locked => "locked", Error => "error" });
+labels!(RefreshOutcome { Succeeded => "succeeded", Invalid => "invalid", Reused => "reused", Error => "error" });
+labels!(Refusal { RateLimit => "rate_limit", Lockout => "lockout" });
+
 impl Metrics {
     /// A registry with every series; `pool` and `password_checks` are read at each scrape.
     ///
@@ -102,6 +123,17 @@ impl Metrics {
         )
         .expect("valid series");
         registry.register(Box::new(durations.clone())).expect("registered once");
+        // Every known outcome exists from the start at 0, so a dashboard's rate() sees its
+        // first event, and a series never appears out of nowhere.
+        for outcome in LoginOutcome::ALL {
+            logins.with_label_values(&[outcome.label()]);
+        }
+        for outcome in RefreshOutcome::ALL {
+            refreshes.with_label_values(&[outcome.label()]);
+        }
+        for reason in Refusal::ALL {
+            refusals.with_label_values(&[reason.label()]);
+        }
         let pool = IntGaugeVec::new(Opts::new("gatehouse_pool_connections", "Database pool connections by state."), &["state"])
             .expect("valid series");
         registry.register(Box::new(pool.clone())).expect("registered once");
@@ -128,33 +160,17 @@ impl Metrics {
 
     /// One login.
     pub fn login(&self, outcome: LoginOutcome) {
-        let label = match outcome {
-            LoginOutcome::Succeeded => "succeeded",
-            LoginOutcome::Failed => "failed",
-            LoginOutcome::Locked => "locked",
-            LoginOutcome::Error => "error",
-        };
-        self.logins.with_label_values(&[label]).inc();
+        self.logins.with_label_values(&[outcome.label()]).inc();
     }
 
     /// One refresh.
     pub fn refresh(&self, outcome: RefreshOutcome) {
-        let label = match outcome {
-            RefreshOutcome::Succeeded => "succeeded",
-            RefreshOutcome::Invalid => "invalid",
-            RefreshOutcome::Reused => "reused",
-            RefreshOutcome::Error => "error",
-        };
-        self.refreshes.with_label_values(&[label]).inc();
+        self.refreshes.with_label_values(&[outcome.label()]).inc();
     }
 
     /// One 429.
     pub fn refusal(&self, why: Refusal) {
-        let label = match why {
-            Refusal::RateLimit => "rate_limit",
-            Refusal::Lockout => "lockout",
-        };
-        self.refusals.with_label_values(&[label]).inc();
+        self.refusals.with_label_values(&[why.label()]).inc();
     }
 
     /// The Prometheus text exposition of every series now.
