@@ -94,6 +94,25 @@ fn serve_logs_no_secret_and_stops_gracefully_on_sigterm() {
     // Refused on a storage thread, where the session is read: its log line must still carry the
     // request's id.
     assert!(authorized("GET", "/users/me").starts_with("HTTP/1.1 401"));
+    // The database gone from under the server: readiness answers 503, and the warning about it
+    // is logged while serving the request, so it carries the id too.
+    std::fs::remove_file(dir.join("gatehouse.db")).expect("the database file");
+    let ready = http(port, "GET /ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert!(ready.starts_with("HTTP/1.1 503"), "{ready}");
+    // Every line from the first request to the last one's "request finished", but actix's own
+    // lines about starting its workers, was written while serving a request.
+    let first_served = log.len();
+    loop {
+        let line = lines.recv_timeout(Duration::from_secs(30)).expect("the last request's log line");
+        log.push(line.clone());
+        if line.contains("request finished") && line.contains("503") {
+            break;
+        }
+    }
+    for line in log[first_served..].iter().filter(|l| !l.contains(r#""target":"actix_server::"#)) {
+        assert!(line.contains("\"request_id\""), "a line written while serving a request lacks its id: {line}");
+    }
+    assert!(log[first_served..].iter().any(|l| l.contains("database unavailable")), "the 503 is logged as a warning");
 
     let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
     assert!(term.success());
