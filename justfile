@@ -69,6 +69,10 @@ profile:
 test-api:
     bash .ci/schemathesis.sh
 
+# What recording the metrics costs on /users/me: the same run with metrics off and on, alternating; writes bench/results/<UTC time>-metrics.md.
+bench-metrics:
+    bench/metrics_cost.sh
+
 # /users/me and task creation with 1, 2 and 3 instances on one local PostgreSQL; writes bench/results/<UTC time>-scale.md.
 bench-scale:
     bench/scale.sh

@@ -29,6 +29,8 @@ pub struct Settings {
     /// Prometheus metrics.
     #[serde(default)]
     pub metrics: MetricsSettings,
+    /// The security-event log.
+    pub audit: AuditSettings,
     /// `APP_ENV`: development, test or production.
     #[serde(skip)]
     pub environment: String,
@@ -135,6 +137,13 @@ pub struct AuthSettings {
     pub bcrypt_cost: u32,
     /// Password checks at once (default: cores).
     pub max_concurrent_hashes: Option<usize>,
+}
+
+/// `[audit]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuditSettings {
+    /// Days security events are kept (1 to 3,650).
+    pub retention_days: u32,
 }
 
 /// `[metrics]`.
@@ -301,6 +310,7 @@ impl Settings {
         in_range("auth.access_ttl_secs", self.auth.access_ttl_secs, ACCESS_TTL_SECS)?;
         in_range("auth.refresh_ttl_secs", self.auth.refresh_ttl_secs, REFRESH_TTL_SECS)?;
         in_range("auth.bcrypt_cost", i64::from(self.auth.bcrypt_cost), 4..=31)?;
+        in_range("audit.retention_days", i64::from(self.audit.retention_days), 1..=3_650)?;
         if self.server.body_limit_bytes == 0 {
             return Err(invalid("server.body_limit_bytes must be positive".into()));
         }

@@ -23,7 +23,7 @@ pub(crate) fn domain_time(t: StoredTime) -> Timestamp {
     t.0.and_utc()
 }
 
-fn parse<T: FromStr>(column: &'static str, raw: &str) -> Result<T, InfraError>
+pub(crate) fn parse<T: FromStr>(column: &'static str, raw: &str) -> Result<T, InfraError>
 where
     T::Err: std::fmt::Display,
 {

@@ -81,3 +81,17 @@ diesel::table! {
         lease_until -> Timestamp,
     }
 }
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        at -> Timestamp,
+        kind -> Text,
+        user_id -> Nullable<Text>,
+        actor_id -> Nullable<Text>,
+        session_id -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        detail -> Text,
+    }
+}

@@ -54,6 +54,7 @@ impl InMemory {
             ids: Arc::new(SequentialIds::default()),
             leases: self.leases.clone(),
             probe: self.store.clone(),
+            audit: self.store.clone(),
         }
     }
 }

@@ -1,7 +1,7 @@
 use crate::error::InfraError;
 use crate::model::{
-    Email, Page, PageRequest, PasswordHash, Project, ProjectId, ProjectPatch, RefreshTokenDigest, RefreshTokenState, Session, SessionId,
-    Task, TaskId, TaskPatch, TaskStatus, Timestamp, User, UserId,
+    AuditEvent, Email, Page, PageRequest, PasswordHash, Project, ProjectId, ProjectPatch, RefreshTokenDigest, RefreshTokenState, Session,
+    SessionId, Task, TaskId, TaskPatch, TaskStatus, Timestamp, User, UserId,
 };
 use crate::ports::{
     AdminChanges, AdminWrite, EmailTaken, PasswordWrite, ProfileChanges, ProjectRepository, Removal, Revocation, Rotation,
@@ -26,6 +26,7 @@ struct Tables {
     digests: HashMap<RefreshTokenDigest, (SessionId, RefreshTokenState)>,
     projects: HashMap<ProjectId, Project>,
     tasks: HashMap<TaskId, Task>,
+    audit: Vec<AuditEvent>,
 }
 
 impl MemoryStore {
@@ -377,5 +378,25 @@ fn stored_session(session: &Session) -> Session {
         expires_at: micros(session.expires_at),
         revoked_at: session.revoked_at.map(micros),
         ..session.clone()
+    }
+}
+
+impl crate::ports::AuditLog for MemoryStore {
+    fn record(&self, event: &AuditEvent) -> Result<(), InfraError> {
+        self.tables()?.audit.push(AuditEvent { at: micros(event.at), ..event.clone() });
+        Ok(())
+    }
+
+    fn list(&self, filter: &crate::model::AuditFilter, page: PageRequest) -> Result<Page<AuditEvent>, InfraError> {
+        let t = self.tables()?;
+        let admitted = t.audit.iter().filter(|e| filter.admits(e)).cloned().collect();
+        Ok(paginate(admitted, |e: &AuditEvent| Reverse((e.at, e.id)), page))
+    }
+
+    fn purge(&self, before: Timestamp) -> Result<u64, InfraError> {
+        let mut t = self.tables()?;
+        let kept = t.audit.len();
+        t.audit.retain(|e| e.at >= before);
+        Ok((kept - t.audit.len()) as u64)
     }
 }

@@ -2,6 +2,7 @@
 //! edge, and cannot hold an invalid value afterwards.
 
 mod attempts;
+mod audit;
 mod email;
 mod ids;
 mod page;
@@ -15,6 +16,7 @@ mod token;
 mod user;
 
 pub use attempts::{AttemptPolicy, CounterKey, Reservation};
+pub use audit::{AuditDetail, AuditEvent, AuditFilter, AuditKind, DetailValue};
 pub use email::{Email, EmailError};
 pub use ids::{IdError, ProjectId, SessionId, TaskId, UserId};
 pub use page::{MAX_OFFSET, Page, PageError, PageRequest};

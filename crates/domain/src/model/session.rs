@@ -81,6 +81,8 @@ pub struct SessionPolicy {
     pub max_sessions_per_user: u32,
     /// Password checks per account per window, on every path that checks one.
     pub lockout: AttemptPolicy,
+    /// How long security events are kept before the purge deletes them.
+    pub audit_retention: Duration,
 }
 
 impl Default for SessionPolicy {
@@ -90,6 +92,7 @@ impl Default for SessionPolicy {
             session_ttl: Duration::seconds(1_209_600),
             max_sessions_per_user: 100,
             lockout: AttemptPolicy::LOCKOUT,
+            audit_retention: Duration::days(90),
         }
     }
 }

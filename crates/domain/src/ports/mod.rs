@@ -2,12 +2,14 @@
 //! `Send + Sync`; an async caller runs them on a blocking thread.
 
 mod attempts;
+mod audit;
 mod crypto;
 mod jobs;
 mod storage;
 mod system;
 
 pub use attempts::AttemptCounter;
+pub use audit::AuditLog;
 pub use crypto::{AccessTokenCodec, PasswordHasher, RefreshTokenIssuer, TokenRejected};
 pub use jobs::{JobLeases, Lease};
 pub use storage::{

@@ -23,15 +23,17 @@ pub enum PurgeRun {
 #[derive(Debug, Clone)]
 pub struct MaintenanceService {
     ports: Ports,
+    audit_retention: Duration,
 }
 
 impl MaintenanceService {
-    /// Wired to `ports`.
-    pub fn new(ports: Ports) -> Self {
-        Self { ports }
+    /// Wired to `ports`; security events are kept for `audit_retention`.
+    pub fn new(ports: Ports, audit_retention: Duration) -> Self {
+        Self { ports, audit_retention }
     }
 
-    /// One turn of the purge, if `holder` gets (or renews) the job's lease for `lease`: an
+    /// One turn of the purge (expired and revoked sessions, ended counter windows, security
+    /// events past their retention), if `holder` gets (or renews) the job's lease for `lease`: an
     /// instance that runs the purge every period holds it for two, so a holder that died is
     /// replaced within that time and two instances never purge at once.
     ///
@@ -43,6 +45,7 @@ impl MaintenanceService {
             return Ok(PurgeRun::HeldElsewhere);
         }
         self.ports.attempts.purge(now)?;
+        self.ports.audit.purge(now - self.audit_retention)?;
         self.ports.sessions.purge(now).map(PurgeRun::Purged)
     }
 

@@ -21,7 +21,7 @@ pub use tasks::TaskService;
 use crate::error::InfraError;
 use crate::model::SessionPolicy;
 use crate::ports::{
-    AccessTokenCodec, AttemptCounter, Clock, IdGenerator, JobLeases, PasswordHasher, ProjectRepository, RefreshTokenIssuer,
+    AccessTokenCodec, AttemptCounter, AuditLog, Clock, IdGenerator, JobLeases, PasswordHasher, ProjectRepository, RefreshTokenIssuer,
     SessionRepository, StorageProbe, TaskRepository, UserRepository,
 };
 use std::sync::Arc;
@@ -53,6 +53,8 @@ pub struct Ports {
     pub leases: Arc<dyn JobLeases>,
     /// The readiness check of the storage.
     pub probe: Arc<dyn StorageProbe>,
+    /// Security events.
+    pub audit: Arc<dyn AuditLog>,
 }
 
 impl std::fmt::Debug for Ports {
@@ -88,7 +90,7 @@ impl Gatehouse {
             admin: AdminService::new(ports.clone()),
             projects: ProjectService::new(ports.clone()),
             tasks: TaskService::new(ports.clone()),
-            maintenance: MaintenanceService::new(ports),
+            maintenance: MaintenanceService::new(ports, policy.audit_retention),
         }
     }
 }

@@ -4,6 +4,7 @@ mod account;
 mod admin;
 mod auth;
 mod lockout;
+mod maintenance;
 mod projects;
 mod races;
 mod refresh;

@@ -180,7 +180,8 @@ pub fn gatehouse_with(
         projects: store.clone(),
         tasks: store.clone(),
         leases: store.clone(),
-        probe: store,
+        probe: store.clone(),
+        audit: store,
         hasher: Arc::new(hasher(settings)?),
         access_tokens: Arc::new(codec.clone()),
         refresh_tokens: Arc::new(RandomRefreshTokens),
@@ -196,6 +197,7 @@ pub fn gatehouse_with(
             limit: settings.rate_limit.failed_logins_per_account,
             window: chrono::Duration::seconds(i64::try_from(settings.rate_limit.failed_logins_window_secs).unwrap_or(86_400)),
         },
+        audit_retention: chrono::Duration::days(i64::from(settings.audit.retention_days)),
         ..SessionPolicy::default()
     };
     Ok((Gatehouse::new(ports, policy), codec))

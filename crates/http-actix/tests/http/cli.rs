@@ -50,7 +50,9 @@ fn migrate_applies_pending_migrations_once() {
     let env = [("DATABASE_URL", "sqlite://db/gatehouse.db")];
     let first = gatehouse(&dir, &["migrate"], &env, None);
     assert!(first.status.success(), "{}", text(&first.stderr));
-    assert_eq!(text(&first.stdout).trim(), "2 migration(s) applied");
+    // Every migration of the SQLite dialect, once.
+    let migrations = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/sqlite")).unwrap().count();
+    assert_eq!(text(&first.stdout).trim(), format!("{migrations} migration(s) applied"));
     assert!(dir.join("db/gatehouse.db").exists(), "the folder is created");
     let second = gatehouse(&dir, &["migrate"], &env, None);
     assert_eq!(text(&second.stdout).trim(), "0 migration(s) applied");

@@ -105,7 +105,7 @@ fn serve_logs_no_secret_and_stops_gracefully_on_sigterm() {
     loop {
         let line = lines.recv_timeout(Duration::from_secs(30)).expect("the last request's log line");
         log.push(line.clone());
-        if line.contains("request finished") && line.contains("503") {
+        if line.contains("request finished") && line.contains(r#""status":503"#) {
             break;
         }
     }

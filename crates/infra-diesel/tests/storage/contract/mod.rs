@@ -61,13 +61,17 @@ macro_rules! store_contract_tests {
 
 /// Every repository port: what `DieselStore` and `MemoryStore` both are.
 pub(crate) trait Store:
-    domain::UserRepository + domain::SessionRepository + domain::ProjectRepository + domain::TaskRepository + Sync
+    domain::UserRepository + domain::SessionRepository + domain::ProjectRepository + domain::TaskRepository + domain::AuditLog + Sync
 {
 }
 
-impl<T: domain::UserRepository + domain::SessionRepository + domain::ProjectRepository + domain::TaskRepository + Sync> Store for T {}
+impl<T> Store for T where
+    T: domain::UserRepository + domain::SessionRepository + domain::ProjectRepository + domain::TaskRepository + domain::AuditLog + Sync
+{
+}
 
 mod attempts;
+mod audit;
 mod projects;
 mod races;
 mod sessions;

@@ -1,0 +1,88 @@
+use crate::contract::Store;
+use crate::contract::support::{hash, page, t, user, uuid};
+use domain::{AuditDetail, AuditEvent, AuditFilter, AuditKind, AuditLog, SessionId, UserAgent, UserId, UserRepository};
+
+fn event(n: u128, kind: AuditKind, user: Option<UserId>, at: domain::Timestamp) -> AuditEvent {
+    AuditEvent {
+        id: uuid(5_000 + n),
+        at,
+        kind,
+        user_id: user,
+        actor_id: None,
+        session_id: None,
+        ip: None,
+        user_agent: None,
+        detail: AuditDetail::new(),
+    }
+}
+
+fn an_event_reads_back_equal_with_every_field(store: &impl Store) {
+    let audit: &dyn AuditLog = store;
+    let ada = UserId::from_uuid(uuid(1));
+    let full = AuditEvent {
+        actor_id: Some(UserId::from_uuid(uuid(2))),
+        session_id: Some(SessionId::from_uuid(uuid(3))),
+        ip: Some("2001:db8::7".parse().unwrap()),
+        user_agent: UserAgent::from_header("curl/8 é"),
+        detail: AuditDetail::new().word("role", "admin").flag("is_active", false).count("sessions_revoked", 3),
+        ..event(1, AuditKind::UserUpdated, Some(ada), t(10) + chrono::Duration::nanoseconds(789))
+    };
+    audit.record(&full).unwrap();
+    audit.record(&event(2, AuditKind::LoginFailed, None, t(5))).unwrap();
+
+    let listed = audit.list(&AuditFilter::default(), page(10, 0)).unwrap();
+    assert_eq!(listed.total, 2);
+    let expected = AuditEvent { at: domain::truncate_to_micros(full.at), ..full };
+    assert_eq!(listed.items, vec![expected, event(2, AuditKind::LoginFailed, None, t(5))], "newest first, every field back");
+}
+
+fn filters_and_pages_are_newest_first(store: &impl Store) {
+    let audit: &dyn AuditLog = store;
+    let (ada, bob) = (UserId::from_uuid(uuid(1)), UserId::from_uuid(uuid(2)));
+    for n in 0..6 {
+        let who = if n % 2 == 0 { ada } else { bob };
+        let kind = if n < 3 { AuditKind::LoginSucceeded } else { AuditKind::Logout };
+        audit.record(&event(n, kind, Some(who), t(i64::try_from(n).unwrap()))).unwrap();
+    }
+    // Two events at one instant: the id breaks the tie, descending too.
+    audit.record(&event(10, AuditKind::Logout, Some(ada), t(5))).unwrap();
+
+    let ids = |filter: AuditFilter, limit, offset| {
+        let page = audit.list(&filter, page(limit, offset)).unwrap();
+        (page.total, page.items.iter().map(|e| e.id.as_u128() - uuid(5_000).as_u128()).collect::<Vec<_>>())
+    };
+    assert_eq!(ids(AuditFilter::default(), 3, 0), (7, vec![10, 5, 4]));
+    assert_eq!(ids(AuditFilter::default(), 3, 3), (7, vec![3, 2, 1]));
+    assert_eq!(ids(AuditFilter { user_id: Some(ada), ..AuditFilter::default() }, 10, 0), (4, vec![10, 4, 2, 0]));
+    assert_eq!(ids(AuditFilter { kind: Some(AuditKind::LoginSucceeded), ..AuditFilter::default() }, 10, 0), (3, vec![2, 1, 0]));
+    let window = AuditFilter { since: Some(t(2)), until: Some(t(5)), ..AuditFilter::default() };
+    assert_eq!(ids(window, 10, 0), (3, vec![4, 3, 2]), "since inclusive, until exclusive");
+    let both = AuditFilter { user_id: Some(bob), kind: Some(AuditKind::Logout), ..AuditFilter::default() };
+    assert_eq!(ids(both, 10, 0), (2, vec![5, 3]));
+}
+
+fn purge_deletes_only_older_events(store: &impl Store) {
+    let audit: &dyn AuditLog = store;
+    for n in 0..4 {
+        audit.record(&event(n, AuditKind::Logout, None, t(i64::try_from(n).unwrap() * 10))).unwrap();
+    }
+    assert_eq!(audit.purge(t(20)).unwrap(), 2);
+    assert_eq!(audit.purge(t(20)).unwrap(), 0);
+    assert_eq!(audit.list(&AuditFilter::default(), page(10, 0)).unwrap().total, 2);
+}
+
+fn an_accounts_events_outlive_it(store: &impl Store) {
+    let ada = user(1, "ada@x.io", t(0));
+    UserRepository::insert(store, &ada, &hash("h")).unwrap();
+    AuditLog::record(store, &event(1, AuditKind::UserDeleted, Some(ada.id), t(1))).unwrap();
+    UserRepository::delete(store, ada.id).unwrap();
+    let filter = AuditFilter { user_id: Some(ada.id), ..AuditFilter::default() };
+    assert_eq!(AuditLog::list(store, &filter, page(10, 0)).unwrap().total, 1);
+}
+
+store_contract_tests!(
+    an_event_reads_back_equal_with_every_field,
+    filters_and_pages_are_newest_first,
+    purge_deletes_only_older_events,
+    an_accounts_events_outlive_it,
+);
