@@ -39,8 +39,9 @@ BASE_URL = os.environ["GATEHOUSE_URL"].rstrip("/")
 BINARY = os.environ["GATEHOUSE_BIN"]
 TIMEOUT = 30
 
-# The admin-only operations; `/users/me*` belongs to the ordinary user.
-ADMIN_PATHS = r"^/users(/\{[^}]+\})?$"
+# The admin-only operations (`/audit`, `/users`, `/users/{id}`); `/users/me*` belongs to the
+# ordinary user.
+ADMIN_PATHS = r"^/(audit|users(/\{[^}]+\})?)$"
 USER_PATHS = r"^/(auth/logout-all|users/me(/.*)?|projects(/.*)?|tasks(/.*)?)$"
 # Operations whose body carries the caller's current password.
 PASSWORD_CHECKED = {("PATCH", "/users/me"), ("DELETE", "/users/me"), ("POST", "/users/me/password")}

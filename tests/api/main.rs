@@ -7,6 +7,7 @@ mod helpers;
 mod instances;
 
 mod admin;
+mod audit;
 mod auth;
 mod conformance;
 mod cors;

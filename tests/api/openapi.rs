@@ -16,6 +16,8 @@ const CONTRACT: &[(&str, &str)] = &[
     ("delete", "/users/me"),
     ("get", "/users/me/sessions"),
     ("delete", "/users/me/sessions/{id}"),
+    ("get", "/users/me/events"),
+    ("get", "/audit"),
     ("get", "/users"),
     ("get", "/users/{id}"),
     ("patch", "/users/{id}"),

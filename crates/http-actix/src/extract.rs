@@ -225,3 +225,10 @@ impl FromRequest for Caller {
 pub fn user_agent(req: &HttpRequest) -> Option<domain::UserAgent> {
     req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).and_then(domain::UserAgent::from_header)
 }
+
+/// Who sent the request, as its security events record it: the address after
+/// `server.trusted_proxies` and the `User-Agent`.
+pub fn client(req: &HttpRequest, state: &AppState) -> domain::Client {
+    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    domain::Client { ip: state.clients.client_of(req.peer_addr().map(|a| a.ip()), forwarded), user_agent: user_agent(req) }
+}

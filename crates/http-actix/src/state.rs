@@ -1,7 +1,7 @@
 //! What every handler shares, and the one way handlers run use cases off the async workers.
 
 use crate::blocking::{Lane, Offload};
-use crate::client_limit::ClientLimit;
+use crate::client_limit::{ClientIp, ClientLimit};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::route_table::RouteTable;
@@ -19,6 +19,8 @@ pub struct AppState {
     pub offload: Offload,
     /// The attempt counters (the lockout's, through the use cases, and the per-client limit's).
     pub attempts: Arc<dyn AttemptCounter>,
+    /// Who a request comes from, behind `server.trusted_proxies`.
+    pub clients: ClientIp,
     /// The per-client limit; `None` when `rate_limit.enabled` is false.
     pub client_limit: Option<ClientLimit>,
     /// The largest JSON or form body accepted, in bytes.

@@ -183,13 +183,14 @@ impl UserRepository for MemoryStore {
 }
 
 impl SessionRepository for MemoryStore {
-    fn insert(&self, session: &Session, digest: &RefreshTokenDigest) -> Result<(), InfraError> {
+    fn insert(&self, session: &Session, digest: &RefreshTokenDigest, audit: &[AuditEvent]) -> Result<(), InfraError> {
         let mut t = self.tables()?;
         if !t.users.contains_key(&session.user_id) {
             return Err(InfraError::internal("foreign key: session of an unknown user"));
         }
         t.sessions.insert(session.id, stored_session(session));
         t.digests.insert(digest.clone(), (session.id, RefreshTokenState::Current));
+        t.audit.extend(audit.iter().map(stored_event));
         Ok(())
     }
 
@@ -371,6 +372,10 @@ fn stored_user(user: &User) -> User {
     User { created_at: micros(user.created_at), updated_at: micros(user.updated_at), ..user.clone() }
 }
 
+fn stored_event(event: &AuditEvent) -> AuditEvent {
+    AuditEvent { at: micros(event.at), ..event.clone() }
+}
+
 fn stored_session(session: &Session) -> Session {
     Session {
         created_at: micros(session.created_at),
@@ -383,7 +388,7 @@ fn stored_session(session: &Session) -> Session {
 
 impl crate::ports::AuditLog for MemoryStore {
     fn record(&self, event: &AuditEvent) -> Result<(), InfraError> {
-        self.tables()?.audit.push(AuditEvent { at: micros(event.at), ..event.clone() });
+        self.tables()?.audit.push(stored_event(event));
         Ok(())
     }
 

@@ -177,6 +177,42 @@ impl AuditDetail {
         &self.0
     }
 
+    /// The detail as a JSON object (how the API shows it and storage keeps it).
+    pub fn to_json(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.0
+            .iter()
+            .map(|(key, value)| {
+                let value = match value {
+                    DetailValue::Text(text) => serde_json::Value::from(text.as_str()),
+                    DetailValue::Flag(flag) => serde_json::Value::from(*flag),
+                    DetailValue::Count(n) => serde_json::Value::from(*n),
+                };
+                (key.clone(), value)
+            })
+            .collect()
+    }
+
+    /// A detail from its JSON object (for adapters reading it back).
+    ///
+    /// # Errors
+    /// What is wrong, when `value` is not an object of texts, flags and whole counts.
+    pub fn from_json(value: serde_json::Value) -> Result<Self, &'static str> {
+        let serde_json::Value::Object(entries) = value else { return Err("not an object") };
+        let entries = entries
+            .into_iter()
+            .map(|(key, value)| {
+                let value = match value {
+                    serde_json::Value::String(text) => DetailValue::Text(text),
+                    serde_json::Value::Bool(flag) => DetailValue::Flag(flag),
+                    serde_json::Value::Number(n) => DetailValue::Count(n.as_i64().ok_or("a count out of range")?),
+                    _ => return Err("a value of an unknown shape"),
+                };
+                Ok((key, value))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::from_stored(entries))
+    }
+
     /// Whether there is none.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -204,6 +240,15 @@ pub struct AuditEvent {
     pub user_agent: Option<UserAgent>,
     /// What else is worth knowing.
     pub detail: AuditDetail,
+}
+
+/// Who is on the other end of a use case: what its events record about the client.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Client {
+    /// The client's address (after `server.trusted_proxies`).
+    pub ip: Option<IpAddr>,
+    /// The client's `User-Agent`.
+    pub user_agent: Option<UserAgent>,
 }
 
 /// Which events a query returns.

@@ -16,7 +16,7 @@ mod token;
 mod user;
 
 pub use attempts::{AttemptPolicy, CounterKey, Reservation};
-pub use audit::{AuditDetail, AuditEvent, AuditFilter, AuditKind, DetailValue};
+pub use audit::{AuditDetail, AuditEvent, AuditFilter, AuditKind, Client, DetailValue};
 pub use email::{Email, EmailError};
 pub use ids::{IdError, ProjectId, SessionId, TaskId, UserId};
 pub use page::{MAX_OFFSET, Page, PageError, PageRequest};

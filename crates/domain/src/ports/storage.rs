@@ -1,7 +1,7 @@
 use crate::error::InfraError;
 use crate::model::{
-    Email, Page, PageRequest, PasswordHash, Project, ProjectId, ProjectPatch, RefreshTokenDigest, RefreshTokenState, Role, Session,
-    SessionId, Task, TaskId, TaskPatch, TaskStatus, Timestamp, User, UserId, UserName,
+    AuditEvent, Email, Page, PageRequest, PasswordHash, Project, ProjectId, ProjectPatch, RefreshTokenDigest, RefreshTokenState, Role,
+    Session, SessionId, Task, TaskId, TaskPatch, TaskStatus, Timestamp, User, UserId, UserName,
 };
 
 /// Another account already has this email.
@@ -220,11 +220,12 @@ pub enum TaskInsert {
 
 /// Stores sessions and the refresh-token chain each one owns.
 pub trait SessionRepository: Send + Sync {
-    /// Adds a session whose current refresh token has `digest`.
+    /// Adds a session whose current refresh token has `digest`, and the `audit` events that
+    /// record it, in one transaction.
     ///
     /// # Errors
     /// An [`InfraError`] when the store fails.
-    fn insert(&self, session: &Session, digest: &RefreshTokenDigest) -> Result<(), InfraError>;
+    fn insert(&self, session: &Session, digest: &RefreshTokenDigest, audit: &[AuditEvent]) -> Result<(), InfraError>;
 
     /// The session a refresh-token digest belongs to, and whether it is that session's current
     /// token or a retired one. Revoked and expired sessions are returned too; the caller decides.

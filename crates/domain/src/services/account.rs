@@ -1,7 +1,9 @@
 //! The caller's own account: profile, password, deletion and sessions.
 
 use crate::error::InfraError;
-use crate::model::{AttemptPolicy, CandidatePassword, Email, Page, PageRequest, Password, SessionId, SessionView, User, UserName};
+use crate::model::{
+    AttemptPolicy, AuditEvent, AuditFilter, CandidatePassword, Email, Page, PageRequest, Password, SessionId, SessionView, User, UserName,
+};
 use crate::ports::{PasswordWrite, ProfileChanges, UniqueEmailError, UserDelete, UserWrite};
 use crate::services::lockout::{Locked, Lockout};
 use crate::services::{Ports, Principal, ResourceError};
@@ -183,6 +185,14 @@ impl AccountService {
     pub fn sessions(&self, principal: &Principal, page: PageRequest) -> Result<Page<SessionView>, InfraError> {
         let sessions = self.ports.sessions.list_live(principal.user_id(), self.ports.clock.now(), page)?;
         Ok(sessions.map(|session| SessionView { current: session.id == principal.session_id(), session }))
+    }
+
+    /// The security events of the caller's own account, newest first.
+    ///
+    /// # Errors
+    /// Only an [`InfraError`].
+    pub fn events(&self, principal: &Principal, page: PageRequest) -> Result<Page<AuditEvent>, InfraError> {
+        self.ports.audit.list(&AuditFilter { user_id: Some(principal.user_id()), ..AuditFilter::default() }, page)
     }
 
     /// Revokes one of the caller's sessions (the current one included).

@@ -1,7 +1,7 @@
 //! Administration of accounts, and the command-line path that creates or recovers an admin.
 
 use crate::error::InfraError;
-use crate::model::{Email, Page, PageRequest, Password, Role, User, UserId, UserName};
+use crate::model::{AuditEvent, AuditFilter, Email, Page, PageRequest, Password, Role, User, UserId, UserName};
 use crate::ports::{AdminChanges, AdminWrite, UniqueEmailError, UserDelete};
 use crate::services::{Ports, Principal};
 
@@ -61,6 +61,15 @@ impl AdminService {
     pub fn list_users(&self, principal: &Principal, page: PageRequest) -> Result<Page<User>, AdminError> {
         require_admin(principal)?;
         Ok(self.ports.users.list(page)?)
+    }
+
+    /// The security events `filter` admits, newest first. Admins only.
+    ///
+    /// # Errors
+    /// [`AdminError::Forbidden`] for a non-admin.
+    pub fn audit(&self, principal: &Principal, filter: &AuditFilter, page: PageRequest) -> Result<Page<AuditEvent>, AdminError> {
+        require_admin(principal)?;
+        Ok(self.ports.audit.list(filter, page)?)
     }
 
     /// One account: admins see anyone, others only themselves.

@@ -4,9 +4,11 @@
 use crate::error::InfraError;
 use crate::model::{
     AccessClaims, CandidatePassword, Email, Password, PasswordHash, RefreshToken, RefreshTokenState, Role, Session, SessionId,
-    SessionPolicy, TokenPair, User, UserAgent, UserId, UserName,
+    SessionPolicy, TokenPair, User, UserId, UserName,
 };
+use crate::model::{AuditEvent, AuditKind, Client};
 use crate::ports::{Rotation, TokenRejected, UniqueEmailError};
+use crate::services::audit;
 use crate::services::lockout::{Locked, Lockout};
 use crate::services::{Ports, Principal};
 use std::sync::{Arc, OnceLock};
@@ -145,12 +147,14 @@ impl AuthService {
     ///
     /// # Errors
     /// [`LoginError::InvalidCredentials`] for every kind of wrong credentials.
-    pub fn login(&self, email: &str, password: &CandidatePassword, user_agent: Option<UserAgent>) -> Result<TokenPair, LoginError> {
+    pub fn login(&self, email: &str, password: &CandidatePassword, client: &Client) -> Result<TokenPair, LoginError> {
         // An email that does not parse names no account: nothing to lock, and no key to store.
         let email = Email::parse(email).ok();
         if let Some(email) = &email
             && let Err(Locked(retry_after_secs)) = self.lockout.reserve(email)?
         {
+            let locked = self.ports.users.find_credentials(email)?.map(|(user, _)| user.id);
+            self.ports.audit.record(&AuditEvent { user_id: locked, ..audit::event(&self.ports, AuditKind::LoginLocked, client) })?;
             return Err(LoginError::Locked { retry_after_secs });
         }
         let found = match &email {
@@ -159,6 +163,8 @@ impl AuthService {
         };
         let Some((user, hash)) = found else {
             self.verify_dummy(password)?;
+            // An unknown email's failure names no account (and costs the same write).
+            self.ports.audit.record(&audit::event(&self.ports, AuditKind::LoginFailed, client))?;
             return Err(LoginError::InvalidCredentials);
         };
         let outdated = self.ports.hasher.needs_rehash(&hash);
@@ -170,13 +176,14 @@ impl AuthService {
             if outdated {
                 self.verify_dummy(password)?;
             }
+            self.ports.audit.record(&AuditEvent { user_id: Some(user.id), ..audit::event(&self.ports, AuditKind::LoginFailed, client) })?;
             return Err(LoginError::InvalidCredentials);
         }
         self.lockout.succeeded(&user.email)?;
         if outdated {
             self.upgrade_hash(&user, password, &hash)?;
         }
-        Ok(self.open_session(&user, user_agent)?)
+        Ok(self.open_session(&user, client)?)
     }
 
     /// Exchanges a refresh token for a new pair. The presented token is retired; presenting
@@ -321,7 +328,7 @@ impl AuthService {
         Ok(())
     }
 
-    fn open_session(&self, user: &User, user_agent: Option<UserAgent>) -> Result<TokenPair, InfraError> {
+    fn open_session(&self, user: &User, client: &Client) -> Result<TokenPair, InfraError> {
         let now = self.ports.clock.now();
         let session = Session {
             id: SessionId::from_uuid(self.ports.ids.new_id()),
@@ -330,10 +337,15 @@ impl AuthService {
             last_used_at: now,
             expires_at: now + self.policy.session_ttl,
             revoked_at: None,
-            user_agent,
+            user_agent: client.user_agent.clone(),
         };
         let refresh = self.ports.refresh_tokens.generate();
-        self.ports.sessions.insert(&session, &self.ports.refresh_tokens.digest(refresh.expose()))?;
+        let opened = AuditEvent {
+            user_id: Some(user.id),
+            session_id: Some(session.id),
+            ..audit::event(&self.ports, AuditKind::LoginSucceeded, client)
+        };
+        self.ports.sessions.insert(&session, &self.ports.refresh_tokens.digest(refresh.expose()), &[opened])?;
         self.ports.sessions.revoke_oldest_beyond(user.id, self.policy.max_sessions_per_user, now)?;
         self.token_pair(user, &session, refresh)
     }

@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod audit;
 mod auth;
 mod lockout;
 mod maintenance;

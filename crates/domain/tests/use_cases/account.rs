@@ -31,7 +31,7 @@ fn changing_the_email_needs_the_right_current_password() {
     assert!(matches!(w.app.accounts.update_profile(&ada, change(Some("wrong pass"))), Err(ProfileError::WrongPassword)));
     let user = w.app.accounts.update_profile(&ada, change(Some(PASSWORD))).unwrap();
     assert_eq!(user.email.as_str(), "new@example.com");
-    assert!(w.app.auth.login("new@example.com", &candidate(PASSWORD), None).is_ok());
+    assert!(w.app.auth.login("new@example.com", &candidate(PASSWORD), &domain::Client::default()).is_ok());
 }
 
 #[test]
@@ -69,8 +69,8 @@ fn changing_the_password_revokes_the_other_sessions_but_not_this_one() {
     assert!(w.app.auth.authenticate(current.access_token.expose()).is_ok());
     assert!(w.app.auth.authenticate(other.access_token.expose()).is_err());
     assert!(w.app.auth.refresh(other.refresh_token.expose()).is_err());
-    assert!(w.app.auth.login("ada@example.com", &candidate(PASSWORD), None).is_err());
-    assert!(w.app.auth.login("ada@example.com", &candidate("a brand new secret"), None).is_ok());
+    assert!(w.app.auth.login("ada@example.com", &candidate(PASSWORD), &domain::Client::default()).is_err());
+    assert!(w.app.auth.login("ada@example.com", &candidate("a brand new secret"), &domain::Client::default()).is_ok());
 }
 
 #[test]
@@ -84,7 +84,7 @@ fn deleting_the_account_needs_the_password_and_removes_everything_it_owns() {
     assert_eq!(w.mem.store.find(ada.user_id()).unwrap(), None);
     assert!(w.app.auth.authenticate(tokens.access_token.expose()).is_err());
     assert!(domain::ProjectRepository::find(w.mem.store.as_ref(), project.id, ada.user_id()).unwrap().is_none());
-    assert!(w.app.auth.login("ada@example.com", &candidate(PASSWORD), None).is_err());
+    assert!(w.app.auth.login("ada@example.com", &candidate(PASSWORD), &domain::Client::default()).is_err());
 }
 
 #[test]

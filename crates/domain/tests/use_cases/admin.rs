@@ -90,6 +90,6 @@ fn create_admin_promotes_an_existing_account_sets_its_password_and_revokes_its_s
     let CreatedAdmin::Promoted(user) = outcome else { panic!("expected a promotion") };
     assert_eq!((user.id, user.role, user.is_active), (ada.user_id(), Role::Admin, true));
     assert!(w.app.auth.authenticate(tokens.access_token.expose()).is_err());
-    assert!(w.app.auth.login("ada@example.com", &candidate(PASSWORD), None).is_err());
-    assert!(w.app.auth.login("ada@example.com", &candidate("recovered password"), None).is_ok());
+    assert!(w.app.auth.login("ada@example.com", &candidate(PASSWORD), &domain::Client::default()).is_err());
+    assert!(w.app.auth.login("ada@example.com", &candidate("recovered password"), &domain::Client::default()).is_ok());
 }

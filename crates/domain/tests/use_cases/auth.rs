@@ -59,7 +59,7 @@ fn every_kind_of_bad_credentials_is_the_same_error() {
         ("bob@example.com", "short"),
     ];
     for (email, password) in attempts {
-        let result = w.app.auth.login(email, &candidate(password), None);
+        let result = w.app.auth.login(email, &candidate(password), &domain::Client::default());
         assert!(matches!(result, Err(LoginError::InvalidCredentials)), "{email}/{password}");
     }
 }
@@ -69,7 +69,7 @@ fn an_unknown_email_costs_one_verification_against_a_dummy_hash_computed_once() 
     let w = World::new();
     let (hashes, verifies) = (w.mem.hasher.hash_count(), w.mem.hasher.verify_count());
     for _ in 0..2 {
-        let result = w.app.auth.login("ghost@example.com", &candidate(PASSWORD), None);
+        let result = w.app.auth.login("ghost@example.com", &candidate(PASSWORD), &domain::Client::default());
         assert!(matches!(result, Err(LoginError::InvalidCredentials)));
     }
     assert_eq!(w.mem.hasher.verify_count() - verifies, 2, "one verification per attempt");
@@ -88,9 +88,12 @@ fn a_password_longer_than_the_hasher_limit_fails_login_instead_of_matching_a_pre
             name: UserName::parse("Long").unwrap(),
         })
         .unwrap();
-    assert!(w.app.auth.login("long@example.com", &candidate(&exact), None).is_ok());
+    assert!(w.app.auth.login("long@example.com", &candidate(&exact), &domain::Client::default()).is_ok());
     let longer = format!("{exact}p");
-    assert!(matches!(w.app.auth.login("long@example.com", &candidate(&longer), None), Err(LoginError::InvalidCredentials)));
+    assert!(matches!(
+        w.app.auth.login("long@example.com", &candidate(&longer), &domain::Client::default()),
+        Err(LoginError::InvalidCredentials)
+    ));
 }
 
 #[test]

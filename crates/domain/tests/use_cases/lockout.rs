@@ -18,7 +18,7 @@ fn forty_guesses_at_once_check_at_most_ten_passwords() {
                 let (w, start) = (&w, &start);
                 s.spawn(move || {
                     start.wait();
-                    w.app.auth.login("ada@example.com", &candidate(&format!("guess {n}")), None)
+                    w.app.auth.login("ada@example.com", &candidate(&format!("guess {n}")), &domain::Client::default())
                 })
             })
             .collect();
@@ -30,7 +30,7 @@ fn forty_guesses_at_once_check_at_most_ten_passwords() {
     assert_eq!((wrong, locked), (10, 30), "{results:?}");
     assert_eq!(w.mem.hasher.verify_count() - before, 10, "only the reserved guesses were checked");
     assert!(
-        matches!(w.app.auth.login("ada@example.com", &candidate(PASSWORD), None), Err(LoginError::Locked { .. })),
+        matches!(w.app.auth.login("ada@example.com", &candidate(PASSWORD), &domain::Client::default()), Err(LoginError::Locked { .. })),
         "even the right one"
     );
 }
@@ -48,7 +48,10 @@ fn current_password_guesses_count_toward_the_same_lockout() {
     }
 
     assert!(matches!(w.app.accounts.change_password(&ada, &candidate(PASSWORD), &new), Err(PasswordChangeError::Locked { .. })));
-    assert!(matches!(w.app.auth.login("ada@example.com", &candidate(PASSWORD), None), Err(LoginError::Locked { .. })));
+    assert!(matches!(
+        w.app.auth.login("ada@example.com", &candidate(PASSWORD), &domain::Client::default()),
+        Err(LoginError::Locked { .. })
+    ));
     w.mem.clock.advance(chrono::Duration::seconds(901));
     w.app.accounts.change_password(&ada, &candidate(PASSWORD), &new).expect("the window ended");
 }
@@ -58,11 +61,17 @@ fn a_right_password_clears_the_failures() {
     let w = World::new();
     w.register("ada@example.com");
     for _ in 0..9 {
-        assert!(matches!(w.app.auth.login("ada@example.com", &candidate("wrong"), None), Err(LoginError::InvalidCredentials)));
+        assert!(matches!(
+            w.app.auth.login("ada@example.com", &candidate("wrong"), &domain::Client::default()),
+            Err(LoginError::InvalidCredentials)
+        ));
     }
     w.login("ada@example.com");
     for _ in 0..9 {
-        assert!(matches!(w.app.auth.login("ada@example.com", &candidate("wrong"), None), Err(LoginError::InvalidCredentials)));
+        assert!(matches!(
+            w.app.auth.login("ada@example.com", &candidate("wrong"), &domain::Client::default()),
+            Err(LoginError::InvalidCredentials)
+        ));
     }
     w.login("ada@example.com");
 }

@@ -90,7 +90,10 @@ fn an_email_change_in_flight_keeps_an_admins_demotion_and_deactivation() {
     assert_eq!((user.role, user.is_active), (Role::User, false), "the answer shows the account as stored");
     let stored = w.app.admin.get_user(&w.signed_in_admin("third@example.com").0, ada_as_admin.user_id()).unwrap();
     assert_eq!((stored.email.as_str(), stored.role, stored.is_active), ("lovelace@example.com", Role::User, false));
-    assert!(matches!(w.app.auth.login("lovelace@example.com", &candidate(PASSWORD), None), Err(LoginError::InvalidCredentials)));
+    assert!(matches!(
+        w.app.auth.login("lovelace@example.com", &candidate(PASSWORD), &domain::Client::default()),
+        Err(LoginError::InvalidCredentials)
+    ));
 }
 
 #[test]
@@ -106,10 +109,13 @@ fn a_login_upgrading_an_old_hash_never_undoes_a_password_change_made_meanwhile()
 
     // The old password verifies against the old hash, then the change lands, then the login
     // would store the old password's fresh hash.
-    w.app.auth.login("ada@example.com", &candidate(PASSWORD), None).unwrap();
+    w.app.auth.login("ada@example.com", &candidate(PASSWORD), &domain::Client::default()).unwrap();
 
-    assert!(matches!(w.app.auth.login("ada@example.com", &candidate(PASSWORD), None), Err(LoginError::InvalidCredentials)));
-    w.app.auth.login("ada@example.com", &candidate("a brand new password"), None).expect("the new password stays");
+    assert!(matches!(
+        w.app.auth.login("ada@example.com", &candidate(PASSWORD), &domain::Client::default()),
+        Err(LoginError::InvalidCredentials)
+    ));
+    w.app.auth.login("ada@example.com", &candidate("a brand new password"), &domain::Client::default()).expect("the new password stays");
 }
 
 #[test]
@@ -118,9 +124,9 @@ fn a_wrong_password_on_an_outdated_hash_costs_at_least_an_unknown_emails_check()
     w.register("ada@example.com");
     hasher.inner.upgrade();
 
-    assert!(w.app.auth.login("nobody@example.com", &candidate("wrong password"), None).is_err());
+    assert!(w.app.auth.login("nobody@example.com", &candidate("wrong password"), &domain::Client::default()).is_err());
     let unknown = hasher.verified_versions();
-    assert!(w.app.auth.login("ada@example.com", &candidate("wrong password"), None).is_err());
+    assert!(w.app.auth.login("ada@example.com", &candidate("wrong password"), &domain::Client::default()).is_err());
     let known: Vec<_> = hasher.verified_versions()[unknown.len()..].to_vec();
 
     assert_eq!(unknown, ["fake$v2"], "an unknown email is checked against a current hash");
@@ -128,6 +134,6 @@ fn a_wrong_password_on_an_outdated_hash_costs_at_least_an_unknown_emails_check()
     // And a current hash is checked once, as before.
     w.register("bob@example.com");
     let before = hasher.verified_versions().len();
-    assert!(w.app.auth.login("bob@example.com", &candidate("wrong password"), None).is_err());
+    assert!(w.app.auth.login("bob@example.com", &candidate("wrong password"), &domain::Client::default()).is_err());
     assert_eq!(hasher.verified_versions()[before..], ["fake$v2"]);
 }

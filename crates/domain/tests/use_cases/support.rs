@@ -28,7 +28,7 @@ impl World {
     }
 
     pub fn login(&self, email: &str) -> TokenPair {
-        self.app.auth.login(email, &CandidatePassword::new(PASSWORD), None).unwrap()
+        self.app.auth.login(email, &CandidatePassword::new(PASSWORD), &domain::Client::default()).unwrap()
     }
 
     pub fn principal(&self, tokens: &TokenPair) -> Principal {

@@ -5,6 +5,7 @@
 //! converted into domain commands with `into_*` methods that report every invalid field at
 //! once; responses are separate structs built from domain entities, never from storage rows.
 
+mod audit;
 mod auth;
 pub mod field_schemas;
 mod fields;
@@ -18,6 +19,7 @@ mod token;
 mod users;
 mod wire_enum;
 
+pub use audit::{AuditEventResponse, AuditPage, AuditQuery};
 pub use auth::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse};
 pub use fields::{FieldErrors, Maybe};
 pub use me::{ChangePassword, CurrentPassword, SessionPage, SessionResponse, UpdateMe};
@@ -27,4 +29,4 @@ pub use system::HealthResponse;
 pub use tasks::{CreateTask, PatchTask, TaskListQuery, TaskPage, TaskResponse};
 pub use token::OAuthErrorResponse;
 pub use users::{AdminUpdateUser, UserPage, UserResponse};
-pub use wire_enum::{RoleDto, TaskPriorityDto, TaskStatusDto};
+pub use wire_enum::{AuditKindDto, RoleDto, TaskPriorityDto, TaskStatusDto};

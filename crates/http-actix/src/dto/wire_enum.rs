@@ -114,6 +114,10 @@ macro_rules! wire_enum {
 }
 
 wire_enum!(
+    /// A security event's type on the wire.
+    AuditKindDto for domain::AuditKind as "AuditKind", "What happened."
+);
+wire_enum!(
     /// A user's role on the wire.
     RoleDto for domain::Role as "Role", "A user's role."
 );

@@ -3,7 +3,7 @@
 use crate::blocking::Lane;
 use crate::dto::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse, UserResponse};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, Caller, user_agent};
+use crate::extract::{ApiJson, Caller, client};
 use crate::metrics::{LoginOutcome, RefreshOutcome};
 use crate::openapi::{JsonBodyErrors, RateLimited, Unauthenticated, Unavailable};
 use crate::state::AppState;
@@ -27,11 +27,11 @@ pub(crate) async fn login_with(
     state: &AppState,
     email: String,
     password: SecretString,
-    user_agent: Option<domain::UserAgent>,
+    client: domain::Client,
 ) -> Result<Result<TokenPair, LoginError>, ApiError> {
     let outcome = state
         .run(Lane::PasswordCheck, move |app| {
-            Ok::<_, ApiError>(app.auth.login(&email, &CandidatePassword::new(password.expose_secret()), user_agent))
+            Ok::<_, ApiError>(app.auth.login(&email, &CandidatePassword::new(password.expose_secret()), &client))
         })
         .await;
     if let Some(metrics) = &state.metrics {
@@ -89,7 +89,7 @@ pub async fn register(state: web::Data<AppState>, ApiJson(body): ApiJson<Registe
 )]
 #[post("/login")]
 pub async fn login(req: HttpRequest, state: web::Data<AppState>, ApiJson(body): ApiJson<LoginRequest>) -> Result<HttpResponse, ApiError> {
-    let pair = login_with(&state, body.email, body.password, user_agent(&req)).await??;
+    let pair = login_with(&state, body.email, body.password, client(&req, &state)).await??;
     Ok(token_response(pair))
 }
 

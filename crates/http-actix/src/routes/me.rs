@@ -1,7 +1,7 @@
 //! `/users/me*`: the caller's own account and sessions.
 
 use crate::blocking::Lane;
-use crate::dto::{ChangePassword, CurrentPassword, PageQuery, SessionPage, UpdateMe, UserResponse};
+use crate::dto::{AuditPage, ChangePassword, CurrentPassword, PageQuery, SessionPage, UpdateMe, UserResponse};
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, Caller};
 use crate::openapi::{BadPath, JsonBodyErrors, NotFound, QueryErrors, RateLimited, Unauthenticated, Unavailable};
@@ -85,6 +85,19 @@ pub async fn list_sessions(caller: Caller, ApiQuery(query): ApiQuery<PageQuery>)
     let page = query.into_page()?;
     let sessions = caller.run(Lane::Storage, move |app, me| app.accounts.sessions(me, page)).await?;
     Ok(web::Json(sessions.into()))
+}
+
+/// The caller's own security events, newest first.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = []), ("oauth2" = [])),
+    params(PageQuery),
+    responses((status = 200, body = AuditPage), QueryErrors, Unauthenticated, Unavailable)
+)]
+#[get("/events")]
+pub async fn list_events(caller: Caller, ApiQuery(query): ApiQuery<PageQuery>) -> Result<web::Json<AuditPage>, ApiError> {
+    let page = query.into_page()?;
+    Ok(web::Json(caller.run(Lane::Storage, move |app, me| app.accounts.events(me, page)).await?.into()))
 }
 
 /// Revoke one of the caller's sessions.

@@ -3,6 +3,7 @@
 //! fallback looks the path up in the [`RouteTable`](crate::route_table::RouteTable) made from
 //! the OpenAPI document, the one list of what exists.
 
+pub mod audit;
 pub mod auth;
 pub mod me;
 pub mod projects;
@@ -41,8 +42,10 @@ macro_rules! register_routes {
                 .service(me::delete_me)
                 .service(me::change_password)
                 .service(me::list_sessions)
+                .service(me::list_events)
                 .service(me::revoke_session),
         );
+        cfg.service(audit::list_audit);
         cfg.service(users::list_users).service(users::get_user).service(users::update_user).service(users::delete_user);
         cfg.service(projects::create_project)
             .service(projects::list_projects)

@@ -3,7 +3,7 @@
 
 use crate::dto::{OAuthErrorResponse, TokenResponse};
 use crate::error::ApiError;
-use crate::extract::{read_body, user_agent};
+use crate::extract::{client, read_body};
 use crate::openapi::{RateLimited, Unavailable};
 use crate::routes::auth::{login_with, refresh_with, token_response};
 use crate::state::AppState;
@@ -147,7 +147,7 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, payload: web::P
         "password" => {
             let email = required(&form, "username")?.to_owned();
             let password = secrecy::SecretString::from(required(&form, "password")?);
-            match login_with(&state, email, password, user_agent(&req)).await? {
+            match login_with(&state, email, password, client(&req, &state)).await? {
                 Ok(pair) => Ok(token_response(pair)),
                 Err(LoginError::InvalidCredentials) => Err(TokenError::invalid_grant("invalid username or password")),
                 // 429 stays 429 (RFC 6749 §5.2 has no error for it).

@@ -153,5 +153,9 @@ fn three_instances_migrating_a_fresh_postgres_database_at_once_all_start_and_mig
     }
     let mut applied: Vec<String> = outputs.iter().map(|o| text(&o.stdout).trim().to_owned()).collect();
     applied.sort();
-    assert_eq!(applied, ["0 migration(s) applied", "0 migration(s) applied", "2 migration(s) applied"]);
+    let migrations = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/postgres")).unwrap().count();
+    assert_eq!(
+        applied,
+        ["0 migration(s) applied".to_owned(), "0 migration(s) applied".to_owned(), format!("{migrations} migration(s) applied")]
+    );
 }

@@ -1,6 +1,7 @@
 //! The audit log: one row per event, no foreign keys (an account's events outlive it), the
 //! detail as a JSON object.
 
+use crate::connection::AnyConnection;
 use crate::error::CorruptRow;
 use crate::rows::{db_time, domain_time, parse};
 use crate::schema::audit_events;
@@ -8,10 +9,9 @@ use crate::store::{DieselStore, count, limit_offset, on_backend};
 use crate::stored_time::StoredTime;
 use diesel::prelude::*;
 use domain::{
-    AuditDetail, AuditEvent, AuditFilter, AuditKind, AuditLog, DetailValue, InfraError, Page, PageRequest, SessionId, Timestamp, UserAgent,
-    UserId,
+    AuditDetail, AuditEvent, AuditFilter, AuditKind, AuditLog, InfraError, Page, PageRequest, SessionId, Timestamp, UserAgent, UserId,
 };
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_events)]
@@ -29,19 +29,6 @@ pub(crate) struct AuditRow {
 
 impl AuditRow {
     pub(crate) fn new(event: &AuditEvent) -> Self {
-        let detail: Map<String, Value> = event
-            .detail
-            .entries()
-            .iter()
-            .map(|(key, value)| {
-                let value = match value {
-                    DetailValue::Text(text) => Value::from(text.as_str()),
-                    DetailValue::Flag(flag) => Value::from(*flag),
-                    DetailValue::Count(n) => Value::from(*n),
-                };
-                (key.clone(), value)
-            })
-            .collect();
         Self {
             id: event.id.to_string(),
             at: db_time(event.at),
@@ -51,29 +38,14 @@ impl AuditRow {
             session_id: event.session_id.map(|id| id.to_string()),
             ip: event.ip.map(|ip| ip.to_string()),
             user_agent: event.user_agent.as_ref().map(|ua| ua.as_str().to_owned()),
-            detail: Value::Object(detail).to_string(),
+            detail: Value::Object(event.detail.to_json()).to_string(),
         }
     }
 
     fn into_domain(self) -> Result<AuditEvent, InfraError> {
         let user = |column, raw: Option<String>| raw.map(|raw| parse::<uuid::Uuid>(column, &raw).map(UserId::from_uuid)).transpose();
-        let detail = match serde_json::from_str::<Value>(&self.detail).map_err(|e| CorruptRow::error("audit_events.detail", e))? {
-            Value::Object(entries) => entries
-                .into_iter()
-                .map(|(key, value)| {
-                    let value = match value {
-                        Value::String(text) => DetailValue::Text(text),
-                        Value::Bool(flag) => DetailValue::Flag(flag),
-                        Value::Number(n) => {
-                            DetailValue::Count(n.as_i64().ok_or_else(|| CorruptRow::error("audit_events.detail", "a count out of range"))?)
-                        }
-                        _ => return Err(CorruptRow::error("audit_events.detail", "a value of an unknown shape")),
-                    };
-                    Ok((key, value))
-                })
-                .collect::<Result<Vec<_>, InfraError>>()?,
-            _ => return Err(CorruptRow::error("audit_events.detail", "not an object")),
-        };
+        let stored = serde_json::from_str::<Value>(&self.detail).map_err(|e| CorruptRow::error("audit_events.detail", e))?;
+        let detail = AuditDetail::from_json(stored).map_err(|e| CorruptRow::error("audit_events.detail", e))?;
         Ok(AuditEvent {
             id: parse("audit_events.id", &self.id)?,
             at: domain_time(self.at),
@@ -86,15 +58,22 @@ impl AuditRow {
                 .transpose()?,
             ip: self.ip.map(|raw| parse("audit_events.ip", &raw)).transpose()?,
             user_agent: self.user_agent.as_deref().and_then(UserAgent::from_header),
-            detail: AuditDetail::from_stored(detail),
+            detail,
         })
     }
 }
 
+/// Writes `events` on `c`, inside the transaction of the change they record.
+pub(crate) fn record_events(c: &mut AnyConnection, events: &[AuditEvent]) -> QueryResult<()> {
+    for event in events {
+        diesel::insert_into(audit_events::table).values(AuditRow::new(event)).execute(c)?;
+    }
+    Ok(())
+}
+
 impl AuditLog for DieselStore {
     fn record(&self, event: &AuditEvent) -> Result<(), InfraError> {
-        self.run(|c| diesel::insert_into(audit_events::table).values(AuditRow::new(event)).execute(c))?;
-        Ok(())
+        self.run(|c| record_events(c, std::slice::from_ref(event)))
     }
 
     fn list(&self, filter: &AuditFilter, page: PageRequest) -> Result<Page<AuditEvent>, InfraError> {

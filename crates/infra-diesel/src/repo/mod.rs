@@ -3,7 +3,7 @@
 //! either way the compiler checks that it is portable to every backend.
 
 mod attempts;
-mod audit;
+pub(crate) mod audit;
 mod projects;
 mod sessions;
 mod tasks;

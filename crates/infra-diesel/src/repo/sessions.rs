@@ -1,12 +1,13 @@
 use crate::connection::write_transaction;
 use crate::error::infra;
+use crate::repo::audit::record_events;
 use crate::rows::{NewRefreshToken, SessionRow, UserRow, db_time};
 use crate::schema::{refresh_tokens, sessions, users};
 use crate::store::{DieselStore, affected, count, limit_offset, on_backend, unique};
 use diesel::prelude::*;
 use domain::{
-    InfraError, Page, PageRequest, RefreshTokenDigest, RefreshTokenState, Revocation, Rotation, Session, SessionId, SessionRepository,
-    Timestamp, User, UserId,
+    AuditEvent, InfraError, Page, PageRequest, RefreshTokenDigest, RefreshTokenState, Revocation, Rotation, Session, SessionId,
+    SessionRepository, Timestamp, User, UserId,
 };
 
 /// Why a rotation transaction stopped: the database failed, or the conditions did not hold
@@ -23,13 +24,13 @@ impl From<diesel::result::Error> for RotateStop {
 }
 
 impl SessionRepository for DieselStore {
-    fn insert(&self, session: &Session, digest: &RefreshTokenDigest) -> Result<(), InfraError> {
+    fn insert(&self, session: &Session, digest: &RefreshTokenDigest, audit: &[AuditEvent]) -> Result<(), InfraError> {
         let mut conn = self.conn()?;
         let token = NewRefreshToken { digest: digest.as_str(), session_id: session.id.to_string(), retired: false };
         write_transaction(&mut conn, |c| {
             diesel::insert_into(sessions::table).values(SessionRow::new(session)).execute(c)?;
             diesel::insert_into(refresh_tokens::table).values(&token).execute(c)?;
-            Ok(())
+            record_events(c, audit)
         })
         .map_err(infra)
     }

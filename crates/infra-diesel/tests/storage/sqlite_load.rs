@@ -54,7 +54,7 @@ fn eight_threads_insert_two_hundred_rows_each_into_one_sqlite_file_without_error
                                 revoked_at: None,
                                 user_agent: None,
                             };
-                            SessionRepository::insert(store, &session, &domain::RefreshTokenDigest::new(format!("d{thread}-{i}")))
+                            SessionRepository::insert(store, &session, &domain::RefreshTokenDigest::new(format!("d{thread}-{i}")), &[])
                         };
                         if let Err(e) = result {
                             errors.push(e.to_string());

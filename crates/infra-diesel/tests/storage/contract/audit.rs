@@ -1,6 +1,6 @@
 use crate::contract::Store;
-use crate::contract::support::{hash, page, t, user, uuid};
-use domain::{AuditDetail, AuditEvent, AuditFilter, AuditKind, AuditLog, SessionId, UserAgent, UserId, UserRepository};
+use crate::contract::support::{digest, hash, page, session, t, user, uuid};
+use domain::{AuditDetail, AuditEvent, AuditFilter, AuditKind, AuditLog, SessionId, SessionRepository, UserAgent, UserId, UserRepository};
 
 fn event(n: u128, kind: AuditKind, user: Option<UserId>, at: domain::Timestamp) -> AuditEvent {
     AuditEvent {
@@ -80,7 +80,21 @@ fn an_accounts_events_outlive_it(store: &impl Store) {
     assert_eq!(AuditLog::list(store, &filter, page(10, 0)).unwrap().total, 1);
 }
 
+fn a_write_and_its_events_commit_together_or_not_at_all(store: &impl Store) {
+    let ada = user(1, "ada@x.io", t(0));
+    let opened =
+        |n| AuditEvent { session_id: Some(session(n, ada.id, t(0), t(60)).id), ..event(n, AuditKind::LoginSucceeded, Some(ada.id), t(1)) };
+    // The account does not exist yet: the session's foreign key fails, and its event is not kept.
+    assert!(SessionRepository::insert(store, &session(1, ada.id, t(0), t(60)), &digest("one"), &[opened(1)]).is_err());
+    assert_eq!(AuditLog::list(store, &AuditFilter::default(), page(10, 0)).unwrap().total, 0);
+    UserRepository::insert(store, &ada, &hash("h")).unwrap();
+    SessionRepository::insert(store, &session(2, ada.id, t(0), t(60)), &digest("two"), &[opened(2)]).unwrap();
+    let kept = AuditLog::list(store, &AuditFilter::default(), page(10, 0)).unwrap();
+    assert_eq!(kept.items, vec![opened(2)]);
+}
+
 store_contract_tests!(
+    a_write_and_its_events_commit_together_or_not_at_all,
     an_event_reads_back_equal_with_every_field,
     filters_and_pages_are_newest_first,
     purge_deletes_only_older_events,

@@ -34,7 +34,7 @@ fn racing_rotations_of_one_token_give_one_success(store: &impl Store) {
     let ada = user(1, "ada@x.io", t(0));
     UserRepository::insert(store, &ada, &hash("h")).unwrap();
     let s = session(1, ada.id, t(0), t(3600));
-    SessionRepository::insert(store, &s, &digest("presented")).unwrap();
+    SessionRepository::insert(store, &s, &digest("presented"), &[]).unwrap();
     let start = Barrier::new(RACERS as usize);
 
     let results: Vec<_> = std::thread::scope(|scope| {

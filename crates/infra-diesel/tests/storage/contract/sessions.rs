@@ -16,7 +16,7 @@ fn a_new_session_is_found_by_its_digest_as_current(store: &impl Store) {
     // The longest label the domain keeps, in multi-byte characters.
     s.user_agent = UserAgent::from_header(&"é".repeat(300));
 
-    SessionRepository::insert(store, &s, &digest("one")).unwrap();
+    SessionRepository::insert(store, &s, &digest("one"), &[]).unwrap();
 
     assert_eq!(store.find_by_refresh_digest(&digest("one")).unwrap(), Some((s.clone(), RefreshTokenState::Current)));
     assert_eq!(store.find_by_refresh_digest(&digest("other")).unwrap(), None);
@@ -26,7 +26,7 @@ fn a_new_session_is_found_by_its_digest_as_current(store: &impl Store) {
 fn a_session_of_an_unknown_user_is_an_error(store: &impl Store) {
     let ghost = user(9, "ghost@x.io", t(0));
 
-    let result = SessionRepository::insert(store, &session(1, ghost.id, t(0), t(3600)), &digest("x"));
+    let result = SessionRepository::insert(store, &session(1, ghost.id, t(0), t(3600)), &digest("x"), &[]);
 
     assert_eq!(result.unwrap_err().kind(), InfraErrorKind::Internal);
     assert_eq!(store.find_by_refresh_digest(&digest("x")).unwrap(), None, "nothing half-written");
@@ -35,7 +35,7 @@ fn a_session_of_an_unknown_user_is_an_error(store: &impl Store) {
 fn rotation_retires_the_presented_token_and_keeps_every_retired_one(store: &impl Store) {
     let ada = store_with_user(store);
     let s = session(1, ada.id, t(0), t(3600));
-    SessionRepository::insert(store, &s, &digest("1")).unwrap();
+    SessionRepository::insert(store, &s, &digest("1"), &[]).unwrap();
 
     assert_eq!(store.rotate(s.id, &digest("1"), &digest("2"), t(10)).unwrap(), Rotation::Rotated);
     assert_eq!(store.rotate(s.id, &digest("1"), &digest("2b"), t(20)).unwrap(), Rotation::Stale, "a retired token rotates no more");
@@ -53,9 +53,9 @@ fn rotation_needs_a_live_session_and_its_current_token(store: &impl Store) {
     let live = session(1, ada.id, t(0), t(3600));
     let other = session(2, ada.id, t(0), t(3600));
     let revoked = session(3, ada.id, t(0), t(3600));
-    SessionRepository::insert(store, &live, &digest("live")).unwrap();
-    SessionRepository::insert(store, &other, &digest("other")).unwrap();
-    SessionRepository::insert(store, &revoked, &digest("revoked")).unwrap();
+    SessionRepository::insert(store, &live, &digest("live"), &[]).unwrap();
+    SessionRepository::insert(store, &other, &digest("other"), &[]).unwrap();
+    SessionRepository::insert(store, &revoked, &digest("revoked"), &[]).unwrap();
     assert_eq!(store.revoke(revoked.id, t(5)).unwrap(), Revocation::Revoked);
 
     assert_eq!(store.rotate(live.id, &digest("other"), &digest("n1"), t(10)).unwrap(), Rotation::Stale, "another session's token");
@@ -72,7 +72,7 @@ fn rotation_needs_a_live_session_and_its_current_token(store: &impl Store) {
 fn find_with_user_returns_both_in_one_look_up(store: &impl Store) {
     let ada = store_with_user(store);
     let s = session(1, ada.id, t(0), t(3600));
-    SessionRepository::insert(store, &s, &digest("1")).unwrap();
+    SessionRepository::insert(store, &s, &digest("1"), &[]).unwrap();
 
     assert_eq!(store.find_with_user(s.id).unwrap(), Some((s, ada.clone())));
     assert_eq!(store.find_with_user(session(2, ada.id, t(0), t(1)).id).unwrap(), None);
@@ -85,12 +85,12 @@ fn list_live_is_most_recently_used_first_without_dead_sessions(store: &impl Stor
     let used_at = |n, last: i64| Session { last_used_at: t(last), ..session(n, ada.id, t(0), t(3600)) };
     // 2 and 4 were last used at the same time: the larger id comes first.
     for (n, last) in [(1, 100), (2, 300), (3, 200), (4, 300)] {
-        SessionRepository::insert(store, &used_at(n, last), &digest(&format!("d{n}"))).unwrap();
+        SessionRepository::insert(store, &used_at(n, last), &digest(&format!("d{n}")), &[]).unwrap();
     }
-    SessionRepository::insert(store, &session(5, ada.id, t(0), t(50)), &digest("expired")).unwrap();
-    SessionRepository::insert(store, &session(6, ada.id, t(0), t(3600)), &digest("revoked")).unwrap();
+    SessionRepository::insert(store, &session(5, ada.id, t(0), t(50)), &digest("expired"), &[]).unwrap();
+    SessionRepository::insert(store, &session(6, ada.id, t(0), t(3600)), &digest("revoked"), &[]).unwrap();
     store.revoke(session(6, ada.id, t(0), t(0)).id, t(1)).unwrap();
-    SessionRepository::insert(store, &session(7, bob.id, t(0), t(3600)), &digest("bob")).unwrap();
+    SessionRepository::insert(store, &session(7, bob.id, t(0), t(3600)), &digest("bob"), &[]).unwrap();
 
     let listed = store.list_live(ada.id, t(60), page(10, 0)).unwrap();
     let ids: Vec<_> = listed.items.iter().map(|s| s.id).collect();
@@ -109,7 +109,7 @@ fn list_live_is_most_recently_used_first_without_dead_sessions(store: &impl Stor
 fn revoke_takes_effect_once(store: &impl Store) {
     let ada = store_with_user(store);
     let s = session(1, ada.id, t(0), t(3600));
-    SessionRepository::insert(store, &s, &digest("1")).unwrap();
+    SessionRepository::insert(store, &s, &digest("1"), &[]).unwrap();
 
     assert_eq!(store.revoke(s.id, t(10)).unwrap(), Revocation::Revoked);
     assert_eq!(store.revoke(s.id, t(20)).unwrap(), Revocation::Unchanged);
@@ -124,9 +124,9 @@ fn revoke_all_spares_the_kept_session_and_other_users(store: &impl Store) {
     let bob = user(2, "bob@x.io", t(0));
     domain::UserRepository::insert(store, &bob, &hash("h")).unwrap();
     for n in 1..=4 {
-        SessionRepository::insert(store, &session(n, ada.id, t(0), t(3600)), &digest(&format!("a{n}"))).unwrap();
+        SessionRepository::insert(store, &session(n, ada.id, t(0), t(3600)), &digest(&format!("a{n}")), &[]).unwrap();
     }
-    SessionRepository::insert(store, &session(5, bob.id, t(0), t(3600)), &digest("b")).unwrap();
+    SessionRepository::insert(store, &session(5, bob.id, t(0), t(3600)), &digest("b"), &[]).unwrap();
     store.revoke(session(4, ada.id, t(0), t(0)).id, t(1)).unwrap();
     let keep = session(1, ada.id, t(0), t(0)).id;
 
@@ -144,11 +144,11 @@ fn revoke_oldest_beyond_keeps_the_newest_live_sessions(store: &impl Store) {
     let ada = store_with_user(store);
     // Live sessions created at 10, 20, 20, 30, 40 (the two at 20 ordered by id: 2 before 3).
     for (n, created) in [(5, 40), (3, 20), (1, 10), (4, 30), (2, 20)] {
-        SessionRepository::insert(store, &session(n, ada.id, t(created), t(3600)), &digest(&format!("d{n}"))).unwrap();
+        SessionRepository::insert(store, &session(n, ada.id, t(created), t(3600)), &digest(&format!("d{n}")), &[]).unwrap();
     }
-    SessionRepository::insert(store, &session(6, ada.id, t(0), t(3600)), &digest("revoked")).unwrap();
+    SessionRepository::insert(store, &session(6, ada.id, t(0), t(3600)), &digest("revoked"), &[]).unwrap();
     store.revoke(session(6, ada.id, t(0), t(0)).id, t(1)).unwrap();
-    SessionRepository::insert(store, &session(7, ada.id, t(0), t(50)), &digest("expired")).unwrap();
+    SessionRepository::insert(store, &session(7, ada.id, t(0), t(50)), &digest("expired"), &[]).unwrap();
 
     assert_eq!(store.revoke_oldest_beyond(ada.id, 10, t(60)).unwrap(), 0);
     assert_eq!(store.revoke_oldest_beyond(ada.id, 2, t(60)).unwrap(), 3);
@@ -164,12 +164,12 @@ fn revoke_oldest_beyond_keeps_the_newest_live_sessions(store: &impl Store) {
 fn purge_deletes_revoked_and_expired_sessions_with_their_digests(store: &impl Store) {
     let ada = store_with_user(store);
     let live = session(1, ada.id, t(0), t(3600));
-    SessionRepository::insert(store, &live, &digest("live")).unwrap();
-    SessionRepository::insert(store, &session(2, ada.id, t(0), t(3600)), &digest("revoked")).unwrap();
+    SessionRepository::insert(store, &live, &digest("live"), &[]).unwrap();
+    SessionRepository::insert(store, &session(2, ada.id, t(0), t(3600)), &digest("revoked"), &[]).unwrap();
     store.rotate(session(2, ada.id, t(0), t(0)).id, &digest("revoked"), &digest("revoked-next"), t(5)).unwrap();
     store.revoke(session(2, ada.id, t(0), t(0)).id, t(10)).unwrap();
-    SessionRepository::insert(store, &session(3, ada.id, t(0), t(100)), &digest("expired")).unwrap();
-    SessionRepository::insert(store, &session(4, ada.id, t(0), t(101)), &digest("live-until-101")).unwrap();
+    SessionRepository::insert(store, &session(3, ada.id, t(0), t(100)), &digest("expired"), &[]).unwrap();
+    SessionRepository::insert(store, &session(4, ada.id, t(0), t(101)), &digest("live-until-101"), &[]).unwrap();
 
     assert_eq!(SessionRepository::purge(store, t(100)).unwrap(), 2);
 

@@ -159,8 +159,8 @@ fn deleting_a_user_cascades_to_everything_it_owns(store: &impl Store) {
     UserRepository::insert(store, &ada, &hash("a")).unwrap();
     UserRepository::insert(store, &bob, &hash("b")).unwrap();
     let (ada_session, bob_session) = (session(1, ada.id, t(0), t(3600)), session(2, bob.id, t(0), t(3600)));
-    SessionRepository::insert(store, &ada_session, &digest("ada")).unwrap();
-    SessionRepository::insert(store, &bob_session, &digest("bob")).unwrap();
+    SessionRepository::insert(store, &ada_session, &digest("ada"), &[]).unwrap();
+    SessionRepository::insert(store, &bob_session, &digest("bob"), &[]).unwrap();
     let (ada_project, bob_project) = (project(1, ada.id, t(0)), project(2, bob.id, t(0)));
     ProjectRepository::insert(store, &ada_project).unwrap();
     ProjectRepository::insert(store, &bob_project).unwrap();

@@ -1,0 +1,103 @@
+//! The audit log: login events in `/users/me/events` and the admin's `/audit`, with client
+//! address and agent, filters, and no secret anywhere in an event.
+
+use crate::helpers::{PASSWORD, Session, TestApp, invalid_fields, problem, spawn_app, spawn_app_with, str_of};
+use reqwest::Method;
+use serde_json::Value;
+
+async fn events(app: &TestApp, path: &str, token: &str) -> Value {
+    let response = app.get(path, token).await;
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().await.unwrap()
+}
+
+fn types(page: &Value) -> Vec<String> {
+    page["items"].as_array().unwrap().iter().map(|e| str_of(e, "type")).collect()
+}
+
+async fn login_with_agent(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    app.request(Method::POST, "/auth/login")
+        .header("user-agent", "audit-test/1.0")
+        .json(&serde_json::json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn logins_are_the_owners_events_newest_first_with_address_agent_and_session() {
+    let app = spawn_app().await;
+    app.register("ada@example.com").await;
+    assert_eq!(login_with_agent(&app, "ada@example.com", "a wrong password").await.status(), 401);
+    let signed_in: Value = login_with_agent(&app, "ada@example.com", PASSWORD).await.json().await.unwrap();
+    let access = str_of(&signed_in, "access_token");
+
+    let page = events(&app, "/users/me/events", &access).await;
+    assert_eq!(types(&page), ["login.succeeded", "login.failed"]);
+    assert_eq!(page["total"], 2);
+    let me: Value = app.get("/users/me", &access).await.json().await.unwrap();
+    let sessions: Value = app.get("/users/me/sessions", &access).await.json().await.unwrap();
+    let succeeded = &page["items"][0];
+    assert_eq!(succeeded["user_id"], me["id"]);
+    assert_eq!(succeeded["session_id"], sessions["items"][0]["id"], "the session the login opened");
+    assert_eq!(succeeded["ip"], "127.0.0.1");
+    assert_eq!(succeeded["user_agent"], "audit-test/1.0");
+    assert!(succeeded["actor_id"].is_null() && succeeded["detail"] == serde_json::json!({}));
+    let failed = &page["items"][1];
+    assert_eq!(failed["user_id"], me["id"]);
+    assert!(failed["session_id"].is_null());
+    // RFC 3339 in UTC, newest first.
+    assert!(str_of(succeeded, "at") >= str_of(failed, "at") && str_of(failed, "at").ends_with('Z'));
+
+    // Another account's events are not Ada's.
+    let bob = app.user("bob@example.com").await;
+    assert_eq!(types(&events(&app, "/users/me/events", &bob.access).await), ["login.succeeded"]);
+}
+
+#[tokio::test]
+async fn the_admin_sees_every_event_with_filters_and_others_are_refused() {
+    let app = spawn_app_with(&[("rate_limit.failed_logins_per_account", "1")]).await;
+    let admin: Session = app.admin("root@example.com").await;
+    app.register("ada@example.com").await;
+    assert_eq!(app.login_as("ada@example.com", "wrong one").await.status(), 401);
+    assert_eq!(app.login_as("ada@example.com", "wrong two").await.status(), 429);
+    assert_eq!(app.login_as("nobody@example.com", "whatever it is").await.status(), 401);
+
+    let all = events(&app, "/audit", &admin.access).await;
+    assert_eq!(types(&all), ["login.failed", "login.locked", "login.failed", "login.succeeded"]);
+    assert!(all["items"][0]["user_id"].is_null(), "an unknown email names no account");
+    let ada = all["items"][1]["user_id"].as_str().unwrap().to_owned();
+    assert_eq!(all["items"][2]["user_id"], ada.as_str());
+
+    let of_ada = events(&app, &format!("/audit?user_id={ada}"), &admin.access).await;
+    assert_eq!(types(&of_ada), ["login.locked", "login.failed"]);
+    let failed = events(&app, "/audit?type=login.failed", &admin.access).await;
+    assert_eq!(failed["total"], 2);
+    let paged = events(&app, "/audit?limit=1&offset=1", &admin.access).await;
+    assert_eq!((types(&paged), paged["total"].clone()), (vec!["login.locked".to_owned()], 4.into()));
+    let future = events(&app, "/audit?since=2999-01-01T00:00:00Z", &admin.access).await;
+    assert_eq!(future["total"], 0);
+    let past = events(&app, "/audit?until=2000-01-01t00:00:00z", &admin.access).await;
+    assert_eq!(past["total"], 0, "lower-case t and z are RFC 3339 too");
+
+    let bad = app.get("/audit?user_id=nope&type=login.maybe&since=yesterday", &admin.access).await;
+    let mut fields = invalid_fields(bad).await;
+    fields.sort();
+    assert_eq!(fields, ["since", "type", "user_id"]);
+    let ordinary = app.user("bob@example.com").await;
+    problem(app.get("/audit", &ordinary.access).await, 403).await;
+    problem(app.request(Method::GET, "/audit").send().await.unwrap(), 401).await;
+}
+
+#[tokio::test]
+async fn no_event_holds_a_password_hash_or_token() {
+    let app = spawn_app().await;
+    let admin = app.admin("root@example.com").await;
+    let ada = app.user("ada@example.com").await;
+    assert_eq!(app.login_as("ada@example.com", "the wrong secret 1").await.status(), 401);
+    let text = app.get("/audit?limit=100", &admin.access).await.text().await.unwrap();
+    assert!(text.contains("login.succeeded") && text.contains("login.failed"), "{text}");
+    for secret in [PASSWORD, "the wrong secret 1", ada.access.as_str(), ada.refresh.as_str(), admin.refresh.as_str(), "$2b$", "$argon2"] {
+        assert!(!text.contains(secret), "an event holds {secret:?}: {text}");
+    }
+}
