@@ -151,6 +151,17 @@ async fn forty_guesses_at_once_check_at_most_the_limit_on_one_instance_or_two() 
     let checked = statuses.iter().filter(|s| **s == 401).count();
     let locked = statuses.iter().filter(|s| **s == 429).count();
     assert_eq!((checked, locked), (10, 30), "{statuses:?}");
+
+    // Every answer has its event, however the instances raced: 10 checked, 30 locked.
+    let admin = a.admin("root@example.com").await;
+    let count = |kind: &'static str| {
+        let (a, token) = (a.clone(), admin.access.clone());
+        async move {
+            let page: serde_json::Value = a.get(&format!("/audit?type={kind}&limit=1"), &token).await.json().await.unwrap();
+            page["total"].as_u64().unwrap()
+        }
+    };
+    assert_eq!((count("login.failed").await, count("login.locked").await), (10, 30));
 }
 
 #[tokio::test]
