@@ -101,3 +101,66 @@ async fn no_event_holds_a_password_hash_or_token() {
         assert!(!text.contains(secret), "an event holds {secret:?}: {text}");
     }
 }
+
+#[tokio::test]
+async fn session_endings_are_the_owners_events() {
+    let app = spawn_app().await;
+    let keeper = app.user("ada@example.com").await;
+    // A refresh is not an event; presenting its old token again is, and ends that session.
+    let stolen = app.login("ada@example.com").await;
+    let rotated = app.post("/auth/refresh", &serde_json::json!({"refresh_token": stolen.refresh})).await;
+    assert_eq!(rotated.status(), 200);
+    assert_eq!(app.post("/auth/refresh", &serde_json::json!({"refresh_token": stolen.refresh})).await.status(), 401);
+    // A logout, and one session revoked by id.
+    let logged_out = app.login("ada@example.com").await;
+    assert_eq!(app.post("/auth/logout", &serde_json::json!({"refresh_token": logged_out.refresh})).await.status(), 204);
+    let revoked = app.login("ada@example.com").await;
+    let revoked_id: Value = app.get("/users/me/sessions", &revoked.access).await.json().await.unwrap();
+    let revoked_id = revoked_id["items"].as_array().unwrap().iter().find(|s| s["current"] == true).unwrap()["id"].clone();
+    let path = format!("/users/me/sessions/{}", revoked_id.as_str().unwrap());
+    assert_eq!(app.request(Method::DELETE, &path).bearer_auth(&keeper.access).send().await.unwrap().status(), 204);
+    // Logging out a session already ended records nothing more.
+    assert_eq!(app.post("/auth/logout", &serde_json::json!({"refresh_token": logged_out.refresh})).await.status(), 204);
+
+    let page = events(&app, "/users/me/events", &keeper.access).await;
+    let ended: Vec<String> = types(&page).into_iter().filter(|t| !t.starts_with("login.")).collect();
+    assert_eq!(ended, ["session.revoked", "logout", "refresh.reused"]);
+    let revoked_event = page["items"].as_array().unwrap().iter().find(|e| e["type"] == "session.revoked").unwrap();
+    assert_eq!(revoked_event["session_id"], revoked_id);
+
+    assert_eq!(app.request(Method::POST, "/auth/logout-all").bearer_auth(&keeper.access).send().await.unwrap().status(), 204);
+    let admin = app.admin("root@example.com").await;
+    let all = events(&app, "/audit?type=logout_all", &admin.access).await;
+    assert_eq!(all["total"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_token_presented_many_times_at_once_is_one_theft() {
+    let app = std::sync::Arc::new(spawn_app().await);
+    let admin = app.admin("root@example.com").await;
+    for round in 0..5 {
+        let email = format!("ada{round}@example.com");
+        let session = app.user(&email).await;
+        let me: Value = app.get("/users/me", &session.access).await.json().await.unwrap();
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(8));
+        let racers: Vec<_> = (0..8)
+            .map(|_| {
+                let (app, barrier, token) = (app.clone(), barrier.clone(), session.refresh.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    app.post("/auth/refresh", &serde_json::json!({"refresh_token": token})).await.status().as_u16()
+                })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for racer in racers {
+            statuses.push(racer.await.unwrap());
+        }
+        let page = events(&app, "/audit?type=refresh.reused&limit=100", &admin.access).await;
+        let thefts = page["items"].as_array().unwrap().iter().filter(|e| e["user_id"] == me["id"]).count();
+        // One racer rotates; the others present a token that is no longer current, and the
+        // session is revoked once: one theft, however many saw it.
+        assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "round {round}: {statuses:?}");
+        assert_eq!(thefts, 1, "round {round}: {statuses:?}");
+    }
+}

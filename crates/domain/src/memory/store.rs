@@ -231,19 +231,23 @@ impl SessionRepository for MemoryStore {
         Ok(paginate(live, |s: &Session| Reverse((s.last_used_at, s.id)), page))
     }
 
-    fn revoke(&self, id: SessionId, now: Timestamp) -> Result<Revocation, InfraError> {
+    fn revoke(&self, id: SessionId, now: Timestamp, audit: &[AuditEvent]) -> Result<Revocation, InfraError> {
         let now = micros(now);
         let mut t = self.tables()?;
-        Ok(match t.sessions.get_mut(&id) {
+        let revoked = match t.sessions.get_mut(&id) {
             Some(s) if s.revoked_at.is_none() => {
                 s.revoked_at = Some(now);
                 Revocation::Revoked
             }
             _ => Revocation::Unchanged,
-        })
+        };
+        if revoked == Revocation::Revoked {
+            t.audit.extend(audit.iter().map(stored_event));
+        }
+        Ok(revoked)
     }
 
-    fn revoke_all(&self, user: UserId, keep: Option<SessionId>, now: Timestamp) -> Result<u64, InfraError> {
+    fn revoke_all(&self, user: UserId, keep: Option<SessionId>, now: Timestamp, audit: &[AuditEvent]) -> Result<u64, InfraError> {
         let now = micros(now);
         let mut t = self.tables()?;
         let mut count = 0;
@@ -251,6 +255,7 @@ impl SessionRepository for MemoryStore {
             s.revoked_at = Some(now);
             count += 1;
         }
+        t.audit.extend(audit.iter().map(stored_event));
         Ok(count)
     }
 

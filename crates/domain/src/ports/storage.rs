@@ -261,17 +261,19 @@ pub trait SessionRepository: Send + Sync {
     /// An [`InfraError`] when the store fails.
     fn list_live(&self, user: UserId, now: Timestamp, page: PageRequest) -> Result<Page<Session>, InfraError>;
 
-    /// Revokes one session if it is not revoked yet.
+    /// Revokes one session if it is not revoked yet; the `audit` events are written in the
+    /// same transaction, and only when this call revoked it.
     ///
     /// # Errors
     /// An [`InfraError`] when the store fails.
-    fn revoke(&self, id: SessionId, now: Timestamp) -> Result<Revocation, InfraError>;
+    fn revoke(&self, id: SessionId, now: Timestamp, audit: &[AuditEvent]) -> Result<Revocation, InfraError>;
 
-    /// Revokes every unrevoked session of `user` except `keep`; returns how many.
+    /// Revokes every unrevoked session of `user` except `keep`, with the `audit` events in the
+    /// same transaction; returns how many.
     ///
     /// # Errors
     /// An [`InfraError`] when the store fails.
-    fn revoke_all(&self, user: UserId, keep: Option<SessionId>, now: Timestamp) -> Result<u64, InfraError>;
+    fn revoke_all(&self, user: UserId, keep: Option<SessionId>, now: Timestamp, audit: &[AuditEvent]) -> Result<u64, InfraError>;
 
     /// Revokes the user's oldest live sessions until at most `keep` remain; returns how many.
     ///

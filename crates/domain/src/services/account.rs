@@ -2,9 +2,11 @@
 
 use crate::error::InfraError;
 use crate::model::{
-    AttemptPolicy, AuditEvent, AuditFilter, CandidatePassword, Email, Page, PageRequest, Password, SessionId, SessionView, User, UserName,
+    AttemptPolicy, AuditEvent, AuditFilter, AuditKind, CandidatePassword, Client, Email, Page, PageRequest, Password, SessionId,
+    SessionView, User, UserName,
 };
 use crate::ports::{PasswordWrite, ProfileChanges, UniqueEmailError, UserDelete, UserWrite};
+use crate::services::audit;
 use crate::services::lockout::{Locked, Lockout};
 use crate::services::{Ports, Principal, ResourceError};
 
@@ -156,7 +158,7 @@ impl AccountService {
         if self.ports.users.set_password_hash(principal.user_id(), &hash, now)? == PasswordWrite::NotFound {
             return Err(PasswordChangeError::AccountGone);
         }
-        self.ports.sessions.revoke_all(principal.user_id(), Some(principal.session_id()), now)?;
+        self.ports.sessions.revoke_all(principal.user_id(), Some(principal.session_id()), now, &[])?;
         Ok(())
     }
 
@@ -199,11 +201,16 @@ impl AccountService {
     ///
     /// # Errors
     /// [`ResourceError::NotFound`] when it is not a live session of the caller.
-    pub fn revoke_session(&self, principal: &Principal, id: SessionId) -> Result<(), ResourceError> {
+    pub fn revoke_session(&self, principal: &Principal, id: SessionId, client: &Client) -> Result<(), ResourceError> {
         let now = self.ports.clock.now();
         match self.ports.sessions.find_with_user(id)? {
             Some((session, _)) if session.user_id == principal.user_id() && session.is_live(now) => {
-                self.ports.sessions.revoke(id, now)?;
+                let revoked = AuditEvent {
+                    user_id: Some(principal.user_id()),
+                    session_id: Some(id),
+                    ..audit::event(&self.ports, AuditKind::SessionRevoked, client)
+                };
+                self.ports.sessions.revoke(id, now, &[revoked])?;
                 Ok(())
             }
             _ => Err(ResourceError::NotFound),

@@ -97,7 +97,7 @@ impl AdminService {
         match self.ports.users.update_by_admin(id, &changes, now)? {
             AdminWrite::Updated { user, deactivated, .. } => {
                 if deactivated {
-                    self.ports.sessions.revoke_all(id, None, now)?;
+                    self.ports.sessions.revoke_all(id, None, now, &[])?;
                 }
                 Ok(user)
             }
@@ -134,7 +134,7 @@ impl AdminService {
                 return Err(InfraError::internal("the account to promote vanished").into());
             };
             self.ports.users.set_password_hash(user.id, &hash, now)?;
-            self.ports.sessions.revoke_all(user.id, None, now)?;
+            self.ports.sessions.revoke_all(user.id, None, now, &[])?;
             return Ok(CreatedAdmin::Promoted(user));
         }
         let user = User {

@@ -191,7 +191,7 @@ impl AuthService {
     ///
     /// # Errors
     /// [`RefreshError::InvalidToken`] or [`RefreshError::Reused`].
-    pub fn refresh(&self, refresh_token: &str) -> Result<TokenPair, RefreshError> {
+    pub fn refresh(&self, refresh_token: &str, client: &Client) -> Result<TokenPair, RefreshError> {
         let now = self.ports.clock.now();
         if !self.ports.refresh_tokens.recognises(refresh_token) {
             return Err(RefreshError::InvalidToken);
@@ -203,14 +203,20 @@ impl AuthService {
         if !session.is_live(now) {
             return Err(RefreshError::InvalidToken);
         }
+        // A retired token presented again is theft: the session goes, and the event says so.
+        let stolen = AuditEvent {
+            user_id: Some(session.user_id),
+            session_id: Some(session.id),
+            ..audit::event(&self.ports, AuditKind::RefreshReused, client)
+        };
         if state == RefreshTokenState::Retired {
-            self.ports.sessions.revoke(session.id, now)?;
+            self.ports.sessions.revoke(session.id, now, &[stolen])?;
             return Err(RefreshError::Reused);
         }
         let user = match self.ports.users.find(session.user_id)? {
             Some(user) if user.is_active => user,
             _ => {
-                self.ports.sessions.revoke(session.id, now)?;
+                self.ports.sessions.revoke(session.id, now, &[])?;
                 return Err(RefreshError::InvalidToken);
             }
         };
@@ -219,7 +225,7 @@ impl AuthService {
         if self.ports.sessions.rotate(session.id, &presented, &next_digest, now)? == Rotation::Stale {
             // Another request rotated this token between our read and our write: this
             // presentation is the second use of one token.
-            self.ports.sessions.revoke(session.id, now)?;
+            self.ports.sessions.revoke(session.id, now, &[stolen])?;
             return Err(RefreshError::Reused);
         }
         session.last_used_at = now;
@@ -231,13 +237,18 @@ impl AuthService {
     ///
     /// # Errors
     /// Only an [`InfraError`].
-    pub fn logout(&self, refresh_token: &str) -> Result<(), InfraError> {
+    pub fn logout(&self, refresh_token: &str, client: &Client) -> Result<(), InfraError> {
         if !self.ports.refresh_tokens.recognises(refresh_token) {
             return Ok(());
         }
         let digest = self.ports.refresh_tokens.digest(refresh_token);
         if let Some((session, _)) = self.ports.sessions.find_by_refresh_digest(&digest)? {
-            self.ports.sessions.revoke(session.id, self.ports.clock.now())?;
+            let ended = AuditEvent {
+                user_id: Some(session.user_id),
+                session_id: Some(session.id),
+                ..audit::event(&self.ports, AuditKind::Logout, client)
+            };
+            self.ports.sessions.revoke(session.id, self.ports.clock.now(), &[ended])?;
         }
         Ok(())
     }
@@ -246,8 +257,13 @@ impl AuthService {
     ///
     /// # Errors
     /// Only an [`InfraError`].
-    pub fn logout_all(&self, principal: &Principal) -> Result<(), InfraError> {
-        self.ports.sessions.revoke_all(principal.user_id(), None, self.ports.clock.now())?;
+    pub fn logout_all(&self, principal: &Principal, client: &Client) -> Result<(), InfraError> {
+        let ended = AuditEvent {
+            user_id: Some(principal.user_id()),
+            session_id: Some(principal.session_id()),
+            ..audit::event(&self.ports, AuditKind::LogoutAll, client)
+        };
+        self.ports.sessions.revoke_all(principal.user_id(), None, self.ports.clock.now(), &[ended])?;
         Ok(())
     }
 

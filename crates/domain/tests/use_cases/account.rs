@@ -68,7 +68,7 @@ fn changing_the_password_revokes_the_other_sessions_but_not_this_one() {
     w.app.accounts.change_password(&ada, &candidate(PASSWORD), &new_password()).unwrap();
     assert!(w.app.auth.authenticate(current.access_token.expose()).is_ok());
     assert!(w.app.auth.authenticate(other.access_token.expose()).is_err());
-    assert!(w.app.auth.refresh(other.refresh_token.expose()).is_err());
+    assert!(w.app.auth.refresh(other.refresh_token.expose(), &domain::Client::default()).is_err());
     assert!(w.app.auth.login("ada@example.com", &candidate(PASSWORD), &domain::Client::default()).is_err());
     assert!(w.app.auth.login("ada@example.com", &candidate("a brand new secret"), &domain::Client::default()).is_ok());
 }
@@ -102,7 +102,7 @@ fn the_session_list_shows_live_sessions_and_marks_the_current_one() {
     let (ada, _) = w.signed_in("ada@example.com");
     let ended = w.login("ada@example.com");
     w.login("ada@example.com");
-    w.app.auth.logout(ended.refresh_token.expose()).unwrap();
+    w.app.auth.logout(ended.refresh_token.expose(), &domain::Client::default()).unwrap();
     let page = w.app.accounts.sessions(&ada, PageRequest::default()).unwrap();
     assert_eq!(page.total, 2);
     assert_eq!(page.items.iter().filter(|s| s.current).count(), 1);
@@ -116,11 +116,11 @@ fn a_user_can_revoke_their_own_sessions_but_not_someone_elses() {
     let other = w.login("ada@example.com");
     let other_session = w.principal(&other).session_id();
     let (bob, _) = w.signed_in("bob@example.com");
-    assert!(matches!(w.app.accounts.revoke_session(&bob, other_session), Err(ResourceError::NotFound)));
+    assert!(matches!(w.app.accounts.revoke_session(&bob, other_session, &domain::Client::default()), Err(ResourceError::NotFound)));
     assert!(w.app.auth.authenticate(other.access_token.expose()).is_ok());
-    w.app.accounts.revoke_session(&ada, other_session).unwrap();
+    w.app.accounts.revoke_session(&ada, other_session, &domain::Client::default()).unwrap();
     assert!(w.app.auth.authenticate(other.access_token.expose()).is_err());
-    assert!(matches!(w.app.accounts.revoke_session(&ada, other_session), Err(ResourceError::NotFound)));
+    assert!(matches!(w.app.accounts.revoke_session(&ada, other_session, &domain::Client::default()), Err(ResourceError::NotFound)));
 }
 
 #[test]

@@ -41,7 +41,7 @@ fn an_admin_changes_name_role_and_activity_and_deactivation_revokes_sessions() {
     let update = AdminUpdate { name: Some(UserName::parse("Ada").unwrap()), role: Some(Role::Admin), is_active: Some(false) };
     let user = w.app.admin.update_user(&root, ada.user_id(), update).unwrap();
     assert_eq!((user.name.as_str(), user.role, user.is_active), ("Ada", Role::Admin, false));
-    assert!(w.app.auth.refresh(tokens.refresh_token.expose()).is_err());
+    assert!(w.app.auth.refresh(tokens.refresh_token.expose(), &domain::Client::default()).is_err());
     let reactivate = AdminUpdate { is_active: Some(true), ..Default::default() };
     w.app.admin.update_user(&root, ada.user_id(), reactivate).unwrap();
     assert!(w.app.auth.authenticate(tokens.access_token.expose()).is_err(), "reactivation does not revive revoked sessions");

@@ -157,7 +157,7 @@ fn a_verified_token_grants_nothing_once_its_session_is_revoked_or_it_expires() {
     let (_, tokens) = w.signed_in("bob@example.com");
     let verified = w.app.auth.verify_access_token(tokens.access_token.expose()).unwrap();
     // Revocation between verification and lookup counts too: no state is carried over.
-    w.app.auth.logout(tokens.refresh_token.expose()).unwrap();
+    w.app.auth.logout(tokens.refresh_token.expose(), &domain::Client::default()).unwrap();
     assert!(matches!(w.app.auth.authenticate_verified(&verified), Err(AuthenticateError::Rejected(TokenRejected::Revoked))));
 }
 
@@ -196,11 +196,11 @@ fn authorization_uses_the_stored_role_not_the_tokens_claim() {
 fn logout_ends_the_session_and_tolerates_unknown_tokens() {
     let w = World::new();
     let (_, tokens) = w.signed_in("ada@example.com");
-    w.app.auth.logout(tokens.refresh_token.expose()).unwrap();
+    w.app.auth.logout(tokens.refresh_token.expose(), &domain::Client::default()).unwrap();
     assert!(w.app.auth.authenticate(tokens.access_token.expose()).is_err());
-    assert!(w.app.auth.refresh(tokens.refresh_token.expose()).is_err());
-    w.app.auth.logout(tokens.refresh_token.expose()).unwrap();
-    w.app.auth.logout("never-issued").unwrap();
+    assert!(w.app.auth.refresh(tokens.refresh_token.expose(), &domain::Client::default()).is_err());
+    w.app.auth.logout(tokens.refresh_token.expose(), &domain::Client::default()).unwrap();
+    w.app.auth.logout("never-issued", &domain::Client::default()).unwrap();
 }
 
 #[test]
@@ -209,10 +209,10 @@ fn logout_all_ends_every_session_of_the_caller_only() {
     let (ada, first) = w.signed_in("ada@example.com");
     let second = w.login("ada@example.com");
     let (_, bob) = w.signed_in("bob@example.com");
-    w.app.auth.logout_all(&ada).unwrap();
+    w.app.auth.logout_all(&ada, &domain::Client::default()).unwrap();
     for t in [&first, &second] {
         assert!(w.app.auth.authenticate(t.access_token.expose()).is_err());
-        assert!(w.app.auth.refresh(t.refresh_token.expose()).is_err());
+        assert!(w.app.auth.refresh(t.refresh_token.expose(), &domain::Client::default()).is_err());
     }
     assert!(w.app.auth.authenticate(bob.access_token.expose()).is_ok());
 }

@@ -6,21 +6,21 @@ use domain::{Clock, PageRequest, RefreshError, SessionRepository};
 fn refresh_rotates_the_refresh_token_and_keeps_the_session() {
     let w = World::new();
     let (ada, tokens) = w.signed_in("ada@example.com");
-    let next = w.app.auth.refresh(tokens.refresh_token.expose()).unwrap();
+    let next = w.app.auth.refresh(tokens.refresh_token.expose(), &domain::Client::default()).unwrap();
     assert_ne!(next.refresh_token.expose(), tokens.refresh_token.expose());
     let again = w.principal(&next);
     assert_eq!((again.user_id(), again.session_id()), (ada.user_id(), ada.session_id()));
-    assert!(w.app.auth.refresh(next.refresh_token.expose()).is_ok());
+    assert!(w.app.auth.refresh(next.refresh_token.expose(), &domain::Client::default()).is_ok());
 }
 
 #[test]
 fn reusing_a_rotated_refresh_token_revokes_the_whole_session() {
     let w = World::new();
     let (_, first) = w.signed_in("ada@example.com");
-    let second = w.app.auth.refresh(first.refresh_token.expose()).unwrap();
-    assert!(matches!(w.app.auth.refresh(first.refresh_token.expose()), Err(RefreshError::Reused)));
+    let second = w.app.auth.refresh(first.refresh_token.expose(), &domain::Client::default()).unwrap();
+    assert!(matches!(w.app.auth.refresh(first.refresh_token.expose(), &domain::Client::default()), Err(RefreshError::Reused)));
     // The token that replaced it and the session's access tokens are dead too.
-    assert!(matches!(w.app.auth.refresh(second.refresh_token.expose()), Err(RefreshError::InvalidToken)));
+    assert!(matches!(w.app.auth.refresh(second.refresh_token.expose(), &domain::Client::default()), Err(RefreshError::InvalidToken)));
     assert!(w.app.auth.authenticate(second.access_token.expose()).is_err());
     assert!(w.app.auth.authenticate(first.access_token.expose()).is_err());
 }
@@ -29,11 +29,11 @@ fn reusing_a_rotated_refresh_token_revokes_the_whole_session() {
 fn reuse_of_an_older_not_the_last_retired_token_is_detected() {
     let w = World::new();
     let (_, first) = w.signed_in("ada@example.com");
-    let second = w.app.auth.refresh(first.refresh_token.expose()).unwrap();
-    let third = w.app.auth.refresh(second.refresh_token.expose()).unwrap();
-    let fourth = w.app.auth.refresh(third.refresh_token.expose()).unwrap();
-    assert!(matches!(w.app.auth.refresh(first.refresh_token.expose()), Err(RefreshError::Reused)));
-    assert!(w.app.auth.refresh(fourth.refresh_token.expose()).is_err());
+    let second = w.app.auth.refresh(first.refresh_token.expose(), &domain::Client::default()).unwrap();
+    let third = w.app.auth.refresh(second.refresh_token.expose(), &domain::Client::default()).unwrap();
+    let fourth = w.app.auth.refresh(third.refresh_token.expose(), &domain::Client::default()).unwrap();
+    assert!(matches!(w.app.auth.refresh(first.refresh_token.expose(), &domain::Client::default()), Err(RefreshError::Reused)));
+    assert!(w.app.auth.refresh(fourth.refresh_token.expose(), &domain::Client::default()).is_err());
 }
 
 #[test]
@@ -41,8 +41,8 @@ fn reuse_in_one_session_leaves_the_users_other_sessions_alone() {
     let w = World::new();
     let (_, stolen) = w.signed_in("ada@example.com");
     let other = w.login("ada@example.com");
-    w.app.auth.refresh(stolen.refresh_token.expose()).unwrap();
-    let _ = w.app.auth.refresh(stolen.refresh_token.expose());
+    w.app.auth.refresh(stolen.refresh_token.expose(), &domain::Client::default()).unwrap();
+    let _ = w.app.auth.refresh(stolen.refresh_token.expose(), &domain::Client::default());
     assert!(w.app.auth.authenticate(other.access_token.expose()).is_ok());
 }
 
@@ -52,7 +52,7 @@ fn two_concurrent_refreshes_with_one_token_give_exactly_one_success() {
     let (_, tokens) = w.signed_in("ada@example.com");
     let token = tokens.refresh_token.expose().to_owned();
     let results: Vec<_> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..8).map(|_| s.spawn(|| w.app.auth.refresh(&token))).collect();
+        let handles: Vec<_> = (0..8).map(|_| s.spawn(|| w.app.auth.refresh(&token, &domain::Client::default()))).collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
@@ -63,7 +63,7 @@ fn two_concurrent_refreshes_with_one_token_give_exactly_one_success() {
 fn an_unknown_refresh_token_is_invalid_and_revokes_nothing() {
     let w = World::new();
     let (_, tokens) = w.signed_in("ada@example.com");
-    assert!(matches!(w.app.auth.refresh("fake-rt-999"), Err(RefreshError::InvalidToken)));
+    assert!(matches!(w.app.auth.refresh("fake-rt-999", &domain::Client::default()), Err(RefreshError::InvalidToken)));
     assert!(w.app.auth.authenticate(tokens.access_token.expose()).is_ok());
 }
 
@@ -74,13 +74,13 @@ fn the_session_expires_at_the_time_fixed_at_login_whatever_the_rotations() {
     let day = Duration::days(1);
     for elapsed in 1..14 {
         w.mem.clock.advance(day);
-        tokens = w.app.auth.refresh(tokens.refresh_token.expose()).unwrap();
+        tokens = w.app.auth.refresh(tokens.refresh_token.expose(), &domain::Client::default()).unwrap();
         assert_eq!(tokens.refresh_expires_in, (Duration::days(14) - day * elapsed).num_seconds(), "rotation never extends the session");
     }
     // The last access token is cut at the session's end, not 15 minutes after the refresh.
     assert_eq!(tokens.expires_in, 900);
     w.mem.clock.advance(day);
-    assert!(matches!(w.app.auth.refresh(tokens.refresh_token.expose()), Err(RefreshError::InvalidToken)));
+    assert!(matches!(w.app.auth.refresh(tokens.refresh_token.expose(), &domain::Client::default()), Err(RefreshError::InvalidToken)));
 }
 
 #[test]
@@ -88,7 +88,7 @@ fn an_access_token_never_outlives_its_session() {
     let w = World::new();
     let (_, tokens) = w.signed_in("ada@example.com");
     w.mem.clock.advance(Duration::days(14) - Duration::seconds(60));
-    let last = w.app.auth.refresh(tokens.refresh_token.expose()).unwrap();
+    let last = w.app.auth.refresh(tokens.refresh_token.expose(), &domain::Client::default()).unwrap();
     assert_eq!((last.expires_in, last.refresh_expires_in), (60, 60));
 }
 
@@ -102,7 +102,7 @@ fn last_used_at_moves_on_refresh_but_not_on_reads() {
     w.principal(&tokens);
     w.app.accounts.sessions(&ada, PageRequest::default()).unwrap();
     assert_eq!(w.mem.store.find_with_user(ada.session_id()).unwrap().unwrap().0.last_used_at, created.last_used_at);
-    w.app.auth.refresh(tokens.refresh_token.expose()).unwrap();
+    w.app.auth.refresh(tokens.refresh_token.expose(), &domain::Client::default()).unwrap();
     let used = w.mem.store.find_with_user(ada.session_id()).unwrap().unwrap().0;
     assert_eq!(used.last_used_at, created.last_used_at + Duration::minutes(5));
 }
@@ -113,7 +113,7 @@ fn a_deactivated_user_cannot_refresh() {
     let (admin, _) = w.signed_in_admin("root@example.com");
     let (ada, tokens) = w.signed_in("ada@example.com");
     w.app.admin.update_user(&admin, ada.user_id(), domain::AdminUpdate { is_active: Some(false), ..Default::default() }).unwrap();
-    assert!(w.app.auth.refresh(tokens.refresh_token.expose()).is_err());
+    assert!(w.app.auth.refresh(tokens.refresh_token.expose(), &domain::Client::default()).is_err());
 }
 
 #[test]
@@ -121,7 +121,7 @@ fn purge_removes_expired_and_revoked_sessions_but_keeps_live_ones() {
     let w = World::new();
     let (_, dead) = w.signed_in("ada@example.com");
     let (_, live) = w.signed_in("bob@example.com");
-    w.app.auth.logout(dead.refresh_token.expose()).unwrap();
+    w.app.auth.logout(dead.refresh_token.expose(), &domain::Client::default()).unwrap();
     let now = w.mem.clock.now();
     assert_eq!(w.mem.store.purge(now).unwrap(), 1);
     assert!(w.app.auth.authenticate(live.access_token.expose()).is_ok());

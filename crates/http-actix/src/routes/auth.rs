@@ -47,8 +47,12 @@ pub(crate) async fn login_with(
 
 /// Runs a refresh on the storage lane, counted by outcome; the outcome is returned as it is,
 /// for `/auth/token` to answer in RFC 6749's words.
-pub(crate) async fn refresh_with(state: &AppState, refresh_token: SecretString) -> Result<Result<TokenPair, RefreshError>, ApiError> {
-    let outcome = state.run(Lane::Storage, move |app| Ok::<_, ApiError>(app.auth.refresh(refresh_token.expose_secret()))).await;
+pub(crate) async fn refresh_with(
+    state: &AppState,
+    refresh_token: SecretString,
+    client: domain::Client,
+) -> Result<Result<TokenPair, RefreshError>, ApiError> {
+    let outcome = state.run(Lane::Storage, move |app| Ok::<_, ApiError>(app.auth.refresh(refresh_token.expose_secret(), &client))).await;
     if let Some(metrics) = &state.metrics {
         metrics.refresh(match &outcome {
             Ok(Ok(_)) => RefreshOutcome::Succeeded,
@@ -104,8 +108,12 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, ApiJson(body): 
     )
 )]
 #[post("/refresh")]
-pub async fn refresh(state: web::Data<AppState>, ApiJson(body): ApiJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
-    let pair = refresh_with(&state, body.refresh_token).await??;
+pub async fn refresh(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ApiJson(body): ApiJson<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let pair = refresh_with(&state, body.refresh_token, client(&req, &state)).await??;
     Ok(token_response(pair))
 }
 
@@ -116,8 +124,13 @@ pub async fn refresh(state: web::Data<AppState>, ApiJson(body): ApiJson<RefreshR
     responses((status = 204, description = "session ended"), JsonBodyErrors, RateLimited, Unavailable)
 )]
 #[post("/logout")]
-pub async fn logout(state: web::Data<AppState>, ApiJson(body): ApiJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
-    state.run(Lane::Storage, move |app| app.auth.logout(body.refresh_token.expose_secret())).await?;
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ApiJson(body): ApiJson<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let client = client(&req, &state);
+    state.run(Lane::Storage, move |app| app.auth.logout(body.refresh_token.expose_secret(), &client)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -128,7 +141,8 @@ pub async fn logout(state: web::Data<AppState>, ApiJson(body): ApiJson<RefreshRe
     responses((status = 204, description = "every session ended"), Unauthenticated, RateLimited, Unavailable)
 )]
 #[post("/logout-all")]
-pub async fn logout_all(caller: Caller) -> Result<HttpResponse, ApiError> {
-    caller.run(Lane::Storage, move |app, me| app.auth.logout_all(me)).await?;
+pub async fn logout_all(req: HttpRequest, state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let client = client(&req, &state);
+    caller.run(Lane::Storage, move |app, me| app.auth.logout_all(me, &client)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -108,8 +108,14 @@ pub async fn list_events(caller: Caller, ApiQuery(query): ApiQuery<PageQuery>) -
     responses((status = 204, description = "session revoked"), BadPath, NotFound, Unauthenticated, Unavailable)
 )]
 #[delete("/sessions/{id}")]
-pub async fn revoke_session(caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn revoke_session(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let client = crate::extract::client(&req, &state);
     let id = SessionId::from_uuid(id.into_inner());
-    caller.run(Lane::Storage, move |app, me| app.accounts.revoke_session(me, id)).await?;
+    caller.run(Lane::Storage, move |app, me| app.accounts.revoke_session(me, id, &client)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

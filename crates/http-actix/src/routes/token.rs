@@ -157,7 +157,7 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, payload: web::P
         }
         "refresh_token" => {
             let refresh_token = secrecy::SecretString::from(required(&form, "refresh_token")?);
-            match refresh_with(&state, refresh_token).await? {
+            match refresh_with(&state, refresh_token, client(&req, &state)).await? {
                 Ok(pair) => Ok(token_response(pair)),
                 Err(RefreshError::InvalidToken | RefreshError::Reused) => {
                     Err(TokenError::invalid_grant("the refresh token is invalid, expired or revoked"))

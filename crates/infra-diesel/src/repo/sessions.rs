@@ -138,27 +138,38 @@ impl SessionRepository for DieselStore {
         Ok(Page::new(items, count(total), page))
     }
 
-    fn revoke(&self, id: SessionId, now: Timestamp) -> Result<Revocation, InfraError> {
+    fn revoke(&self, id: SessionId, now: Timestamp, audit: &[AuditEvent]) -> Result<Revocation, InfraError> {
         let revoked = self.run(|c| {
-            diesel::update(sessions::table.find(id.to_string()).filter(sessions::revoked_at.is_null()))
-                .set(sessions::revoked_at.eq(db_time(now)))
-                .execute(c)
+            write_transaction(c, |c| {
+                let revoked = diesel::update(sessions::table.find(id.to_string()).filter(sessions::revoked_at.is_null()))
+                    .set(sessions::revoked_at.eq(db_time(now)))
+                    .execute(c)?;
+                // The events record this call's revocation: none when it changed nothing.
+                if revoked > 0 {
+                    record_events(c, audit)?;
+                }
+                Ok(revoked)
+            })
         })?;
         Ok(if revoked > 0 { Revocation::Revoked } else { Revocation::Unchanged })
     }
 
-    fn revoke_all(&self, user: UserId, keep: Option<SessionId>, now: Timestamp) -> Result<u64, InfraError> {
+    fn revoke_all(&self, user: UserId, keep: Option<SessionId>, now: Timestamp, audit: &[AuditEvent]) -> Result<u64, InfraError> {
         // No session id is empty, so `id <> ''` keeps every session when there is none to keep.
         let keep = keep.map(|k| k.to_string()).unwrap_or_default();
         let revoked = self.run(|c| {
-            diesel::update(
-                sessions::table
-                    .filter(sessions::user_id.eq(user.to_string()))
-                    .filter(sessions::revoked_at.is_null())
-                    .filter(sessions::id.ne(&keep)),
-            )
-            .set(sessions::revoked_at.eq(db_time(now)))
-            .execute(c)
+            write_transaction(c, |c| {
+                let revoked = diesel::update(
+                    sessions::table
+                        .filter(sessions::user_id.eq(user.to_string()))
+                        .filter(sessions::revoked_at.is_null())
+                        .filter(sessions::id.ne(&keep)),
+                )
+                .set(sessions::revoked_at.eq(db_time(now)))
+                .execute(c)?;
+                record_events(c, audit)?;
+                Ok(revoked)
+            })
         })?;
         Ok(affected(revoked))
     }

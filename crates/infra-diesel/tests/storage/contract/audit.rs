@@ -94,9 +94,24 @@ fn a_write_and_its_events_commit_together_or_not_at_all(store: &impl Store) {
 }
 
 store_contract_tests!(
+    a_revocation_records_its_events_once_and_revoke_all_always,
     a_write_and_its_events_commit_together_or_not_at_all,
     an_event_reads_back_equal_with_every_field,
     filters_and_pages_are_newest_first,
     purge_deletes_only_older_events,
     an_accounts_events_outlive_it,
 );
+
+fn a_revocation_records_its_events_once_and_revoke_all_always(store: &impl Store) {
+    let ada = user(1, "ada@x.io", t(0));
+    UserRepository::insert(store, &ada, &hash("h")).unwrap();
+    let s = session(1, ada.id, t(0), t(60));
+    SessionRepository::insert(store, &s, &digest("one"), &[]).unwrap();
+    let ended = |n| AuditEvent { session_id: Some(s.id), ..event(n, AuditKind::Logout, Some(ada.id), t(2)) };
+    assert_eq!(SessionRepository::revoke(store, s.id, t(2), &[ended(1)]).unwrap(), domain::Revocation::Revoked);
+    assert_eq!(SessionRepository::revoke(store, s.id, t(3), &[ended(2)]).unwrap(), domain::Revocation::Unchanged);
+    let all = |n| event(n, AuditKind::LogoutAll, Some(ada.id), t(4));
+    assert_eq!(SessionRepository::revoke_all(store, ada.id, None, t(4), &[all(3)]).unwrap(), 0);
+    let kept = AuditLog::list(store, &AuditFilter::default(), page(10, 0)).unwrap();
+    assert_eq!(kept.items, vec![all(3), ended(1)], "the second revoke changed nothing and recorded nothing");
+}

@@ -56,7 +56,7 @@ fn rotation_needs_a_live_session_and_its_current_token(store: &impl Store) {
     SessionRepository::insert(store, &live, &digest("live"), &[]).unwrap();
     SessionRepository::insert(store, &other, &digest("other"), &[]).unwrap();
     SessionRepository::insert(store, &revoked, &digest("revoked"), &[]).unwrap();
-    assert_eq!(store.revoke(revoked.id, t(5)).unwrap(), Revocation::Revoked);
+    assert_eq!(store.revoke(revoked.id, t(5), &[]).unwrap(), Revocation::Revoked);
 
     assert_eq!(store.rotate(live.id, &digest("other"), &digest("n1"), t(10)).unwrap(), Rotation::Stale, "another session's token");
     assert_eq!(store.rotate(live.id, &digest("unknown"), &digest("n2"), t(10)).unwrap(), Rotation::Stale);
@@ -89,7 +89,7 @@ fn list_live_is_most_recently_used_first_without_dead_sessions(store: &impl Stor
     }
     SessionRepository::insert(store, &session(5, ada.id, t(0), t(50)), &digest("expired"), &[]).unwrap();
     SessionRepository::insert(store, &session(6, ada.id, t(0), t(3600)), &digest("revoked"), &[]).unwrap();
-    store.revoke(session(6, ada.id, t(0), t(0)).id, t(1)).unwrap();
+    store.revoke(session(6, ada.id, t(0), t(0)).id, t(1), &[]).unwrap();
     SessionRepository::insert(store, &session(7, bob.id, t(0), t(3600)), &digest("bob"), &[]).unwrap();
 
     let listed = store.list_live(ada.id, t(60), page(10, 0)).unwrap();
@@ -111,12 +111,12 @@ fn revoke_takes_effect_once(store: &impl Store) {
     let s = session(1, ada.id, t(0), t(3600));
     SessionRepository::insert(store, &s, &digest("1"), &[]).unwrap();
 
-    assert_eq!(store.revoke(s.id, t(10)).unwrap(), Revocation::Revoked);
-    assert_eq!(store.revoke(s.id, t(20)).unwrap(), Revocation::Unchanged);
+    assert_eq!(store.revoke(s.id, t(10), &[]).unwrap(), Revocation::Revoked);
+    assert_eq!(store.revoke(s.id, t(20), &[]).unwrap(), Revocation::Unchanged);
 
     let (found, _) = store.find_with_user(s.id).unwrap().unwrap();
     assert_eq!(found.revoked_at, Some(t(10)), "the first revocation time stays");
-    assert_eq!(store.revoke(session(2, ada.id, t(0), t(1)).id, t(10)).unwrap(), Revocation::Unchanged, "unknown session");
+    assert_eq!(store.revoke(session(2, ada.id, t(0), t(1)).id, t(10), &[]).unwrap(), Revocation::Unchanged, "unknown session");
 }
 
 fn revoke_all_spares_the_kept_session_and_other_users(store: &impl Store) {
@@ -127,16 +127,16 @@ fn revoke_all_spares_the_kept_session_and_other_users(store: &impl Store) {
         SessionRepository::insert(store, &session(n, ada.id, t(0), t(3600)), &digest(&format!("a{n}")), &[]).unwrap();
     }
     SessionRepository::insert(store, &session(5, bob.id, t(0), t(3600)), &digest("b"), &[]).unwrap();
-    store.revoke(session(4, ada.id, t(0), t(0)).id, t(1)).unwrap();
+    store.revoke(session(4, ada.id, t(0), t(0)).id, t(1), &[]).unwrap();
     let keep = session(1, ada.id, t(0), t(0)).id;
 
-    assert_eq!(store.revoke_all(ada.id, Some(keep), t(10)).unwrap(), 2, "sessions 2 and 3; 4 was revoked already");
+    assert_eq!(store.revoke_all(ada.id, Some(keep), t(10), &[]).unwrap(), 2, "sessions 2 and 3; 4 was revoked already");
 
     assert_eq!(store.list_live(ada.id, t(10), page(10, 0)).unwrap().items.iter().map(|s| s.id).collect::<Vec<_>>(), [keep]);
     assert_eq!(store.list_live(bob.id, t(10), page(10, 0)).unwrap().total, 1);
     let (four, _) = store.find_with_user(session(4, ada.id, t(0), t(0)).id).unwrap().unwrap();
     assert_eq!(four.revoked_at, Some(t(1)), "an earlier revocation is not overwritten");
-    assert_eq!(store.revoke_all(ada.id, None, t(20)).unwrap(), 1);
+    assert_eq!(store.revoke_all(ada.id, None, t(20), &[]).unwrap(), 1);
     assert_eq!(store.list_live(ada.id, t(20), page(10, 0)).unwrap().total, 0);
 }
 
@@ -147,7 +147,7 @@ fn revoke_oldest_beyond_keeps_the_newest_live_sessions(store: &impl Store) {
         SessionRepository::insert(store, &session(n, ada.id, t(created), t(3600)), &digest(&format!("d{n}")), &[]).unwrap();
     }
     SessionRepository::insert(store, &session(6, ada.id, t(0), t(3600)), &digest("revoked"), &[]).unwrap();
-    store.revoke(session(6, ada.id, t(0), t(0)).id, t(1)).unwrap();
+    store.revoke(session(6, ada.id, t(0), t(0)).id, t(1), &[]).unwrap();
     SessionRepository::insert(store, &session(7, ada.id, t(0), t(50)), &digest("expired"), &[]).unwrap();
 
     assert_eq!(store.revoke_oldest_beyond(ada.id, 10, t(60)).unwrap(), 0);
@@ -167,7 +167,7 @@ fn purge_deletes_revoked_and_expired_sessions_with_their_digests(store: &impl St
     SessionRepository::insert(store, &live, &digest("live"), &[]).unwrap();
     SessionRepository::insert(store, &session(2, ada.id, t(0), t(3600)), &digest("revoked"), &[]).unwrap();
     store.rotate(session(2, ada.id, t(0), t(0)).id, &digest("revoked"), &digest("revoked-next"), t(5)).unwrap();
-    store.revoke(session(2, ada.id, t(0), t(0)).id, t(10)).unwrap();
+    store.revoke(session(2, ada.id, t(0), t(0)).id, t(10), &[]).unwrap();
     SessionRepository::insert(store, &session(3, ada.id, t(0), t(100)), &digest("expired"), &[]).unwrap();
     SessionRepository::insert(store, &session(4, ada.id, t(0), t(101)), &digest("live-until-101"), &[]).unwrap();
 
