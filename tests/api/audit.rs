@@ -164,3 +164,19 @@ async fn a_token_presented_many_times_at_once_is_one_theft() {
         assert_eq!(thefts, 1, "round {round}: {statuses:?}");
     }
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_event_has_the_forwarded_address_and_never_a_spoofed_one() {
+    let app = crate::helpers::spawn_app_configured(&[], |s| s.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    app.register("ada@example.com").await;
+    let forwarded = |chain: &'static str| {
+        app.request(Method::POST, "/auth/login")
+            .header("x-forwarded-for", chain)
+            .json(&serde_json::json!({"email": "ada@example.com", "password": PASSWORD}))
+            .send()
+    };
+    let signed_in: Value = forwarded("198.51.100.1, 203.0.113.7").await.unwrap().json().await.unwrap();
+    let page = events(&app, "/users/me/events", &str_of(&signed_in, "access_token")).await;
+    // The right-most address the trusted proxy saw; the left-most is whatever the client sent.
+    assert_eq!(page["items"][0]["ip"], "203.0.113.7");
+}

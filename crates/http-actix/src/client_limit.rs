@@ -31,12 +31,16 @@ impl ClientIp {
         let chain: Vec<IpAddr> = forwarded_for.into_iter().flat_map(|v| v.split(',')).filter_map(|s| s.trim().parse().ok()).collect();
         Some(chain.into_iter().rev().find(|ip| !self.trusted_proxies.contains(ip)).unwrap_or(peer))
     }
+    /// The client of `req`: its peer, or behind trusted proxies what they forwarded.
+    pub fn of(&self, req: &actix_web::HttpRequest) -> Option<IpAddr> {
+        let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        self.client_of(req.peer_addr().map(|a| a.ip()), forwarded)
+    }
 }
 
 /// The per-client limit of the settings.
 #[derive(Debug, Clone)]
 pub struct ClientLimit {
-    clients: ClientIp,
     policy: AttemptPolicy,
 }
 
@@ -44,14 +48,14 @@ impl ClientLimit {
     /// The limit of the settings, or `None` when `rate_limit.enabled` is false. The sustained
     /// rate and the burst become one fixed window: `burst` requests per the time `per_minute`
     /// takes to refill them (5 per 30 s for the default 10 per minute with a burst of 5).
-    pub fn new(settings: &RateLimitSettings, trusted_proxies: &[IpAddr]) -> Option<Self> {
+    pub fn new(settings: &RateLimitSettings) -> Option<Self> {
         if !settings.enabled {
             return None;
         }
         let burst = settings.burst.max(1);
         let window_ms = 60_000 * i64::from(burst) / i64::from(settings.per_minute.max(1));
         let policy = AttemptPolicy { limit: burst, window: chrono::Duration::milliseconds(window_ms.max(1_000)) };
-        Some(Self { clients: ClientIp::new(trusted_proxies), policy })
+        Some(Self { policy })
     }
 
     /// `/auth/*`, and the writing methods under `/users/me` (the password-checking ones among
@@ -60,11 +64,6 @@ impl ClientLimit {
         let path = req.path();
         path.starts_with("/auth/")
             || (path.starts_with("/users/me") && matches!(*req.method(), Method::POST | Method::PATCH | Method::DELETE))
-    }
-
-    /// Who a request comes from.
-    pub(crate) fn clients(&self) -> &ClientIp {
-        &self.clients
     }
 
     /// The window every client gets.

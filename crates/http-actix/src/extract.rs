@@ -229,6 +229,5 @@ pub fn user_agent(req: &HttpRequest) -> Option<domain::UserAgent> {
 /// Who sent the request, as its security events record it: the address after
 /// `server.trusted_proxies` and the `User-Agent`.
 pub fn client(req: &HttpRequest, state: &AppState) -> domain::Client {
-    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    domain::Client { ip: state.clients.client_of(req.peer_addr().map(|a| a.ip()), forwarded), user_agent: user_agent(req) }
+    domain::Client { ip: state.clients.of(req), user_agent: user_agent(req) }
 }

@@ -27,8 +27,7 @@ pub async fn per_client_limit(
     let Some(limit) = state.client_limit.as_ref().filter(|_| ClientLimit::applies_to(&req)) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    let Some(client) = limit.clients().client_of(req.peer_addr().map(|a| a.ip()), forwarded) else {
+    let Some(client) = state.clients.of(req.request()) else {
         return Ok(req.error_response(ApiError::bad_request("the client address is unknown")).map_into_boxed_body());
     };
     let (counter, policy, key) = (Arc::clone(&state.attempts), limit.policy(), CounterKey::client(client));

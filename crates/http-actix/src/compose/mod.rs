@@ -83,7 +83,7 @@ pub async fn application(settings: Settings) -> Result<Application, StartupError
         offload: Offload::new(StorageThreads::new(storage_threads(&database, settings.database.pool_size as usize, cores)), hash_gate),
         attempts,
         clients: crate::client_limit::ClientIp::new(&settings.server.trusted_proxies),
-        client_limit: crate::client_limit::ClientLimit::new(&settings.rate_limit, &settings.server.trusted_proxies),
+        client_limit: crate::client_limit::ClientLimit::new(&settings.rate_limit),
         body_limit: settings.server.body_limit_bytes,
         jwks: Arc::new(codec.jwks()),
         openapi_json: Arc::new(openapi_json),
