@@ -33,8 +33,8 @@ async fn logins_are_the_owners_events_newest_first_with_address_agent_and_sessio
     let access = str_of(&signed_in, "access_token");
 
     let page = events(&app, "/users/me/events", &access).await;
-    assert_eq!(types(&page), ["login.succeeded", "login.failed"]);
-    assert_eq!(page["total"], 2);
+    assert_eq!(types(&page), ["login.succeeded", "login.failed", "user.registered"]);
+    assert_eq!(page["total"], 3);
     let me: Value = app.get("/users/me", &access).await.json().await.unwrap();
     let sessions: Value = app.get("/users/me/sessions", &access).await.json().await.unwrap();
     let succeeded = &page["items"][0];
@@ -51,7 +51,7 @@ async fn logins_are_the_owners_events_newest_first_with_address_agent_and_sessio
 
     // Another account's events are not Ada's.
     let bob = app.user("bob@example.com").await;
-    assert_eq!(types(&events(&app, "/users/me/events", &bob.access).await), ["login.succeeded"]);
+    assert_eq!(types(&events(&app, "/users/me/events", &bob.access).await), ["login.succeeded", "user.registered"]);
 }
 
 #[tokio::test]
@@ -64,17 +64,17 @@ async fn the_admin_sees_every_event_with_filters_and_others_are_refused() {
     assert_eq!(app.login_as("nobody@example.com", "whatever it is").await.status(), 401);
 
     let all = events(&app, "/audit", &admin.access).await;
-    assert_eq!(types(&all), ["login.failed", "login.locked", "login.failed", "login.succeeded"]);
+    assert_eq!(types(&all), ["login.failed", "login.locked", "login.failed", "user.registered", "login.succeeded", "admin.created"]);
     assert!(all["items"][0]["user_id"].is_null(), "an unknown email names no account");
     let ada = all["items"][1]["user_id"].as_str().unwrap().to_owned();
     assert_eq!(all["items"][2]["user_id"], ada.as_str());
 
     let of_ada = events(&app, &format!("/audit?user_id={ada}"), &admin.access).await;
-    assert_eq!(types(&of_ada), ["login.locked", "login.failed"]);
+    assert_eq!(types(&of_ada), ["login.locked", "login.failed", "user.registered"]);
     let failed = events(&app, "/audit?type=login.failed", &admin.access).await;
     assert_eq!(failed["total"], 2);
     let paged = events(&app, "/audit?limit=1&offset=1", &admin.access).await;
-    assert_eq!((types(&paged), paged["total"].clone()), (vec!["login.locked".to_owned()], 4.into()));
+    assert_eq!((types(&paged), paged["total"].clone()), (vec!["login.locked".to_owned()], 6.into()));
     let future = events(&app, "/audit?since=2999-01-01T00:00:00Z", &admin.access).await;
     assert_eq!(future["total"], 0);
     let past = events(&app, "/audit?until=2000-01-01t00:00:00z", &admin.access).await;
@@ -95,11 +95,98 @@ async fn no_event_holds_a_password_hash_or_token() {
     let admin = app.admin("root@example.com").await;
     let ada = app.user("ada@example.com").await;
     assert_eq!(app.login_as("ada@example.com", "the wrong secret 1").await.status(), 401);
+    // Every kind of write an account sees, each with a password of its own to look for.
+    let body = serde_json::json!({"current_password": PASSWORD, "new_password": "the new secret 2"});
+    assert_eq!(app.send_json(Method::POST, "/users/me/password", Some(&ada.access), &body).await.status(), 204);
+    let body = serde_json::json!({"email": "ada2@example.com", "current_password": "the new secret 2"});
+    assert_eq!(app.send_json(Method::PATCH, "/users/me", Some(&ada.access), &body).await.status(), 200);
+    let bob = app.user("bob@example.com").await;
+    let bob_id: Value = app.get("/users/me", &bob.access).await.json().await.unwrap();
+    let path = format!("/users/{}", str_of(&bob_id, "id"));
+    assert_eq!(app.send_json(Method::PATCH, &path, Some(&admin.access), &serde_json::json!({"is_active": false})).await.status(), 200);
+    assert_eq!(app.request(Method::DELETE, &path).bearer_auth(&admin.access).send().await.unwrap().status(), 204);
     let text = app.get("/audit?limit=100", &admin.access).await.text().await.unwrap();
-    assert!(text.contains("login.succeeded") && text.contains("login.failed"), "{text}");
-    for secret in [PASSWORD, "the wrong secret 1", ada.access.as_str(), ada.refresh.as_str(), admin.refresh.as_str(), "$2b$", "$argon2"] {
+    for kind in ["login.succeeded", "login.failed", "password.changed", "email.changed", "user.updated", "user.deleted", "admin.created"] {
+        assert!(text.contains(kind), "{kind} missing: {text}");
+    }
+    let secrets =
+        [PASSWORD, "the wrong secret 1", "the new secret 2", &ada.access, &ada.refresh, &admin.refresh, &bob.refresh, "$2b$", "$argon2"];
+    for secret in secrets {
         assert!(!text.contains(secret), "an event holds {secret:?}: {text}");
     }
+}
+
+/// The event of `kind` on the first page of `path`.
+fn find<'a>(page: &'a Value, kind: &str) -> &'a Value {
+    page["items"].as_array().unwrap().iter().find(|e| e["type"] == kind).unwrap_or_else(|| panic!("no {kind} in {page}"))
+}
+
+#[tokio::test]
+async fn account_changes_by_the_owner_and_by_an_admin_are_events_of_the_account() {
+    let app = spawn_app().await;
+    let root = app.admin("root@example.com").await;
+    let created: Value = events(&app, "/users/me/events", &root.access).await;
+    assert_eq!(find(&created, "admin.created")["detail"], serde_json::json!({"promoted": false}));
+
+    let registered = app.register("ada@example.com").await;
+    let ada_id = str_of(&registered, "id");
+    let ada = app.login("ada@example.com").await;
+    let other = app.login("ada@example.com").await;
+    let new_password = "a brand new password";
+    let changed = app
+        .send_json(
+            Method::POST,
+            "/users/me/password",
+            Some(&ada.access),
+            &serde_json::json!({"current_password": PASSWORD, "new_password": new_password}),
+        )
+        .await;
+    assert_eq!(changed.status(), 204);
+    assert_eq!(app.get("/users/me", &other.access).await.status(), 401, "the other session ended with the old password");
+    let moved = app
+        .send_json(
+            Method::PATCH,
+            "/users/me",
+            Some(&ada.access),
+            &serde_json::json!({"email": "ada2@example.com", "current_password": new_password}),
+        )
+        .await;
+    assert_eq!(moved.status(), 200);
+    let renamed = app.send_json(Method::PATCH, "/users/me", Some(&ada.access), &serde_json::json!({"name": "Ada L."})).await;
+    assert_eq!(renamed.status(), 200);
+
+    let own = events(&app, "/users/me/events", &ada.access).await;
+    let changes: Vec<String> = types(&own).into_iter().filter(|t| !t.starts_with("login.")).collect();
+    assert_eq!(changes, ["email.changed", "password.changed", "user.registered"], "a new name is no security event");
+    let sessions: Value = app.get("/users/me/sessions", &ada.access).await.json().await.unwrap();
+    assert_eq!(find(&own, "password.changed")["session_id"], sessions["items"][0]["id"], "made in the session that stayed");
+    assert_eq!(find(&own, "user.registered")["user_id"], ada_id.as_str());
+
+    // The admin's changes name the admin as the actor and what was changed, never the admin's session.
+    let path = format!("/users/{ada_id}");
+    let update = serde_json::json!({"role": "admin", "is_active": true, "name": "Ada"});
+    assert_eq!(app.send_json(Method::PATCH, &path, Some(&root.access), &update).await.status(), 200);
+    let same = serde_json::json!({"role": "admin"});
+    assert_eq!(app.send_json(Method::PATCH, &path, Some(&root.access), &same).await.status(), 200);
+    let updated = events(&app, &format!("/audit?user_id={ada_id}&type=user.updated"), &root.access).await;
+    assert_eq!(updated["total"], 1, "a change to what is stored already records nothing");
+    let event = &updated["items"][0];
+    assert_eq!(event["detail"], serde_json::json!({"is_active": true, "name": true, "role": "admin"}));
+    let root_me: Value = app.get("/users/me", &root.access).await.json().await.unwrap();
+    assert_eq!(event["actor_id"], root_me["id"]);
+    assert!(event["session_id"].is_null());
+
+    assert_eq!(app.request(Method::DELETE, &path).bearer_auth(&root.access).send().await.unwrap().status(), 204);
+    let deleted = events(&app, &format!("/audit?user_id={ada_id}&type=user.deleted"), &root.access).await;
+    assert_eq!((deleted["total"].clone(), deleted["items"][0]["actor_id"].clone()), (1.into(), root_me["id"].clone()));
+
+    // An owner deleting their own account is the actor of nothing but their own event.
+    let bob = app.user("bob@example.com").await;
+    let gone = app.send_json(Method::DELETE, "/users/me", Some(&bob.access), &serde_json::json!({"current_password": PASSWORD})).await;
+    assert_eq!(gone.status(), 204);
+    let all_deleted = events(&app, "/audit?type=user.deleted", &root.access).await;
+    assert_eq!(all_deleted["total"], 2);
+    assert!(all_deleted["items"][0]["actor_id"].is_null() && all_deleted["items"][0]["user_id"].is_string());
 }
 
 #[tokio::test]
@@ -123,7 +210,7 @@ async fn session_endings_are_the_owners_events() {
     assert_eq!(app.post("/auth/logout", &serde_json::json!({"refresh_token": logged_out.refresh})).await.status(), 204);
 
     let page = events(&app, "/users/me/events", &keeper.access).await;
-    let ended: Vec<String> = types(&page).into_iter().filter(|t| !t.starts_with("login.")).collect();
+    let ended: Vec<String> = types(&page).into_iter().filter(|t| !t.starts_with("login.") && t != "user.registered").collect();
     assert_eq!(ended, ["session.revoked", "logout", "refresh.reused"]);
     let revoked_event = page["items"].as_array().unwrap().iter().find(|e| e["type"] == "session.revoked").unwrap();
     assert_eq!(revoked_event["session_id"], revoked_id);

@@ -231,3 +231,16 @@ pub fn user_agent(req: &HttpRequest) -> Option<domain::UserAgent> {
 pub fn client(req: &HttpRequest, state: &AppState) -> domain::Client {
     domain::Client { ip: state.clients.of(req), user_agent: user_agent(req) }
 }
+
+/// The request's [`client`], as an extractor for handlers that record events.
+#[derive(Debug)]
+pub struct RequestClient(pub domain::Client);
+
+impl FromRequest for RequestClient {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(AppState::of(req).map(|state| Self(client(req, &state))))
+    }
+}

@@ -63,6 +63,22 @@ impl Tables {
         ids.len() as u64
     }
 
+    /// Revokes every unrevoked session of `user` but `keep`; returns how many.
+    fn revoke_sessions_of(&mut self, user: UserId, keep: Option<SessionId>, now: Timestamp) -> u64 {
+        let mut revoked = 0;
+        for session in self.sessions.values_mut() {
+            if session.user_id == user && session.revoked_at.is_none() && Some(session.id) != keep {
+                session.revoked_at = Some(now);
+                revoked += 1;
+            }
+        }
+        revoked
+    }
+
+    fn record(&mut self, events: &[AuditEvent]) {
+        self.audit.extend(events.iter().map(stored_event));
+    }
+
     fn active_admins(&self) -> usize {
         self.users.values().filter(|(u, _)| u.is_active_admin()).count()
     }
@@ -82,12 +98,13 @@ fn paginate<T: Clone, K: Ord>(mut items: Vec<T>, key: impl Fn(&T) -> K, page: Pa
 }
 
 impl UserRepository for MemoryStore {
-    fn insert(&self, user: &User, password_hash: &PasswordHash) -> Result<(), UniqueEmailError> {
+    fn insert(&self, user: &User, password_hash: &PasswordHash, audit: &[AuditEvent]) -> Result<(), UniqueEmailError> {
         let mut t = self.tables()?;
         if t.email_in_use(&user.email, user.id) {
             return Err(EmailTaken.into());
         }
         t.users.insert(user.id, (stored_user(user), password_hash.clone()));
+        t.record(audit);
         Ok(())
     }
 
@@ -103,7 +120,13 @@ impl UserRepository for MemoryStore {
         Ok(self.tables()?.users.get(&id).map(|(_, h)| h.clone()))
     }
 
-    fn update_profile(&self, id: UserId, changes: &ProfileChanges, now: Timestamp) -> Result<UserWrite, UniqueEmailError> {
+    fn update_profile(
+        &self,
+        id: UserId,
+        changes: &ProfileChanges,
+        now: Timestamp,
+        audit: &[AuditEvent],
+    ) -> Result<UserWrite, UniqueEmailError> {
         let now = micros(now);
         let mut t = self.tables()?;
         if changes.email.as_ref().is_some_and(|email| t.email_in_use(email, id)) {
@@ -117,16 +140,18 @@ impl UserRepository for MemoryStore {
             user.email = email.clone();
         }
         user.updated_at = now;
-        Ok(UserWrite::Updated(user.clone()))
+        let user = user.clone();
+        t.record(audit);
+        Ok(UserWrite::Updated(user))
     }
 
-    fn update_by_admin(&self, id: UserId, changes: &AdminChanges, now: Timestamp) -> Result<AdminWrite, InfraError> {
+    fn update_by_admin(&self, id: UserId, changes: &AdminChanges, now: Timestamp, audit: &[AuditEvent]) -> Result<AdminWrite, InfraError> {
         let now = micros(now);
         let mut t = self.tables()?;
         let Some((before, _)) = t.users.get(&id) else { return Ok(AdminWrite::NotFound) };
         let mut after = changes.apply_to(before);
         if after == *before {
-            return Ok(AdminWrite::Updated { user: after, changed: false, deactivated: false });
+            return Ok(AdminWrite::Updated { user: after, changed: false });
         }
         if before.is_active_admin() && !after.is_active_admin() && t.active_admins() <= 1 {
             return Ok(AdminWrite::LastActiveAdmin);
@@ -136,20 +161,29 @@ impl UserRepository for MemoryStore {
         if let Some((stored, _)) = t.users.get_mut(&id) {
             *stored = after.clone();
         }
-        Ok(AdminWrite::Updated { user: after, changed: true, deactivated })
+        if deactivated {
+            t.revoke_sessions_of(id, None, now);
+        }
+        t.record(audit);
+        Ok(AdminWrite::Updated { user: after, changed: true })
     }
 
-    fn set_password_hash(&self, id: UserId, hash: &PasswordHash, now: Timestamp) -> Result<PasswordWrite, InfraError> {
+    fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: &PasswordHash,
+        keep: Option<SessionId>,
+        now: Timestamp,
+        audit: &[AuditEvent],
+    ) -> Result<PasswordWrite, InfraError> {
         let now = micros(now);
         let mut t = self.tables()?;
-        Ok(match t.users.get_mut(&id) {
-            Some((user, stored)) => {
-                *stored = hash.clone();
-                user.updated_at = now;
-                PasswordWrite::Replaced
-            }
-            None => PasswordWrite::NotFound,
-        })
+        let Some((user, stored)) = t.users.get_mut(&id) else { return Ok(PasswordWrite::NotFound) };
+        *stored = hash.clone();
+        user.updated_at = now;
+        t.revoke_sessions_of(id, keep, now);
+        t.record(audit);
+        Ok(PasswordWrite::Replaced)
     }
 
     fn upgrade_password_hash(&self, id: UserId, verified: &PasswordHash, fresh: &PasswordHash) -> Result<PasswordWrite, InfraError> {
@@ -164,7 +198,7 @@ impl UserRepository for MemoryStore {
         })
     }
 
-    fn delete(&self, id: UserId) -> Result<UserDelete, InfraError> {
+    fn delete(&self, id: UserId, audit: &[AuditEvent]) -> Result<UserDelete, InfraError> {
         let mut t = self.tables()?;
         let Some((user, _)) = t.users.get(&id) else { return Ok(UserDelete::NotFound) };
         if user.is_active_admin() && t.active_admins() <= 1 {
@@ -173,6 +207,7 @@ impl UserRepository for MemoryStore {
         t.users.remove(&id);
         t.delete_sessions_where(|s| s.user_id == id);
         t.delete_projects_where(|p| p.owner_id == id);
+        t.record(audit);
         Ok(UserDelete::Deleted)
     }
 
@@ -190,7 +225,7 @@ impl SessionRepository for MemoryStore {
         }
         t.sessions.insert(session.id, stored_session(session));
         t.digests.insert(digest.clone(), (session.id, RefreshTokenState::Current));
-        t.audit.extend(audit.iter().map(stored_event));
+        t.record(audit);
         Ok(())
     }
 
@@ -242,7 +277,7 @@ impl SessionRepository for MemoryStore {
             _ => Revocation::Unchanged,
         };
         if revoked == Revocation::Revoked {
-            t.audit.extend(audit.iter().map(stored_event));
+            t.record(audit);
         }
         Ok(revoked)
     }
@@ -250,12 +285,8 @@ impl SessionRepository for MemoryStore {
     fn revoke_all(&self, user: UserId, keep: Option<SessionId>, now: Timestamp, audit: &[AuditEvent]) -> Result<u64, InfraError> {
         let now = micros(now);
         let mut t = self.tables()?;
-        let mut count = 0;
-        for s in t.sessions.values_mut().filter(|s| s.user_id == user && s.revoked_at.is_none() && Some(s.id) != keep) {
-            s.revoked_at = Some(now);
-            count += 1;
-        }
-        t.audit.extend(audit.iter().map(stored_event));
+        let count = t.revoke_sessions_of(user, keep, now);
+        t.record(audit);
         Ok(count)
     }
 

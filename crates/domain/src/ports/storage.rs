@@ -23,11 +23,11 @@ pub enum UniqueEmailError {
 
 /// Stores user accounts and their password hashes.
 pub trait UserRepository: Send + Sync {
-    /// Adds a new account.
+    /// Adds a new account, and the `audit` events that record it, in one transaction.
     ///
     /// # Errors
-    /// [`UniqueEmailError::EmailTaken`] when the email is in use.
-    fn insert(&self, user: &User, password_hash: &PasswordHash) -> Result<(), UniqueEmailError>;
+    /// [`UniqueEmailError::EmailTaken`] when the email is in use (and nothing is written).
+    fn insert(&self, user: &User, password_hash: &PasswordHash, audit: &[AuditEvent]) -> Result<(), UniqueEmailError>;
 
     /// The account with this id.
     ///
@@ -49,27 +49,46 @@ pub trait UserRepository: Send + Sync {
 
     /// Changes the name and/or email an account's owner asked for, and `updated_at`, and nothing
     /// else: a role or activity change made meanwhile by an admin is kept. Returns the account
-    /// as stored after the write.
+    /// as stored after the write. The `audit` events are written in the same transaction, and
+    /// only when the account was there to change.
     ///
     /// # Errors
     /// [`UniqueEmailError::EmailTaken`] when the new email is in use.
-    fn update_profile(&self, id: UserId, changes: &ProfileChanges, now: Timestamp) -> Result<UserWrite, UniqueEmailError>;
+    fn update_profile(
+        &self,
+        id: UserId,
+        changes: &ProfileChanges,
+        now: Timestamp,
+        audit: &[AuditEvent],
+    ) -> Result<UserWrite, UniqueEmailError>;
 
     /// Changes the name, role and/or activity an admin asked for (and `updated_at` when any of
     /// them differs from what is stored), and nothing else. The check that at least one
     /// active admin remains and the write are one atomic step: of concurrent changes that
     /// would together remove the last active admin, at most the ones that leave one succeed;
-    /// the others get [`AdminWrite::LastActiveAdmin`] and change nothing.
+    /// the others get [`AdminWrite::LastActiveAdmin`] and change nothing. A write that
+    /// deactivates the account revokes its sessions in the same transaction. The `audit`
+    /// events are written with it, and only when something changed.
     ///
     /// # Errors
     /// An [`InfraError`] when the store fails.
-    fn update_by_admin(&self, id: UserId, changes: &AdminChanges, now: Timestamp) -> Result<AdminWrite, InfraError>;
+    fn update_by_admin(&self, id: UserId, changes: &AdminChanges, now: Timestamp, audit: &[AuditEvent]) -> Result<AdminWrite, InfraError>;
 
-    /// Replaces the password hash and sets `updated_at`.
+    /// In one transaction: replaces the password hash, sets `updated_at`, revokes every
+    /// session of the account except `keep`, and writes the `audit` events; nothing when the
+    /// account is gone. A password and the sessions opened with the old one never outlive
+    /// each other.
     ///
     /// # Errors
     /// An [`InfraError`] when the store fails.
-    fn set_password_hash(&self, id: UserId, hash: &PasswordHash, now: Timestamp) -> Result<PasswordWrite, InfraError>;
+    fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: &PasswordHash,
+        keep: Option<SessionId>,
+        now: Timestamp,
+        audit: &[AuditEvent],
+    ) -> Result<PasswordWrite, InfraError>;
 
     /// Replaces the hash only if it is still `verified`, the one a login just checked: a
     /// password changed meanwhile is never overwritten by the old password's new hash.
@@ -81,11 +100,12 @@ pub trait UserRepository: Send + Sync {
 
     /// Deletes the account with its sessions, projects and tasks, unless it is the last active
     /// admin; the check and the delete are one atomic step, like in
-    /// [`update_by_admin`](Self::update_by_admin).
+    /// [`update_by_admin`](Self::update_by_admin). The `audit` events are written in the same
+    /// transaction, and only when the account was deleted.
     ///
     /// # Errors
     /// An [`InfraError`] when the store fails.
-    fn delete(&self, id: UserId) -> Result<UserDelete, InfraError>;
+    fn delete(&self, id: UserId, audit: &[AuditEvent]) -> Result<UserDelete, InfraError>;
 
     /// All accounts, oldest first.
     ///
@@ -150,8 +170,6 @@ pub enum AdminWrite {
         user: User,
         /// Whether anything was written.
         changed: bool,
-        /// Whether this write deactivated an active account (its sessions must go).
-        deactivated: bool,
     },
     /// No such account.
     NotFound,

@@ -116,7 +116,7 @@ impl AccountService {
     ///
     /// # Errors
     /// See [`ProfileError`].
-    pub fn update_profile(&self, principal: &Principal, update: ProfileUpdate) -> Result<User, ProfileError> {
+    pub fn update_profile(&self, principal: &Principal, update: ProfileUpdate, client: &Client) -> Result<User, ProfileError> {
         let user = principal.user();
         let changes = ProfileChanges { name: update.name.filter(|n| *n != user.name), email: update.email.filter(|e| *e != user.email) };
         if changes.email.is_some() {
@@ -131,9 +131,11 @@ impl AccountService {
         if changes == ProfileChanges::default() {
             return Ok(user.clone());
         }
+        // A name is no security event; a new address is.
+        let changed = changes.email.as_ref().map(|_| audit::own(&self.ports, AuditKind::EmailChanged, principal, client));
         // Only the named columns are written: an admin's change of role or activity made while
         // the password was being checked stays.
-        match self.ports.users.update_profile(user.id, &changes, self.ports.clock.now()) {
+        match self.ports.users.update_profile(user.id, &changes, self.ports.clock.now(), changed.as_slice()) {
             Ok(UserWrite::Updated(user)) => Ok(user),
             Ok(UserWrite::NotFound) => Err(ProfileError::AccountGone),
             Err(UniqueEmailError::EmailTaken(_)) => Err(ProfileError::EmailTaken),
@@ -146,7 +148,13 @@ impl AccountService {
     ///
     /// # Errors
     /// [`PasswordChangeError::WrongPassword`] when `current` is wrong.
-    pub fn change_password(&self, principal: &Principal, current: &CandidatePassword, new: &Password) -> Result<(), PasswordChangeError> {
+    pub fn change_password(
+        &self,
+        principal: &Principal,
+        current: &CandidatePassword,
+        new: &Password,
+        client: &Client,
+    ) -> Result<(), PasswordChangeError> {
         match self.check_password(principal, current)? {
             PasswordCheck::Right => {}
             PasswordCheck::Wrong => return Err(PasswordChangeError::WrongPassword),
@@ -155,25 +163,27 @@ impl AccountService {
         }
         let now = self.ports.clock.now();
         let hash = self.ports.hasher.hash(new)?;
-        if self.ports.users.set_password_hash(principal.user_id(), &hash, now)? == PasswordWrite::NotFound {
-            return Err(PasswordChangeError::AccountGone);
+        let changed = audit::own(&self.ports, AuditKind::PasswordChanged, principal, client);
+        let keep = Some(principal.session_id());
+        match self.ports.users.set_password_hash(principal.user_id(), &hash, keep, now, &[changed])? {
+            PasswordWrite::NotFound => Err(PasswordChangeError::AccountGone),
+            PasswordWrite::Replaced | PasswordWrite::Stale => Ok(()),
         }
-        self.ports.sessions.revoke_all(principal.user_id(), Some(principal.session_id()), now, &[])?;
-        Ok(())
     }
 
     /// Deletes the caller's account with everything it owns.
     ///
     /// # Errors
     /// [`DeleteAccountError::WrongPassword`], or [`DeleteAccountError::LastActiveAdmin`].
-    pub fn delete_account(&self, principal: &Principal, current: &CandidatePassword) -> Result<(), DeleteAccountError> {
+    pub fn delete_account(&self, principal: &Principal, current: &CandidatePassword, client: &Client) -> Result<(), DeleteAccountError> {
         match self.check_password(principal, current)? {
             PasswordCheck::Right => {}
             PasswordCheck::Wrong => return Err(DeleteAccountError::WrongPassword),
             PasswordCheck::AccountGone => return Err(DeleteAccountError::AccountGone),
             PasswordCheck::Locked { retry_after_secs } => return Err(DeleteAccountError::Locked { retry_after_secs }),
         }
-        match self.ports.users.delete(principal.user_id())? {
+        let deleted = audit::own(&self.ports, AuditKind::UserDeleted, principal, client);
+        match self.ports.users.delete(principal.user_id(), &[deleted])? {
             UserDelete::Deleted => Ok(()),
             UserDelete::NotFound => Err(DeleteAccountError::AccountGone),
             UserDelete::LastActiveAdmin => Err(DeleteAccountError::LastActiveAdmin),
@@ -205,11 +215,7 @@ impl AccountService {
         let now = self.ports.clock.now();
         match self.ports.sessions.find_with_user(id)? {
             Some((session, _)) if session.user_id == principal.user_id() && session.is_live(now) => {
-                let revoked = AuditEvent {
-                    user_id: Some(principal.user_id()),
-                    session_id: Some(id),
-                    ..audit::event(&self.ports, AuditKind::SessionRevoked, client)
-                };
+                let revoked = AuditEvent { session_id: Some(id), ..audit::own(&self.ports, AuditKind::SessionRevoked, principal, client) };
                 self.ports.sessions.revoke(id, now, &[revoked])?;
                 Ok(())
             }

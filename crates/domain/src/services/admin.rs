@@ -1,9 +1,11 @@
 //! Administration of accounts, and the command-line path that creates or recovers an admin.
 
 use crate::error::InfraError;
-use crate::model::{AuditEvent, AuditFilter, Email, Page, PageRequest, Password, Role, User, UserId, UserName};
+use crate::model::{
+    AuditDetail, AuditEvent, AuditFilter, AuditKind, Client, Email, Page, PageRequest, Password, Role, User, UserId, UserName,
+};
 use crate::ports::{AdminChanges, AdminWrite, UniqueEmailError, UserDelete};
-use crate::services::{Ports, Principal};
+use crate::services::{Ports, Principal, audit};
 
 /// An admin's partial update of an account.
 #[derive(Debug, Default)]
@@ -90,17 +92,13 @@ impl AdminService {
     ///
     /// # Errors
     /// [`AdminError::Forbidden`], [`AdminError::NotFound`], or [`AdminError::LastActiveAdmin`].
-    pub fn update_user(&self, principal: &Principal, id: UserId, update: AdminUpdate) -> Result<User, AdminError> {
+    pub fn update_user(&self, principal: &Principal, id: UserId, update: AdminUpdate, client: &Client) -> Result<User, AdminError> {
         require_admin(principal)?;
         let changes = AdminChanges { name: update.name, role: update.role, is_active: update.is_active };
-        let now = self.ports.clock.now();
-        match self.ports.users.update_by_admin(id, &changes, now)? {
-            AdminWrite::Updated { user, deactivated, .. } => {
-                if deactivated {
-                    self.ports.sessions.revoke_all(id, None, now, &[])?;
-                }
-                Ok(user)
-            }
+        let updated =
+            AuditEvent { detail: named_changes(&changes), ..audit::by_admin(&self.ports, AuditKind::UserUpdated, principal, id, client) };
+        match self.ports.users.update_by_admin(id, &changes, self.ports.clock.now(), &[updated])? {
+            AdminWrite::Updated { user, .. } => Ok(user),
             AdminWrite::NotFound => Err(AdminError::NotFound),
             AdminWrite::LastActiveAdmin => Err(AdminError::LastActiveAdmin),
         }
@@ -110,9 +108,10 @@ impl AdminService {
     ///
     /// # Errors
     /// [`AdminError::Forbidden`], [`AdminError::NotFound`], or [`AdminError::LastActiveAdmin`].
-    pub fn delete_user(&self, principal: &Principal, id: UserId) -> Result<(), AdminError> {
+    pub fn delete_user(&self, principal: &Principal, id: UserId, client: &Client) -> Result<(), AdminError> {
         require_admin(principal)?;
-        match self.ports.users.delete(id)? {
+        let deleted = audit::by_admin(&self.ports, AuditKind::UserDeleted, principal, id, client);
+        match self.ports.users.delete(id, &[deleted])? {
             UserDelete::Deleted => Ok(()),
             UserDelete::NotFound => Err(AdminError::NotFound),
             UserDelete::LastActiveAdmin => Err(AdminError::LastActiveAdmin),
@@ -127,14 +126,20 @@ impl AdminService {
     pub fn create_admin(&self, email: Email, name: UserName, password: &Password) -> Result<CreatedAdmin, UniqueEmailError> {
         let now = self.ports.clock.now();
         let hash = self.ports.hasher.hash(password)?;
+        // The command line has no client address or agent.
+        let created = |user: UserId, promoted: bool| AuditEvent {
+            user_id: Some(user),
+            detail: AuditDetail::new().flag("promoted", promoted),
+            ..audit::event(&self.ports, AuditKind::AdminCreated, &Client::default())
+        };
         if let Some((user, _)) = self.ports.users.find_credentials(&email)? {
             let changes = AdminChanges { name: Some(name), role: Some(Role::Admin), is_active: Some(true) };
             // Promoting never removes an admin, so the store cannot refuse it for that.
-            let AdminWrite::Updated { user, .. } = self.ports.users.update_by_admin(user.id, &changes, now)? else {
+            let AdminWrite::Updated { user, .. } = self.ports.users.update_by_admin(user.id, &changes, now, &[])? else {
                 return Err(InfraError::internal("the account to promote vanished").into());
             };
-            self.ports.users.set_password_hash(user.id, &hash, now)?;
-            self.ports.sessions.revoke_all(user.id, None, now, &[])?;
+            // The new password and the end of every session opened with the old one, together.
+            self.ports.users.set_password_hash(user.id, &hash, None, now, &[created(user.id, true)])?;
             return Ok(CreatedAdmin::Promoted(user));
         }
         let user = User {
@@ -146,9 +151,25 @@ impl AdminService {
             created_at: now,
             updated_at: now,
         };
-        self.ports.users.insert(&user, &hash)?;
+        self.ports.users.insert(&user, &hash, &[created(user.id, false)])?;
         Ok(CreatedAdmin::Created(user))
     }
+}
+
+/// What an admin's update names, for its event: the new role and activity, and whether the
+/// name changes (not the name itself, which is the owner's to show).
+fn named_changes(changes: &AdminChanges) -> AuditDetail {
+    let mut detail = AuditDetail::new();
+    if let Some(role) = changes.role {
+        detail = detail.word("role", role.as_str());
+    }
+    if let Some(is_active) = changes.is_active {
+        detail = detail.flag("is_active", is_active);
+    }
+    if changes.name.is_some() {
+        detail = detail.flag("name", true);
+    }
+    detail
 }
 
 fn require_admin(principal: &Principal) -> Result<(), AdminError> {

@@ -122,7 +122,7 @@ impl AuthService {
     ///
     /// # Errors
     /// [`RegisterError::EmailTaken`] when the email is in use.
-    pub fn register(&self, registration: Registration) -> Result<User, RegisterError> {
+    pub fn register(&self, registration: Registration, client: &Client) -> Result<User, RegisterError> {
         let now = self.ports.clock.now();
         let hash = self.ports.hasher.hash(&registration.password)?;
         let user = User {
@@ -134,7 +134,8 @@ impl AuthService {
             created_at: now,
             updated_at: now,
         };
-        match self.ports.users.insert(&user, &hash) {
+        let registered = AuditEvent { user_id: Some(user.id), ..audit::event(&self.ports, AuditKind::UserRegistered, client) };
+        match self.ports.users.insert(&user, &hash, &[registered]) {
             Ok(()) => Ok(user),
             Err(UniqueEmailError::EmailTaken(_)) => Err(RegisterError::EmailTaken),
             Err(UniqueEmailError::Infra(e)) => Err(e.into()),
@@ -258,11 +259,7 @@ impl AuthService {
     /// # Errors
     /// Only an [`InfraError`].
     pub fn logout_all(&self, principal: &Principal, client: &Client) -> Result<(), InfraError> {
-        let ended = AuditEvent {
-            user_id: Some(principal.user_id()),
-            session_id: Some(principal.session_id()),
-            ..audit::event(&self.ports, AuditKind::LogoutAll, client)
-        };
+        let ended = audit::own(&self.ports, AuditKind::LogoutAll, principal, client);
         self.ports.sessions.revoke_all(principal.user_id(), None, self.ports.clock.now(), &[ended])?;
         Ok(())
     }

@@ -13,7 +13,7 @@ fn updating_the_name_needs_no_password() {
     let w = World::new();
     let (ada, _) = w.signed_in("ada@example.com");
     let update = ProfileUpdate { name: Some(UserName::parse("Ada L.").unwrap()), ..Default::default() };
-    let user = w.app.accounts.update_profile(&ada, update).unwrap();
+    let user = w.app.accounts.update_profile(&ada, update, &domain::Client::default()).unwrap();
     assert_eq!(user.name.as_str(), "Ada L.");
     assert_eq!(w.mem.store.find(ada.user_id()).unwrap().unwrap().name.as_str(), "Ada L.");
 }
@@ -27,9 +27,15 @@ fn changing_the_email_needs_the_right_current_password() {
         current_password: password.map(candidate),
         ..Default::default()
     };
-    assert!(matches!(w.app.accounts.update_profile(&ada, change(None)), Err(ProfileError::CurrentPasswordRequired)));
-    assert!(matches!(w.app.accounts.update_profile(&ada, change(Some("wrong pass"))), Err(ProfileError::WrongPassword)));
-    let user = w.app.accounts.update_profile(&ada, change(Some(PASSWORD))).unwrap();
+    assert!(matches!(
+        w.app.accounts.update_profile(&ada, change(None), &domain::Client::default()),
+        Err(ProfileError::CurrentPasswordRequired)
+    ));
+    assert!(matches!(
+        w.app.accounts.update_profile(&ada, change(Some("wrong pass")), &domain::Client::default()),
+        Err(ProfileError::WrongPassword)
+    ));
+    let user = w.app.accounts.update_profile(&ada, change(Some(PASSWORD)), &domain::Client::default()).unwrap();
     assert_eq!(user.email.as_str(), "new@example.com");
     assert!(w.app.auth.login("new@example.com", &candidate(PASSWORD), &domain::Client::default()).is_ok());
 }
@@ -39,7 +45,7 @@ fn restating_the_current_email_is_no_change_and_needs_no_password() {
     let w = World::new();
     let (ada, _) = w.signed_in("ada@example.com");
     let update = ProfileUpdate { email: Some(Email::parse("ADA@example.com").unwrap()), ..Default::default() };
-    let user = w.app.accounts.update_profile(&ada, update).unwrap();
+    let user = w.app.accounts.update_profile(&ada, update, &domain::Client::default()).unwrap();
     assert_eq!(user.updated_at, ada.user().updated_at);
 }
 
@@ -53,7 +59,7 @@ fn changing_to_an_email_in_use_is_refused() {
         current_password: Some(candidate(PASSWORD)),
         ..Default::default()
     };
-    assert!(matches!(w.app.accounts.update_profile(&ada, update), Err(ProfileError::EmailTaken)));
+    assert!(matches!(w.app.accounts.update_profile(&ada, update, &domain::Client::default()), Err(ProfileError::EmailTaken)));
 }
 
 #[test]
@@ -62,10 +68,10 @@ fn changing_the_password_revokes_the_other_sessions_but_not_this_one() {
     let (ada, current) = w.signed_in("ada@example.com");
     let other = w.login("ada@example.com");
     assert!(matches!(
-        w.app.accounts.change_password(&ada, &candidate("wrong pass"), &new_password()),
+        w.app.accounts.change_password(&ada, &candidate("wrong pass"), &new_password(), &domain::Client::default()),
         Err(PasswordChangeError::WrongPassword)
     ));
-    w.app.accounts.change_password(&ada, &candidate(PASSWORD), &new_password()).unwrap();
+    w.app.accounts.change_password(&ada, &candidate(PASSWORD), &new_password(), &domain::Client::default()).unwrap();
     assert!(w.app.auth.authenticate(current.access_token.expose()).is_ok());
     assert!(w.app.auth.authenticate(other.access_token.expose()).is_err());
     assert!(w.app.auth.refresh(other.refresh_token.expose(), &domain::Client::default()).is_err());
@@ -79,8 +85,11 @@ fn deleting_the_account_needs_the_password_and_removes_everything_it_owns() {
     let (ada, tokens) = w.signed_in("ada@example.com");
     let draft = ProjectDraft { name: ProjectName::parse("P").unwrap(), description: Default::default() };
     let project = w.app.projects.create(&ada, draft).unwrap();
-    assert!(matches!(w.app.accounts.delete_account(&ada, &candidate("wrong pass")), Err(DeleteAccountError::WrongPassword)));
-    w.app.accounts.delete_account(&ada, &candidate(PASSWORD)).unwrap();
+    assert!(matches!(
+        w.app.accounts.delete_account(&ada, &candidate("wrong pass"), &domain::Client::default()),
+        Err(DeleteAccountError::WrongPassword)
+    ));
+    w.app.accounts.delete_account(&ada, &candidate(PASSWORD), &domain::Client::default()).unwrap();
     assert_eq!(w.mem.store.find(ada.user_id()).unwrap(), None);
     assert!(w.app.auth.authenticate(tokens.access_token.expose()).is_err());
     assert!(domain::ProjectRepository::find(w.mem.store.as_ref(), project.id, ada.user_id()).unwrap().is_none());
@@ -91,9 +100,12 @@ fn deleting_the_account_needs_the_password_and_removes_everything_it_owns() {
 fn the_last_active_admin_cannot_delete_their_own_account() {
     let w = World::new();
     let (root, _) = w.signed_in_admin("root@example.com");
-    assert!(matches!(w.app.accounts.delete_account(&root, &candidate(PASSWORD)), Err(DeleteAccountError::LastActiveAdmin)));
+    assert!(matches!(
+        w.app.accounts.delete_account(&root, &candidate(PASSWORD), &domain::Client::default()),
+        Err(DeleteAccountError::LastActiveAdmin)
+    ));
     w.signed_in_admin("second@example.com");
-    w.app.accounts.delete_account(&root, &candidate(PASSWORD)).unwrap();
+    w.app.accounts.delete_account(&root, &candidate(PASSWORD), &domain::Client::default()).unwrap();
 }
 
 #[test]
@@ -128,14 +140,20 @@ fn an_account_deleted_meanwhile_is_gone_not_a_wrong_password() {
     let w = World::new();
     let (root, _) = w.signed_in_admin("root@example.com");
     let (ada, _) = w.signed_in("ada@example.com");
-    w.app.admin.delete_user(&root, ada.user_id()).unwrap();
+    w.app.admin.delete_user(&root, ada.user_id(), &domain::Client::default()).unwrap();
     // `ada` was authenticated before the deletion, as a request already running would be.
-    assert!(matches!(w.app.accounts.change_password(&ada, &candidate(PASSWORD), &new_password()), Err(PasswordChangeError::AccountGone)));
-    assert!(matches!(w.app.accounts.delete_account(&ada, &candidate(PASSWORD)), Err(DeleteAccountError::AccountGone)));
+    assert!(matches!(
+        w.app.accounts.change_password(&ada, &candidate(PASSWORD), &new_password(), &domain::Client::default()),
+        Err(PasswordChangeError::AccountGone)
+    ));
+    assert!(matches!(
+        w.app.accounts.delete_account(&ada, &candidate(PASSWORD), &domain::Client::default()),
+        Err(DeleteAccountError::AccountGone)
+    ));
     let change_email = ProfileUpdate {
         email: Some(Email::parse("new@example.com").unwrap()),
         current_password: Some(candidate(PASSWORD)),
         ..Default::default()
     };
-    assert!(matches!(w.app.accounts.update_profile(&ada, change_email), Err(ProfileError::AccountGone)));
+    assert!(matches!(w.app.accounts.update_profile(&ada, change_email, &domain::Client::default()), Err(ProfileError::AccountGone)));
 }

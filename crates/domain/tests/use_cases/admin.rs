@@ -29,8 +29,8 @@ fn non_admins_cannot_change_or_delete_accounts() {
     let (ada, _) = w.signed_in("ada@example.com");
     let (bob, _) = w.signed_in("bob@example.com");
     let promote = AdminUpdate { role: Some(Role::Admin), ..Default::default() };
-    assert!(matches!(w.app.admin.update_user(&ada, ada.user_id(), promote), Err(AdminError::Forbidden)));
-    assert!(matches!(w.app.admin.delete_user(&ada, bob.user_id()), Err(AdminError::Forbidden)));
+    assert!(matches!(w.app.admin.update_user(&ada, ada.user_id(), promote, &domain::Client::default()), Err(AdminError::Forbidden)));
+    assert!(matches!(w.app.admin.delete_user(&ada, bob.user_id(), &domain::Client::default()), Err(AdminError::Forbidden)));
 }
 
 #[test]
@@ -39,11 +39,11 @@ fn an_admin_changes_name_role_and_activity_and_deactivation_revokes_sessions() {
     let (root, _) = w.signed_in_admin("root@example.com");
     let (ada, tokens) = w.signed_in("ada@example.com");
     let update = AdminUpdate { name: Some(UserName::parse("Ada").unwrap()), role: Some(Role::Admin), is_active: Some(false) };
-    let user = w.app.admin.update_user(&root, ada.user_id(), update).unwrap();
+    let user = w.app.admin.update_user(&root, ada.user_id(), update, &domain::Client::default()).unwrap();
     assert_eq!((user.name.as_str(), user.role, user.is_active), ("Ada", Role::Admin, false));
     assert!(w.app.auth.refresh(tokens.refresh_token.expose(), &domain::Client::default()).is_err());
     let reactivate = AdminUpdate { is_active: Some(true), ..Default::default() };
-    w.app.admin.update_user(&root, ada.user_id(), reactivate).unwrap();
+    w.app.admin.update_user(&root, ada.user_id(), reactivate, &domain::Client::default()).unwrap();
     assert!(w.app.auth.authenticate(tokens.access_token.expose()).is_err(), "reactivation does not revive revoked sessions");
 }
 
@@ -54,13 +54,13 @@ fn the_last_active_admin_cannot_be_demoted_deactivated_or_deleted() {
     let id = root.user_id();
     let demote = AdminUpdate { role: Some(Role::User), ..Default::default() };
     let deactivate = AdminUpdate { is_active: Some(false), ..Default::default() };
-    assert!(matches!(w.app.admin.update_user(&root, id, demote), Err(AdminError::LastActiveAdmin)));
-    assert!(matches!(w.app.admin.update_user(&root, id, deactivate), Err(AdminError::LastActiveAdmin)));
-    assert!(matches!(w.app.admin.delete_user(&root, id), Err(AdminError::LastActiveAdmin)));
+    assert!(matches!(w.app.admin.update_user(&root, id, demote, &domain::Client::default()), Err(AdminError::LastActiveAdmin)));
+    assert!(matches!(w.app.admin.update_user(&root, id, deactivate, &domain::Client::default()), Err(AdminError::LastActiveAdmin)));
+    assert!(matches!(w.app.admin.delete_user(&root, id, &domain::Client::default()), Err(AdminError::LastActiveAdmin)));
     // With a second active admin each of these is allowed.
     w.signed_in_admin("second@example.com");
     let demote = AdminUpdate { role: Some(Role::User), ..Default::default() };
-    assert_eq!(w.app.admin.update_user(&root, id, demote).unwrap().role, Role::User);
+    assert_eq!(w.app.admin.update_user(&root, id, demote, &domain::Client::default()).unwrap().role, Role::User);
 }
 
 #[test]
@@ -68,9 +68,9 @@ fn an_admin_deletes_an_account_and_a_missing_one_is_not_found() {
     let w = World::new();
     let (root, _) = w.signed_in_admin("root@example.com");
     let (ada, tokens) = w.signed_in("ada@example.com");
-    w.app.admin.delete_user(&root, ada.user_id()).unwrap();
+    w.app.admin.delete_user(&root, ada.user_id(), &domain::Client::default()).unwrap();
     assert!(w.app.auth.authenticate(tokens.access_token.expose()).is_err());
-    assert!(matches!(w.app.admin.delete_user(&root, ada.user_id()), Err(AdminError::NotFound)));
+    assert!(matches!(w.app.admin.delete_user(&root, ada.user_id(), &domain::Client::default()), Err(AdminError::NotFound)));
     assert!(matches!(w.app.admin.get_user(&root, ada.user_id()), Err(AdminError::NotFound)));
 }
 
@@ -92,4 +92,9 @@ fn create_admin_promotes_an_existing_account_sets_its_password_and_revokes_its_s
     assert!(w.app.auth.authenticate(tokens.access_token.expose()).is_err());
     assert!(w.app.auth.login("ada@example.com", &candidate(PASSWORD), &domain::Client::default()).is_err());
     assert!(w.app.auth.login("ada@example.com", &candidate("recovered password"), &domain::Client::default()).is_ok());
+    let recorded =
+        w.app.accounts.events(&w.principal(&w.login_with("ada@example.com", "recovered password")), PageRequest::default()).unwrap();
+    let created = recorded.items.iter().find(|e| e.kind == domain::AuditKind::AdminCreated).expect("an admin.created event");
+    assert_eq!(created.detail, domain::AuditDetail::new().flag("promoted", true));
+    assert!(created.ip.is_none() && created.actor_id.is_none(), "the command line has no client and no acting account");
 }

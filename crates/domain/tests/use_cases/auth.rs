@@ -18,11 +18,14 @@ fn register_creates_an_active_user_with_the_user_role_and_a_normalised_email() {
 fn register_refuses_an_email_that_differs_only_in_case() {
     let w = World::new();
     w.register("ada@example.com");
-    let again = w.app.auth.register(Registration {
-        email: Email::parse("ADA@example.com").unwrap(),
-        password: Password::new(PASSWORD, 72).unwrap(),
-        name: UserName::parse("Other").unwrap(),
-    });
+    let again = w.app.auth.register(
+        Registration {
+            email: Email::parse("ADA@example.com").unwrap(),
+            password: Password::new(PASSWORD, 72).unwrap(),
+            name: UserName::parse("Other").unwrap(),
+        },
+        &domain::Client::default(),
+    );
     assert!(matches!(again, Err(RegisterError::EmailTaken)));
 }
 
@@ -49,7 +52,10 @@ fn every_kind_of_bad_credentials_is_the_same_error() {
     let w = World::new();
     let user = w.register("ada@example.com");
     let admin = w.signed_in_admin("root@example.com").0;
-    w.app.admin.update_user(&admin, user.id, domain::AdminUpdate { is_active: Some(false), ..Default::default() }).unwrap();
+    w.app
+        .admin
+        .update_user(&admin, user.id, domain::AdminUpdate { is_active: Some(false), ..Default::default() }, &domain::Client::default())
+        .unwrap();
     w.register("bob@example.com");
     let attempts = [
         ("bob@example.com", "wrong password"),
@@ -82,11 +88,14 @@ fn a_password_longer_than_the_hasher_limit_fails_login_instead_of_matching_a_pre
     let exact = "p".repeat(72);
     w.app
         .auth
-        .register(Registration {
-            email: Email::parse("long@example.com").unwrap(),
-            password: Password::new(&exact, 72).unwrap(),
-            name: UserName::parse("Long").unwrap(),
-        })
+        .register(
+            Registration {
+                email: Email::parse("long@example.com").unwrap(),
+                password: Password::new(&exact, 72).unwrap(),
+                name: UserName::parse("Long").unwrap(),
+            },
+            &domain::Client::default(),
+        )
         .unwrap();
     assert!(w.app.auth.login("long@example.com", &candidate(&exact), &domain::Client::default()).is_ok());
     let longer = format!("{exact}p");
@@ -166,7 +175,7 @@ fn a_deactivated_users_token_is_refused_at_once() {
     let w = World::new();
     let (admin, _) = w.signed_in_admin("root@example.com");
     let (ada, tokens) = w.signed_in("ada@example.com");
-    w.app.admin.update_user(&admin, ada.user_id(), domain::AdminUpdate { is_active: Some(false), ..Default::default() }).unwrap();
+    w.deactivate(&admin, &ada);
     assert!(matches!(w.app.auth.authenticate(tokens.access_token.expose()), Err(AuthenticateError::Rejected(TokenRejected::Revoked))));
 }
 
@@ -174,7 +183,7 @@ fn a_deactivated_users_token_is_refused_at_once() {
 fn a_deleted_users_token_is_refused() {
     let w = World::new();
     let (ada, tokens) = w.signed_in("ada@example.com");
-    w.app.accounts.delete_account(&ada, &candidate(PASSWORD)).unwrap();
+    w.app.accounts.delete_account(&ada, &candidate(PASSWORD), &domain::Client::default()).unwrap();
     assert!(w.app.auth.authenticate(tokens.access_token.expose()).is_err());
 }
 
@@ -185,7 +194,15 @@ fn authorization_uses_the_stored_role_not_the_tokens_claim() {
     let (_, tokens) = w.signed_in_admin("second@example.com");
     let second = w.principal(&tokens);
     assert!(second.is_admin());
-    w.app.admin.update_user(&root, second.user_id(), domain::AdminUpdate { role: Some(Role::User), ..Default::default() }).unwrap();
+    w.app
+        .admin
+        .update_user(
+            &root,
+            second.user_id(),
+            domain::AdminUpdate { role: Some(Role::User), ..Default::default() },
+            &domain::Client::default(),
+        )
+        .unwrap();
     // Same token, issued while admin: the demotion applies on the next request.
     let again = w.principal(&tokens);
     assert!(!again.is_admin());

@@ -41,19 +41,28 @@ fn current_password_guesses_count_toward_the_same_lockout() {
     let (ada, _) = w.signed_in("ada@example.com");
     let new = Password::new("another long password", 72).unwrap();
     for _ in 0..5 {
-        assert!(matches!(w.app.accounts.change_password(&ada, &candidate("wrong"), &new), Err(PasswordChangeError::WrongPassword)));
+        assert!(matches!(
+            w.app.accounts.change_password(&ada, &candidate("wrong"), &new, &domain::Client::default()),
+            Err(PasswordChangeError::WrongPassword)
+        ));
     }
     for _ in 0..5 {
-        assert!(matches!(w.app.accounts.delete_account(&ada, &candidate("wrong")), Err(DeleteAccountError::WrongPassword)));
+        assert!(matches!(
+            w.app.accounts.delete_account(&ada, &candidate("wrong"), &domain::Client::default()),
+            Err(DeleteAccountError::WrongPassword)
+        ));
     }
 
-    assert!(matches!(w.app.accounts.change_password(&ada, &candidate(PASSWORD), &new), Err(PasswordChangeError::Locked { .. })));
+    assert!(matches!(
+        w.app.accounts.change_password(&ada, &candidate(PASSWORD), &new, &domain::Client::default()),
+        Err(PasswordChangeError::Locked { .. })
+    ));
     assert!(matches!(
         w.app.auth.login("ada@example.com", &candidate(PASSWORD), &domain::Client::default()),
         Err(LoginError::Locked { .. })
     ));
     w.mem.clock.advance(chrono::Duration::seconds(901));
-    w.app.accounts.change_password(&ada, &candidate(PASSWORD), &new).expect("the window ended");
+    w.app.accounts.change_password(&ada, &candidate(PASSWORD), &new, &domain::Client::default()).expect("the window ended");
 }
 
 #[test]

@@ -76,7 +76,7 @@ fn an_email_change_in_flight_keeps_an_admins_demotion_and_deactivation() {
     let app = w.app.clone();
     hasher.during_next_verify(move || {
         let update = AdminUpdate { role: Some(Role::User), is_active: Some(false), ..Default::default() };
-        app.admin.update_user(&root, ada.user_id(), update).expect("the admin's change");
+        app.admin.update_user(&root, ada.user_id(), update, &domain::Client::default()).expect("the admin's change");
     });
 
     let update = ProfileUpdate {
@@ -84,7 +84,7 @@ fn an_email_change_in_flight_keeps_an_admins_demotion_and_deactivation() {
         current_password: Some(candidate(PASSWORD)),
         ..Default::default()
     };
-    let user = w.app.accounts.update_profile(&ada_as_admin, update).unwrap();
+    let user = w.app.accounts.update_profile(&ada_as_admin, update, &domain::Client::default()).unwrap();
 
     assert_eq!(user.email.as_str(), "lovelace@example.com");
     assert_eq!((user.role, user.is_active), (Role::User, false), "the answer shows the account as stored");
@@ -104,7 +104,7 @@ fn a_login_upgrading_an_old_hash_never_undoes_a_password_change_made_meanwhile()
     let app = w.app.clone();
     hasher.during_next_verify(move || {
         let new = Password::new("a brand new password", 72).unwrap();
-        app.accounts.change_password(&ada, &candidate(PASSWORD), &new).expect("the password change");
+        app.accounts.change_password(&ada, &candidate(PASSWORD), &new, &domain::Client::default()).expect("the password change");
     });
 
     // The old password verifies against the old hash, then the change lands, then the login

@@ -112,7 +112,7 @@ fn a_deactivated_user_cannot_refresh() {
     let w = World::new();
     let (admin, _) = w.signed_in_admin("root@example.com");
     let (ada, tokens) = w.signed_in("ada@example.com");
-    w.app.admin.update_user(&admin, ada.user_id(), domain::AdminUpdate { is_active: Some(false), ..Default::default() }).unwrap();
+    w.deactivate(&admin, &ada);
     assert!(w.app.auth.refresh(tokens.refresh_token.expose(), &domain::Client::default()).is_err());
 }
 

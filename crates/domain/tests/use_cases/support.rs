@@ -19,16 +19,23 @@ impl World {
     pub fn register(&self, email: &str) -> User {
         self.app
             .auth
-            .register(Registration {
-                email: Email::parse(email).unwrap(),
-                password: Password::new(PASSWORD, 72).unwrap(),
-                name: UserName::parse("Test User").unwrap(),
-            })
+            .register(
+                Registration {
+                    email: Email::parse(email).unwrap(),
+                    password: Password::new(PASSWORD, 72).unwrap(),
+                    name: UserName::parse("Test User").unwrap(),
+                },
+                &domain::Client::default(),
+            )
             .unwrap()
     }
 
     pub fn login(&self, email: &str) -> TokenPair {
-        self.app.auth.login(email, &CandidatePassword::new(PASSWORD), &domain::Client::default()).unwrap()
+        self.login_with(email, PASSWORD)
+    }
+
+    pub fn login_with(&self, email: &str, password: &str) -> TokenPair {
+        self.app.auth.login(email, &CandidatePassword::new(password), &domain::Client::default()).unwrap()
     }
 
     pub fn principal(&self, tokens: &TokenPair) -> Principal {
@@ -40,6 +47,12 @@ impl World {
         self.register(email);
         let tokens = self.login(email);
         (self.principal(&tokens), tokens)
+    }
+
+    /// `admin` deactivates `user`'s account.
+    pub fn deactivate(&self, admin: &Principal, user: &Principal) {
+        let update = domain::AdminUpdate { is_active: Some(false), ..Default::default() };
+        self.app.admin.update_user(admin, user.user_id(), update, &domain::Client::default()).unwrap();
     }
 
     /// An admin created through the command-line path, signed in.

@@ -3,12 +3,12 @@
 use crate::blocking::Lane;
 use crate::dto::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse, UserResponse};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, Caller, client};
+use crate::extract::{ApiJson, Caller, RequestClient};
 use crate::metrics::{LoginOutcome, RefreshOutcome};
 use crate::openapi::{JsonBodyErrors, RateLimited, Unauthenticated, Unavailable};
 use crate::state::AppState;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post, web};
 use domain::{CandidatePassword, LoginError, RefreshError, TokenPair};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -75,9 +75,13 @@ pub(crate) async fn refresh_with(
     )
 )]
 #[post("/register")]
-pub async fn register(state: web::Data<AppState>, ApiJson(body): ApiJson<RegisterRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn register(
+    state: web::Data<AppState>,
+    RequestClient(client): RequestClient,
+    ApiJson(body): ApiJson<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
     let registration = body.into_registration(state.app.auth.max_password_bytes())?;
-    let user = state.run(Lane::PasswordCheck, move |app| app.auth.register(registration)).await?;
+    let user = state.run(Lane::PasswordCheck, move |app| app.auth.register(registration, &client)).await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/users/{}", user.id))).json(UserResponse::from(user)))
 }
 
@@ -92,8 +96,12 @@ pub async fn register(state: web::Data<AppState>, ApiJson(body): ApiJson<Registe
     )
 )]
 #[post("/login")]
-pub async fn login(req: HttpRequest, state: web::Data<AppState>, ApiJson(body): ApiJson<LoginRequest>) -> Result<HttpResponse, ApiError> {
-    let pair = login_with(&state, body.email, body.password, client(&req, &state)).await??;
+pub async fn login(
+    state: web::Data<AppState>,
+    RequestClient(client): RequestClient,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let pair = login_with(&state, body.email, body.password, client).await??;
     Ok(token_response(pair))
 }
 
@@ -109,11 +117,11 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, ApiJson(body): 
 )]
 #[post("/refresh")]
 pub async fn refresh(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    RequestClient(client): RequestClient,
     ApiJson(body): ApiJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let pair = refresh_with(&state, body.refresh_token, client(&req, &state)).await??;
+    let pair = refresh_with(&state, body.refresh_token, client).await??;
     Ok(token_response(pair))
 }
 
@@ -125,11 +133,10 @@ pub async fn refresh(
 )]
 #[post("/logout")]
 pub async fn logout(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    RequestClient(client): RequestClient,
     ApiJson(body): ApiJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let client = client(&req, &state);
     state.run(Lane::Storage, move |app| app.auth.logout(body.refresh_token.expose_secret(), &client)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -141,8 +148,7 @@ pub async fn logout(
     responses((status = 204, description = "every session ended"), Unauthenticated, RateLimited, Unavailable)
 )]
 #[post("/logout-all")]
-pub async fn logout_all(req: HttpRequest, state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    let client = client(&req, &state);
+pub async fn logout_all(caller: Caller, RequestClient(client): RequestClient) -> Result<HttpResponse, ApiError> {
     caller.run(Lane::Storage, move |app, me| app.auth.logout_all(me, &client)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -3,7 +3,7 @@
 use crate::blocking::Lane;
 use crate::dto::{AuditPage, ChangePassword, CurrentPassword, PageQuery, SessionPage, UpdateMe, UserResponse};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery, Caller};
+use crate::extract::{ApiJson, ApiQuery, Caller, RequestClient};
 use crate::openapi::{BadPath, JsonBodyErrors, NotFound, QueryErrors, RateLimited, Unauthenticated, Unavailable};
 use crate::state::AppState;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
@@ -30,10 +30,14 @@ pub async fn get_me(caller: Caller) -> Result<web::Json<UserResponse>, ApiError>
     )
 )]
 #[patch("")]
-pub async fn update_me(caller: Caller, ApiJson(body): ApiJson<UpdateMe>) -> Result<web::Json<UserResponse>, ApiError> {
+pub async fn update_me(
+    caller: Caller,
+    RequestClient(client): RequestClient,
+    ApiJson(body): ApiJson<UpdateMe>,
+) -> Result<web::Json<UserResponse>, ApiError> {
     let update = body.into_update()?;
     let lane = Lane::checking_password_if(update.may_check_password());
-    let user = caller.run(lane, move |app, me| app.accounts.update_profile(me, update)).await?;
+    let user = caller.run(lane, move |app, me| app.accounts.update_profile(me, update, &client)).await?;
     Ok(web::Json(user.into()))
 }
 
@@ -48,10 +52,11 @@ pub async fn update_me(caller: Caller, ApiJson(body): ApiJson<UpdateMe>) -> Resu
 pub async fn change_password(
     state: web::Data<AppState>,
     caller: Caller,
+    RequestClient(client): RequestClient,
     ApiJson(body): ApiJson<ChangePassword>,
 ) -> Result<HttpResponse, ApiError> {
     let (current, new) = body.into_parts(state.app.auth.max_password_bytes())?;
-    caller.run(Lane::PasswordCheck, move |app, me| app.accounts.change_password(me, &current, &new)).await?;
+    caller.run(Lane::PasswordCheck, move |app, me| app.accounts.change_password(me, &current, &new, &client)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -67,9 +72,13 @@ pub async fn change_password(
     )
 )]
 #[delete("")]
-pub async fn delete_me(caller: Caller, ApiJson(body): ApiJson<CurrentPassword>) -> Result<HttpResponse, ApiError> {
+pub async fn delete_me(
+    caller: Caller,
+    RequestClient(client): RequestClient,
+    ApiJson(body): ApiJson<CurrentPassword>,
+) -> Result<HttpResponse, ApiError> {
     let current = CandidatePassword::new(body.current_password.expose_secret());
-    caller.run(Lane::PasswordCheck, move |app, me| app.accounts.delete_account(me, &current)).await?;
+    caller.run(Lane::PasswordCheck, move |app, me| app.accounts.delete_account(me, &current, &client)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -108,13 +117,7 @@ pub async fn list_events(caller: Caller, ApiQuery(query): ApiQuery<PageQuery>) -
     responses((status = 204, description = "session revoked"), BadPath, NotFound, Unauthenticated, Unavailable)
 )]
 #[delete("/sessions/{id}")]
-pub async fn revoke_session(
-    req: actix_web::HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    let client = crate::extract::client(&req, &state);
+pub async fn revoke_session(caller: Caller, RequestClient(client): RequestClient, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let id = SessionId::from_uuid(id.into_inner());
     caller.run(Lane::Storage, move |app, me| app.accounts.revoke_session(me, id, &client)).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -3,7 +3,7 @@
 use crate::blocking::Lane;
 use crate::dto::{AdminUpdateUser, PageQuery, UserPage, UserResponse};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery, Caller};
+use crate::extract::{ApiJson, ApiQuery, Caller, RequestClient};
 use crate::openapi::{BadPath, JsonBodyErrors, NotFound, QueryErrors, Unauthenticated, Unavailable};
 use actix_web::{HttpResponse, delete, get, patch, web};
 use domain::UserId;
@@ -55,12 +55,13 @@ pub async fn get_user(caller: Caller, id: web::Path<Uuid>) -> Result<web::Json<U
 #[patch("/users/{id}")]
 pub async fn update_user(
     caller: Caller,
+    RequestClient(client): RequestClient,
     id: web::Path<Uuid>,
     ApiJson(body): ApiJson<AdminUpdateUser>,
 ) -> Result<web::Json<UserResponse>, ApiError> {
     let id = UserId::from_uuid(id.into_inner());
     let update = body.into_update()?;
-    Ok(web::Json(caller.run(Lane::Storage, move |app, me| app.admin.update_user(me, id, update)).await?.into()))
+    Ok(web::Json(caller.run(Lane::Storage, move |app, me| app.admin.update_user(me, id, update, &client)).await?.into()))
 }
 
 /// Delete an account and everything it owns (admin only).
@@ -76,8 +77,8 @@ pub async fn update_user(
     )
 )]
 #[delete("/users/{id}")]
-pub async fn delete_user(caller: Caller, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn delete_user(caller: Caller, RequestClient(client): RequestClient, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let id = UserId::from_uuid(id.into_inner());
-    caller.run(Lane::Storage, move |app, me| app.admin.delete_user(me, id)).await?;
+    caller.run(Lane::Storage, move |app, me| app.admin.delete_user(me, id, &client)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

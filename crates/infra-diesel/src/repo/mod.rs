@@ -5,6 +5,6 @@
 mod attempts;
 pub(crate) mod audit;
 mod projects;
-mod sessions;
+pub(crate) mod sessions;
 mod tasks;
 mod users;

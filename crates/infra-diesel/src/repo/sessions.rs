@@ -1,4 +1,4 @@
-use crate::connection::write_transaction;
+use crate::connection::{AnyConnection, write_transaction};
 use crate::error::infra;
 use crate::repo::audit::record_events;
 use crate::rows::{NewRefreshToken, SessionRow, UserRow, db_time};
@@ -155,18 +155,9 @@ impl SessionRepository for DieselStore {
     }
 
     fn revoke_all(&self, user: UserId, keep: Option<SessionId>, now: Timestamp, audit: &[AuditEvent]) -> Result<u64, InfraError> {
-        // No session id is empty, so `id <> ''` keeps every session when there is none to keep.
-        let keep = keep.map(|k| k.to_string()).unwrap_or_default();
         let revoked = self.run(|c| {
             write_transaction(c, |c| {
-                let revoked = diesel::update(
-                    sessions::table
-                        .filter(sessions::user_id.eq(user.to_string()))
-                        .filter(sessions::revoked_at.is_null())
-                        .filter(sessions::id.ne(&keep)),
-                )
-                .set(sessions::revoked_at.eq(db_time(now)))
-                .execute(c)?;
+                let revoked = revoke_sessions_of(c, user, keep, now)?;
                 record_events(c, audit)?;
                 Ok(revoked)
             })
@@ -206,4 +197,19 @@ impl SessionRepository for DieselStore {
         })?;
         Ok(affected(purged))
     }
+}
+
+/// Revokes every unrevoked session of `user` except `keep`, inside the caller's transaction;
+/// returns how many.
+pub(crate) fn revoke_sessions_of(c: &mut AnyConnection, user: UserId, keep: Option<SessionId>, now: Timestamp) -> QueryResult<usize> {
+    // No session id is empty, so `id <> ''` keeps every session when there is none to keep.
+    let keep = keep.map(|k| k.to_string()).unwrap_or_default();
+    diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user.to_string()))
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::id.ne(&keep)),
+    )
+    .set(sessions::revoked_at.eq(db_time(now)))
+    .execute(c)
 }

@@ -1,21 +1,26 @@
 use crate::connection::{AnyConnection, write_transaction};
 use crate::error::{self, retry_conflicts};
+use crate::repo::audit::record_events;
+use crate::repo::sessions::revoke_sessions_of;
 use crate::rows::{NewUser, UserChanges, UserRow, db_time};
 use crate::schema::users;
 use crate::store::{DieselStore, count, limit_offset, on_backend, unique};
 use diesel::dsl::exists;
 use diesel::prelude::*;
 use domain::{
-    AdminChanges, AdminWrite, Email, InfraError, Page, PageRequest, PasswordHash, PasswordWrite, ProfileChanges, Role, Timestamp,
-    UniqueEmailError, User, UserDelete, UserId, UserRepository, UserWrite, truncate_to_micros,
+    AdminChanges, AdminWrite, AuditEvent, Email, InfraError, Page, PageRequest, PasswordHash, PasswordWrite, ProfileChanges, Role,
+    SessionId, Timestamp, UniqueEmailError, User, UserDelete, UserId, UserRepository, UserWrite, truncate_to_micros,
 };
 
 impl UserRepository for DieselStore {
-    fn insert(&self, user: &User, password_hash: &PasswordHash) -> Result<(), UniqueEmailError> {
+    fn insert(&self, user: &User, password_hash: &PasswordHash, audit: &[AuditEvent]) -> Result<(), UniqueEmailError> {
         let mut conn = self.conn()?;
         // The unique index decides: of racing registrations exactly one insert succeeds.
-        diesel::insert_into(users::table).values(NewUser::new(user, password_hash)).execute(&mut *conn).map_err(error::email_write)?;
-        Ok(())
+        write_transaction(&mut conn, |c| {
+            diesel::insert_into(users::table).values(NewUser::new(user, password_hash)).execute(c)?;
+            record_events(c, audit)
+        })
+        .map_err(error::email_write)
     }
 
     fn find(&self, id: UserId) -> Result<Option<User>, InfraError> {
@@ -36,13 +41,20 @@ impl UserRepository for DieselStore {
         Ok(hash.map(PasswordHash::new))
     }
 
-    fn update_profile(&self, id: UserId, changes: &ProfileChanges, now: Timestamp) -> Result<UserWrite, UniqueEmailError> {
+    fn update_profile(
+        &self,
+        id: UserId,
+        changes: &ProfileChanges,
+        now: Timestamp,
+        audit: &[AuditEvent],
+    ) -> Result<UserWrite, UniqueEmailError> {
         let mut conn = self.conn()?;
         let row = write_transaction(&mut conn, |c| {
             let updated = diesel::update(users::table.find(id.to_string())).set(UserChanges::profile(changes, now)).execute(c)?;
             if updated == 0 {
                 return Ok(None);
             }
+            record_events(c, audit)?;
             unique(users::table.find(id.to_string()).select(UserRow::as_select()).load(c))
         })
         .map_err(error::email_write)?;
@@ -52,28 +64,45 @@ impl UserRepository for DieselStore {
         })
     }
 
-    fn update_by_admin(&self, id: UserId, changes: &AdminChanges, now: Timestamp) -> Result<AdminWrite, InfraError> {
+    fn update_by_admin(&self, id: UserId, changes: &AdminChanges, now: Timestamp, audit: &[AuditEvent]) -> Result<AdminWrite, InfraError> {
         let outcome = self.guarded(id, |c, before, active_admins| {
             let mut after = changes.apply_to(&before);
             if after == before {
-                return Ok(Guarded::Done(AdminWrite::Updated { user: after, changed: false, deactivated: false }));
+                return Ok(Guarded::Done(AdminWrite::Updated { user: after, changed: false }));
             }
             if before.is_active_admin() && !after.is_active_admin() && active_admins <= 1 {
                 return Ok(Guarded::LastActiveAdmin);
             }
             diesel::update(users::table.find(id.to_string())).set(UserChanges::admin(changes, now)).execute(c)?;
+            if before.is_active && !after.is_active {
+                revoke_sessions_of(c, id, None, now)?;
+            }
+            record_events(c, audit)?;
             after.updated_at = truncate_to_micros(now);
-            let deactivated = before.is_active && !after.is_active;
-            Ok(Guarded::Done(AdminWrite::Updated { user: after, changed: true, deactivated }))
+            Ok(Guarded::Done(AdminWrite::Updated { user: after, changed: true }))
         })?;
         outcome.into_outcome(AdminWrite::NotFound, AdminWrite::LastActiveAdmin)
     }
 
-    fn set_password_hash(&self, id: UserId, hash: &PasswordHash, now: Timestamp) -> Result<PasswordWrite, InfraError> {
+    fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: &PasswordHash,
+        keep: Option<SessionId>,
+        now: Timestamp,
+        audit: &[AuditEvent],
+    ) -> Result<PasswordWrite, InfraError> {
         let updated = self.run(|c| {
-            diesel::update(users::table.find(id.to_string()))
-                .set((users::password_hash.eq(hash.as_str()), users::updated_at.eq(db_time(now))))
-                .execute(c)
+            write_transaction(c, |c| {
+                let updated = diesel::update(users::table.find(id.to_string()))
+                    .set((users::password_hash.eq(hash.as_str()), users::updated_at.eq(db_time(now))))
+                    .execute(c)?;
+                if updated > 0 {
+                    revoke_sessions_of(c, id, keep, now)?;
+                    record_events(c, audit)?;
+                }
+                Ok(updated)
+            })
         })?;
         Ok(if updated > 0 { PasswordWrite::Replaced } else { PasswordWrite::NotFound })
     }
@@ -97,13 +126,14 @@ impl UserRepository for DieselStore {
         })
     }
 
-    fn delete(&self, id: UserId) -> Result<UserDelete, InfraError> {
+    fn delete(&self, id: UserId, audit: &[AuditEvent]) -> Result<UserDelete, InfraError> {
         // Sessions (with their refresh tokens), projects and tasks go by ON DELETE CASCADE.
         let outcome = self.guarded(id, |c, user, active_admins| {
             if user.is_active_admin() && active_admins <= 1 {
                 return Ok(Guarded::LastActiveAdmin);
             }
             diesel::delete(users::table.find(id.to_string())).execute(c)?;
+            record_events(c, audit)?;
             Ok(Guarded::Done(UserDelete::Deleted))
         })?;
         outcome.into_outcome(UserDelete::NotFound, UserDelete::LastActiveAdmin)

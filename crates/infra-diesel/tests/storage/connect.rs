@@ -103,7 +103,7 @@ fn sqlite_memory_is_one_database_shared_by_every_checkout() {
         updated_at: chrono::DateTime::UNIX_EPOCH,
     };
 
-    UserRepository::insert(&store, &ada, &domain::PasswordHash::new("h".into())).unwrap();
+    UserRepository::insert(&store, &ada, &domain::PasswordHash::new("h".into()), &[]).unwrap();
 
     // Every thread sees the same database: the pool has exactly one connection.
     std::thread::scope(|s| {
@@ -263,7 +263,7 @@ fn an_sqlite_file_locked_by_another_process_is_unavailable_within_the_connect_ti
         created_at: chrono::Utc::now(),
         updated_at: chrono::Utc::now(),
     };
-    let refused = db.store().insert(&user, &domain::PasswordHash::new("h".into()));
+    let refused = db.store().insert(&user, &domain::PasswordHash::new("h".into()), &[]);
 
     let Err(domain::UniqueEmailError::Infra(error)) = refused else { panic!("a locked database cannot take the write: {refused:?}") };
     assert_eq!(error.kind(), domain::InfraErrorKind::Unavailable, "{error}");
@@ -272,7 +272,7 @@ fn an_sqlite_file_locked_by_another_process_is_unavailable_within_the_connect_ti
     assert_eq!(not_ready.kind(), domain::InfraErrorKind::Unavailable, "readiness means a write is possible: {not_ready}");
     other.batch_execute("ROLLBACK").unwrap();
     db.ping().expect("ready again");
-    db.store().insert(&user, &domain::PasswordHash::new("h".into())).expect("heals when the lock goes");
+    db.store().insert(&user, &domain::PasswordHash::new("h".into()), &[]).expect("heals when the lock goes");
     drop(db);
     std::fs::remove_dir_all(root).unwrap();
 }

@@ -23,7 +23,7 @@ fn eight_threads_insert_two_hundred_rows_each_into_one_sqlite_file_without_error
         created_at: now,
         updated_at: now,
     };
-    domain::UserRepository::insert(&store, &owner, &domain::PasswordHash::new("h".into())).unwrap();
+    domain::UserRepository::insert(&store, &owner, &domain::PasswordHash::new("h".into()), &[]).unwrap();
 
     let errors: Vec<String> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..THREADS)

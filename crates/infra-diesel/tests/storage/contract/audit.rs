@@ -1,6 +1,9 @@
 use crate::contract::Store;
 use crate::contract::support::{digest, hash, page, session, t, user, uuid};
-use domain::{AuditDetail, AuditEvent, AuditFilter, AuditKind, AuditLog, SessionId, SessionRepository, UserAgent, UserId, UserRepository};
+use domain::{
+    AdminChanges, AdminWrite, AuditDetail, AuditEvent, AuditFilter, AuditKind, AuditLog, PasswordWrite, ProfileChanges, SessionId,
+    SessionRepository, UserAgent, UserDelete, UserId, UserRepository, UserWrite,
+};
 
 fn event(n: u128, kind: AuditKind, user: Option<UserId>, at: domain::Timestamp) -> AuditEvent {
     AuditEvent {
@@ -73,9 +76,9 @@ fn purge_deletes_only_older_events(store: &impl Store) {
 
 fn an_accounts_events_outlive_it(store: &impl Store) {
     let ada = user(1, "ada@x.io", t(0));
-    UserRepository::insert(store, &ada, &hash("h")).unwrap();
+    UserRepository::insert(store, &ada, &hash("h"), &[]).unwrap();
     AuditLog::record(store, &event(1, AuditKind::UserDeleted, Some(ada.id), t(1))).unwrap();
-    UserRepository::delete(store, ada.id).unwrap();
+    UserRepository::delete(store, ada.id, &[]).unwrap();
     let filter = AuditFilter { user_id: Some(ada.id), ..AuditFilter::default() };
     assert_eq!(AuditLog::list(store, &filter, page(10, 0)).unwrap().total, 1);
 }
@@ -87,13 +90,64 @@ fn a_write_and_its_events_commit_together_or_not_at_all(store: &impl Store) {
     // The account does not exist yet: the session's foreign key fails, and its event is not kept.
     assert!(SessionRepository::insert(store, &session(1, ada.id, t(0), t(60)), &digest("one"), &[opened(1)]).is_err());
     assert_eq!(AuditLog::list(store, &AuditFilter::default(), page(10, 0)).unwrap().total, 0);
-    UserRepository::insert(store, &ada, &hash("h")).unwrap();
+    UserRepository::insert(store, &ada, &hash("h"), &[]).unwrap();
     SessionRepository::insert(store, &session(2, ada.id, t(0), t(60)), &digest("two"), &[opened(2)]).unwrap();
     let kept = AuditLog::list(store, &AuditFilter::default(), page(10, 0)).unwrap();
     assert_eq!(kept.items, vec![opened(2)]);
 }
 
+/// Every account write records its events only when it changed what it names: a refused or
+/// empty write leaves no event behind.
+fn account_writes_record_their_events_only_when_they_take_effect(store: &impl Store) {
+    let users: &dyn UserRepository = store;
+    let ev = |n, kind| event(n, kind, None, t(1));
+    let root = domain::User { role: domain::Role::Admin, ..user(1, "root@x.io", t(0)) };
+    let ada = user(2, "ada@x.io", t(0));
+    users.insert(&root, &hash("r"), &[ev(1, AuditKind::AdminCreated)]).unwrap();
+    users.insert(&ada, &hash("a"), &[ev(2, AuditKind::UserRegistered)]).unwrap();
+    let twin = user(3, "ada@x.io", t(0));
+    assert!(users.insert(&twin, &hash("t"), &[ev(3, AuditKind::UserRegistered)]).is_err(), "the email is taken");
+
+    let gone = user(9, "gone@x.io", t(0)).id;
+    let email = ProfileChanges { email: Some(domain::Email::parse("ada2@x.io").unwrap()), ..ProfileChanges::default() };
+    assert_eq!(users.update_profile(gone, &email, t(2), &[ev(4, AuditKind::EmailChanged)]).unwrap(), UserWrite::NotFound);
+    assert!(users.update_profile(root.id, &email, t(2), &[ev(5, AuditKind::EmailChanged)]).is_ok());
+    let taken = email.clone(); // root's address now
+    assert!(users.update_profile(ada.id, &taken, t(2), &[ev(6, AuditKind::EmailChanged)]).is_err(), "taken meanwhile");
+
+    let demote = AdminChanges { role: Some(domain::Role::User), ..AdminChanges::default() };
+    let promote = AdminChanges { role: Some(domain::Role::Admin), ..AdminChanges::default() };
+    assert_eq!(users.update_by_admin(root.id, &demote, t(3), &[ev(7, AuditKind::UserUpdated)]).unwrap(), AdminWrite::LastActiveAdmin);
+    assert!(matches!(
+        users.update_by_admin(root.id, &promote, t(3), &[ev(8, AuditKind::UserUpdated)]).unwrap(),
+        AdminWrite::Updated { changed: false, .. }
+    ));
+    assert!(matches!(
+        users.update_by_admin(ada.id, &promote, t(3), &[ev(9, AuditKind::UserUpdated)]).unwrap(),
+        AdminWrite::Updated { changed: true, .. }
+    ));
+
+    assert_eq!(
+        users.set_password_hash(gone, &hash("x"), None, t(4), &[ev(10, AuditKind::PasswordChanged)]).unwrap(),
+        PasswordWrite::NotFound
+    );
+    assert_eq!(
+        users.set_password_hash(ada.id, &hash("b"), None, t(4), &[ev(11, AuditKind::PasswordChanged)]).unwrap(),
+        PasswordWrite::Replaced
+    );
+
+    assert_eq!(users.delete(gone, &[ev(12, AuditKind::UserDeleted)]).unwrap(), UserDelete::NotFound);
+    assert_eq!(users.delete(ada.id, &[ev(13, AuditKind::UserDeleted)]).unwrap(), UserDelete::Deleted);
+    assert_eq!(users.delete(root.id, &[ev(14, AuditKind::UserDeleted)]).unwrap(), UserDelete::LastActiveAdmin);
+
+    // Newest first; all at one time, so by id: reversed, the order they were written in.
+    let kept = AuditLog::list(store, &AuditFilter::default(), page(100, 0)).unwrap().items;
+    let kept: Vec<_> = kept.into_iter().rev().map(|e| e.id).collect();
+    assert_eq!(kept, [1, 2, 5, 9, 11, 13].map(|n| uuid(5_000 + n)), "exactly the writes that took effect left their events");
+}
+
 store_contract_tests!(
+    account_writes_record_their_events_only_when_they_take_effect,
     a_revocation_records_its_events_once_and_revoke_all_always,
     a_write_and_its_events_commit_together_or_not_at_all,
     an_event_reads_back_equal_with_every_field,
@@ -104,7 +158,7 @@ store_contract_tests!(
 
 fn a_revocation_records_its_events_once_and_revoke_all_always(store: &impl Store) {
     let ada = user(1, "ada@x.io", t(0));
-    UserRepository::insert(store, &ada, &hash("h")).unwrap();
+    UserRepository::insert(store, &ada, &hash("h"), &[]).unwrap();
     let s = session(1, ada.id, t(0), t(60));
     SessionRepository::insert(store, &s, &digest("one"), &[]).unwrap();
     let ended = |n| AuditEvent { session_id: Some(s.id), ..event(n, AuditKind::Logout, Some(ada.id), t(2)) };

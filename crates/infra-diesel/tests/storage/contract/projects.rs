@@ -5,8 +5,8 @@ use domain::{Description, InfraErrorKind, Project, ProjectName, ProjectPatch, Pr
 
 fn store_with_users(store: &impl Store) -> (User, User) {
     let (ada, bob) = (user(1, "ada@x.io", t(0)), user(2, "bob@x.io", t(0)));
-    UserRepository::insert(store, &ada, &hash("h")).unwrap();
-    UserRepository::insert(store, &bob, &hash("h")).unwrap();
+    UserRepository::insert(store, &ada, &hash("h"), &[]).unwrap();
+    UserRepository::insert(store, &bob, &hash("h"), &[]).unwrap();
     (ada, bob)
 }
 

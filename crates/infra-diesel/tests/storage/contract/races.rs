@@ -17,7 +17,7 @@ fn racing_registrations_of_one_email_give_one_account(store: &impl Store) {
                 let (store, start) = (store, &start);
                 s.spawn(move || {
                     start.wait();
-                    UserRepository::insert(store, &user(n, "same@x.io", t(0)), &hash("h"))
+                    UserRepository::insert(store, &user(n, "same@x.io", t(0)), &hash("h"), &[])
                 })
             })
             .collect();
@@ -32,7 +32,7 @@ fn racing_registrations_of_one_email_give_one_account(store: &impl Store) {
 
 fn racing_rotations_of_one_token_give_one_success(store: &impl Store) {
     let ada = user(1, "ada@x.io", t(0));
-    UserRepository::insert(store, &ada, &hash("h")).unwrap();
+    UserRepository::insert(store, &ada, &hash("h"), &[]).unwrap();
     let s = session(1, ada.id, t(0), t(3600));
     SessionRepository::insert(store, &s, &digest("presented"), &[]).unwrap();
     let start = Barrier::new(RACERS as usize);
@@ -88,20 +88,20 @@ fn racing_admins_who_remove_themselves_leave_one_active_admin(store: &impl Store
         let admins: Vec<_> =
             (0..RACERS).map(|n| User { role: Role::Admin, ..user(round * RACERS + n, &format!("admin{round}-{n}@x.io"), t(0)) }).collect();
         for admin in &admins {
-            UserRepository::insert(store, admin, &hash("h")).unwrap();
+            UserRepository::insert(store, admin, &hash("h"), &[]).unwrap();
         }
         // The last round's survivor steps down now that others are there.
         if let Some(id) = survivor {
-            assert!(matches!(UserRepository::update_by_admin(store, id, &demote, t(0)).unwrap(), AdminWrite::Updated { .. }));
+            assert!(matches!(UserRepository::update_by_admin(store, id, &demote, t(0), &[]).unwrap(), AdminWrite::Updated { .. }));
         }
 
         // Every racer removes itself: a third demote, a third deactivate, a third delete.
         let results = race(|n| {
             let id = admins[n as usize].id;
             match n % 3 {
-                0 => UserRepository::update_by_admin(store, id, &demote, t(1)).map(|w| matches!(w, AdminWrite::Updated { .. })),
-                1 => UserRepository::update_by_admin(store, id, &deactivate, t(1)).map(|w| matches!(w, AdminWrite::Updated { .. })),
-                _ => UserRepository::delete(store, id).map(|d| d == UserDelete::Deleted),
+                0 => UserRepository::update_by_admin(store, id, &demote, t(1), &[]).map(|w| matches!(w, AdminWrite::Updated { .. })),
+                1 => UserRepository::update_by_admin(store, id, &deactivate, t(1), &[]).map(|w| matches!(w, AdminWrite::Updated { .. })),
+                _ => UserRepository::delete(store, id, &[]).map(|d| d == UserDelete::Deleted),
             }
         });
 

@@ -6,7 +6,7 @@ use domain::{Revocation, Rotation};
 /// A store with one user (n = 1) in it.
 fn store_with_user(store: &impl Store) -> domain::User {
     let ada = user(1, "ada@example.com", t(0));
-    domain::UserRepository::insert(store, &ada, &hash("h")).unwrap();
+    domain::UserRepository::insert(store, &ada, &hash("h"), &[]).unwrap();
     ada
 }
 
@@ -81,7 +81,7 @@ fn find_with_user_returns_both_in_one_look_up(store: &impl Store) {
 fn list_live_is_most_recently_used_first_without_dead_sessions(store: &impl Store) {
     let ada = store_with_user(store);
     let bob = user(2, "bob@x.io", t(0));
-    domain::UserRepository::insert(store, &bob, &hash("h")).unwrap();
+    domain::UserRepository::insert(store, &bob, &hash("h"), &[]).unwrap();
     let used_at = |n, last: i64| Session { last_used_at: t(last), ..session(n, ada.id, t(0), t(3600)) };
     // 2 and 4 were last used at the same time: the larger id comes first.
     for (n, last) in [(1, 100), (2, 300), (3, 200), (4, 300)] {
@@ -122,7 +122,7 @@ fn revoke_takes_effect_once(store: &impl Store) {
 fn revoke_all_spares_the_kept_session_and_other_users(store: &impl Store) {
     let ada = store_with_user(store);
     let bob = user(2, "bob@x.io", t(0));
-    domain::UserRepository::insert(store, &bob, &hash("h")).unwrap();
+    domain::UserRepository::insert(store, &bob, &hash("h"), &[]).unwrap();
     for n in 1..=4 {
         SessionRepository::insert(store, &session(n, ada.id, t(0), t(3600)), &digest(&format!("a{n}")), &[]).unwrap();
     }

@@ -9,8 +9,8 @@ use domain::{Removal, TaskInsert};
 /// Ada owns project 1; Bob owns nothing.
 fn store_with_project(store: &impl Store) -> (User, User, Project) {
     let (ada, bob) = (user(1, "ada@x.io", t(0)), user(2, "bob@x.io", t(0)));
-    UserRepository::insert(store, &ada, &hash("h")).unwrap();
-    UserRepository::insert(store, &bob, &hash("h")).unwrap();
+    UserRepository::insert(store, &ada, &hash("h"), &[]).unwrap();
+    UserRepository::insert(store, &bob, &hash("h"), &[]).unwrap();
     let p = project(1, ada.id, t(0));
     ProjectRepository::insert(store, &p).unwrap();
     (ada, bob, p)
