@@ -365,6 +365,18 @@ def cmd_report(args: argparse.Namespace) -> None:
     ready = [v for v in ready if v is not None]
     lines.append((every(ready, lambda v: v < 300), "start to ready < 300 ms: " + " / ".join(f"{v:.0f} ms" for v in ready) + " (fresh database / restart)"))
 
+    # Issue 14: the login's audit event, timed on the write that carries it (audit_write_cost).
+    for backend in backends:
+        added = [metrics.get((backend, f"login_event_added_{q}_us")) for q in ("p50", "p99")]
+        if None not in added:
+            lines.append(
+                (
+                    all(v <= 1000 for v in added),
+                    f"login event adds <= 1 ms ({backend}, session insert with vs without it): "
+                    f"{added[0]:.0f} µs p50, {added[1]:.0f} µs p99",
+                )
+            )
+
     out.append("")
     out.append(f"## Budget ({b})")
     out.append("")

@@ -297,6 +297,21 @@ for cost in "$COST" "$LOW_COST"; do
     log "$line"
 done
 
+# What the login's audit event adds to the write that carries it (issue 14), while no server runs.
+audit_cost() { # backend
+    local line
+    line=$(cd "$ROOT" && cargo run --release --quiet -p infra-diesel --example audit_write_cost -- "$1" 5000)
+    log "$line"
+    for q in p50 p99; do
+        local with without
+        with=$(sed -n "s/.* with_${q}_us=\([0-9.-]*\).*/\1/p" <<<"$line")
+        without=$(sed -n "s/.* without_${q}_us=\([0-9.-]*\).*/\1/p" <<<"$line")
+        metric "$1" "login_event_added_${q}_us" "$((with - without))"
+    done
+}
+audit_cost sqlite
+[[ -n ${TEST_POSTGRES_URL:-} ]] && audit_cost postgres
+
 bench_backend sqlite "sqlite://$WORK/gatehouse.db"
 
 if [[ -n ${TEST_POSTGRES_URL:-} ]]; then
