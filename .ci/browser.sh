@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Browser test: Debian's headless Chromium, driven by playwright-core, uses Swagger UI at /docs
-# as a person would (Authorize with a username and password, then GET /users/me, expecting
-# 200). Installs what it needs, builds and starts the release server on a fresh SQLite
-# database and a free port, registers a user, runs tests/browser/swagger.spec.mjs, and always
-# stops the server. Idempotent; run it from anywhere. A failure leaves target/browser-failure.png.
+# Browser tests in Debian's headless Chromium, driven by playwright-core: Swagger UI at /docs as
+# a person uses it (Authorize with a username and password, then GET /users/me, expecting 200),
+# and a browser app on another origin with the refresh token in an HttpOnly cookie (two tabs
+# refreshing at once, a not-allowed origin refused). Installs what it needs, builds and starts
+# the release server (cookie mode, a grace window, CORS for the app's origin) on a fresh SQLite
+# database and a free port, registers a user, runs tests/browser/*.spec.mjs, and always stops
+# the server. Idempotent; run it from anywhere. A failure leaves target/browser-*failure.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,7 +37,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
+free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
+port=$(free_port)
+app_port=$(free_port)
+evil_port=$(free_port)
 base="http://127.0.0.1:$port"
 
 step "start the server on $base (fresh SQLite database)"
@@ -46,6 +51,9 @@ APP_ENV=test \
     APP__RATE_LIMIT__ENABLED=false \
     APP__SERVER__HOST=127.0.0.1 \
     APP__SERVER__PORT="$port" \
+    APP__AUTH__REFRESH_TRANSPORT=cookie \
+    APP__AUTH__REFRESH_REUSE_GRACE_SECS=10 \
+    APP__CORS__ALLOWED_ORIGINS="http://127.0.0.1:$app_port" \
     "$bin" serve >"$tmp/server.log" 2>&1 &
 server_pid=$!
 
@@ -76,9 +84,12 @@ if [ "$status" != 201 ]; then
     exit 1
 fi
 
-step "Swagger UI in headless Chromium"
 rc=0
+step "Swagger UI in headless Chromium"
 BASE_URL="$base" BROWSER_EMAIL="$email" BROWSER_PASSWORD="$password" node tests/browser/swagger.spec.mjs || rc=$?
+step "a browser app on another origin: the refresh cookie, two tabs, a not-allowed origin"
+BASE_URL="$base" APP_PORT="$app_port" EVIL_PORT="$evil_port" BROWSER_EMAIL="$email" BROWSER_PASSWORD="$password" \
+    node tests/browser/cookie.spec.mjs || rc=$?
 if [ "$rc" != 0 ]; then
     echo "server log (last 40 lines):" >&2
     tail -n 40 "$tmp/server.log" >&2

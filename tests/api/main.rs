@@ -19,5 +19,6 @@ mod outage;
 mod projects;
 mod protocol;
 mod races;
+mod refresh_cookie;
 mod tasks;
 mod tokens;

@@ -6,36 +6,11 @@
 // CHROMIUM (default /usr/bin/chromium, Debian's: playwright-core never downloads a browser).
 // On failure: a screenshot at target/browser-failure.png, and a non-zero exit.
 
-import { chromium } from "playwright-core";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const screenshotPath = join(repoRoot, "target", "browser-failure.png");
+import { check, runSpec } from "./harness.mjs";
 
 const baseUrl = process.env.BASE_URL ?? (process.env.PORT ? `http://127.0.0.1:${process.env.PORT}` : null);
 const email = process.env.BROWSER_EMAIL;
 const password = process.env.BROWSER_PASSWORD;
-const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-
-// Without the background-networking flags Chromium's own connections are refused here in
-// bursts; a fresh profile keeps runs independent.
-const chromiumArgs = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
 async function run(page, trace) {
   // /docs answers 308 to /docs/, which serves the UI.
@@ -92,41 +67,13 @@ async function main() {
     console.error("set BASE_URL or PORT, BROWSER_EMAIL and BROWSER_PASSWORD");
     return 2;
   }
-  // A screenshot left by an earlier failure would mislead.
-  rmSync(screenshotPath, { force: true });
-  const profile = mkdtempSync(join(tmpdir(), "gatehouse-chromium-"));
-  const trace = [];
-  let context;
-  let failed = 0;
-  try {
-    context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: chromiumArgs });
-    context.setDefaultTimeout(20_000);
+  return runSpec("Swagger UI: /docs, Authorize (OAuth2 password), GET /users/me shows 200", "browser-failure.png", async (context, trace) => {
     const page = context.pages()[0] ?? (await context.newPage());
     page.on("pageerror", (e) => trace.push(`page error: ${e.message}`));
     page.on("console", (m) => m.type() === "error" && trace.push(`console: ${m.text()}`));
     page.on("requestfailed", (r) => trace.push(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
-    try {
-      await run(page, trace);
-      console.log("ok - Swagger UI: /docs, Authorize (OAuth2 password), GET /users/me shows 200");
-    } catch (e) {
-      failed = 1;
-      console.error(`not ok - Swagger UI: ${e.message}`);
-      for (const line of trace) console.error(`  ${line}`);
-      mkdirSync(dirname(screenshotPath), { recursive: true });
-      await page.screenshot({ path: screenshotPath, fullPage: true }).then(
-        () => console.error(`  screenshot: ${screenshotPath}`),
-        (s) => console.error(`  no screenshot: ${s.message}`),
-      );
-    }
-  } catch (e) {
-    failed = 1;
-    console.error(`not ok - could not start Chromium (${executablePath}): ${e.message}`);
-  } finally {
-    await context?.close().catch(() => {});
-    rmSync(profile, { recursive: true, force: true });
-  }
-  console.log(`browser: ${1 - failed} passed, ${failed} failed`);
-  return failed;
+    await run(page, trace);
+  });
 }
 
 process.exitCode = await main();

@@ -69,8 +69,10 @@ pub async fn run(command: Command, settings: Settings) -> Result<(), CliError> {
         Command::Openapi => {
             use domain::PasswordHasher;
             let max_password_bytes = compose::hasher(&settings)?.max_password_bytes();
-            let json =
-                crate::openapi_document::openapi_for(max_password_bytes).to_pretty_json().map_err(|e| CliError::Input(e.to_string()))?;
+            let cookie = crate::refresh_cookie::RefreshCookie::from_settings(&settings);
+            let json = crate::openapi_document::openapi_for(max_password_bytes, &cookie)
+                .to_pretty_json()
+                .map_err(|e| CliError::Input(e.to_string()))?;
             // `gatehouse openapi | head` closes the pipe early: that is the reader's choice,
             // not an error (println! would panic on it).
             let mut out = std::io::stdout().lock();

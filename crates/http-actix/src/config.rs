@@ -49,6 +49,19 @@ pub struct ServerSettings {
     pub body_limit_bytes: usize,
     /// Peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Where clients reach the server (`https://auth.example.com`): the base of emailed links,
+    /// the server's own origin for the cookie mode's `Origin` check, and whether its cookie is
+    /// `Secure`. Default: `http://{host}:{port}`.
+    #[serde(default)]
+    pub public_url: Option<String>,
+}
+
+impl ServerSettings {
+    /// [`public_url`](Self::public_url), or the listen address as a URL, without a trailing `/`.
+    pub fn public_url(&self) -> String {
+        let url = self.public_url.clone().unwrap_or_else(|| format!("http://{}:{}", self.host, self.port));
+        url.trim_end_matches('/').to_owned()
+    }
 }
 
 /// `[cors]`.
@@ -137,6 +150,22 @@ pub struct AuthSettings {
     pub bcrypt_cost: u32,
     /// Password checks at once (default: cores).
     pub max_concurrent_hashes: Option<usize>,
+    /// Where token responses put the refresh token, and where refresh and logout read it.
+    pub refresh_transport: RefreshTransport,
+    /// Seconds during which the token that was current may be presented again (0 to 300).
+    pub refresh_reuse_grace_secs: u32,
+}
+
+/// `auth.refresh_transport`.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RefreshTransport {
+    /// In the JSON body only (v1).
+    Body,
+    /// In an `HttpOnly` cookie only, out of JavaScript's reach.
+    Cookie,
+    /// In both.
+    Both,
 }
 
 /// `[audit]`.
@@ -311,6 +340,11 @@ impl Settings {
         in_range("auth.refresh_ttl_secs", self.auth.refresh_ttl_secs, REFRESH_TTL_SECS)?;
         in_range("auth.bcrypt_cost", i64::from(self.auth.bcrypt_cost), 4..=31)?;
         in_range("audit.retention_days", i64::from(self.audit.retention_days), 1..=3_650)?;
+        in_range("auth.refresh_reuse_grace_secs", i64::from(self.auth.refresh_reuse_grace_secs), 0..=300)?;
+        let public_url = self.server.public_url();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) || public_url.contains(['?', '#', ' ']) {
+            return Err(invalid(format!("server.public_url must be an http:// or https:// URL, not {public_url:?}")));
+        }
         if self.server.body_limit_bytes == 0 {
             return Err(invalid("server.body_limit_bytes must be positive".into()));
         }

@@ -110,6 +110,24 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     }
 }
 
+/// A JSON body that may be absent altogether (no content type, no length): `None` then, else
+/// what [`ApiJson`] makes of it. For refresh and logout, whose token may be in the cookie.
+#[derive(Debug)]
+pub struct MaybeJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for MaybeJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if has_no_body(req) {
+            return Box::pin(std::future::ready(Ok(MaybeJson(None))));
+        }
+        let json = ApiJson::<T>::from_request(req, payload);
+        Box::pin(async move { json.await.map(|ApiJson(body)| MaybeJson(Some(body))) })
+    }
+}
+
 /// A query string; one that does not parse (`limit=abc`) is 400.
 #[derive(Debug)]
 pub struct ApiQuery<T>(pub T);

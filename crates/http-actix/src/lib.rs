@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod openapi_document;
 pub mod rate_limit;
+pub mod refresh_cookie;
 pub mod request_metrics;
 pub mod route_table;
 pub mod routes;

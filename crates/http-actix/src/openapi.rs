@@ -63,6 +63,18 @@ pub enum RateLimited {
     TooMany(Problem),
 }
 
+/// 403 for a refresh cookie sent from an origin that is neither the server's nor allowed.
+#[derive(Debug, IntoResponses)]
+pub enum UntrustedOrigin {
+    /// The cookie is not used.
+    #[response(
+        status = 403,
+        description = "the refresh cookie came with an Origin that is neither the server's nor in cors.allowed_origins",
+        content_type = "application/problem+json"
+    )]
+    Refused(Problem),
+}
+
 /// 404 for a missing resource or someone else's.
 #[derive(Debug, IntoResponses)]
 pub enum NotFound {
@@ -156,5 +168,26 @@ pub fn set_password_limit(api: &mut OpenApi, max_bytes: usize) {
                 ));
             }
         }
+    }
+}
+
+/// Describes where the refresh token travels under `auth.refresh_transport`: with the cookie,
+/// refresh and logout bodies need no `refresh_token` (the cookie has it), and in `cookie` mode
+/// token responses leave it out. The default (`body`) document is unchanged.
+pub fn set_refresh_transport(api: &mut OpenApi, in_body: bool, in_cookie: bool) {
+    if !in_cookie {
+        return;
+    }
+    let Some(components) = api.components.as_mut() else { return };
+    let mut optional = |schema: &str, drop: bool| {
+        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema) else { return };
+        object.required.retain(|field| field != "refresh_token");
+        if drop {
+            object.properties.remove("refresh_token");
+        }
+    };
+    optional("RefreshRequest", false);
+    if !in_body {
+        optional("Token", true);
     }
 }

@@ -1,7 +1,8 @@
 //! The OpenAPI document as served: collected from the handlers, finished, and given the
 //! configured hasher's password limit.
 
-use crate::openapi::{Finish, set_password_limit};
+use crate::openapi::{Finish, set_password_limit, set_refresh_transport};
+use crate::refresh_cookie::RefreshCookie;
 use crate::route_table::RouteTable;
 use crate::routes;
 use actix_web::App;
@@ -17,10 +18,11 @@ pub fn openapi() -> OpenApi {
 }
 
 /// The OpenAPI document as served with a hasher that takes passwords of up to
-/// `max_password_bytes`.
-pub fn openapi_for(max_password_bytes: usize) -> OpenApi {
+/// `max_password_bytes` and the refresh token where `cookie` puts it.
+pub fn openapi_for(max_password_bytes: usize, cookie: &RefreshCookie) -> OpenApi {
     let mut api = openapi();
     set_password_limit(&mut api, max_password_bytes);
+    set_refresh_transport(&mut api, cookie.in_body(), cookie.in_cookie());
     api
 }
 
@@ -31,11 +33,11 @@ pub fn openapi_for(max_password_bytes: usize) -> OpenApi {
 ///
 /// # Errors
 /// The serialiser's message (a bug).
-pub fn document(max_password_bytes: usize) -> Result<(String, RouteTable), String> {
+pub fn document(max_password_bytes: usize, cookie: &RefreshCookie) -> Result<(String, RouteTable), String> {
     std::thread::scope(|scope| {
         scope
             .spawn(|| {
-                let api = openapi_for(max_password_bytes);
+                let api = openapi_for(max_password_bytes, cookie);
                 let json = api.to_json().map_err(|e| e.to_string())?;
                 Ok((json, RouteTable::from_openapi(&api)))
             })

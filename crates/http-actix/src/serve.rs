@@ -78,6 +78,8 @@ pub fn bind(
 ) -> Result<Application, BindError> {
     let state = web::Data::new(state);
     let origins = origins.to_vec();
+    // The refresh cookie crosses origins only to the allowed ones, and only with credentials.
+    let credentials = state.refresh_cookie.in_cookie();
     let workers = server.workers.map_or(cores, |n| n.max(1));
     let address = format!("{}:{}", server.host, server.port);
     let listener = TcpListener::bind(&address).map_err(|source| BindError { address: address.clone(), source })?;
@@ -97,7 +99,7 @@ pub fn bind(
             .wrap(from_fn(per_client_limit))
             .wrap(from_fn(crate::edges::token_judged_first))
             .wrap(from_fn(crate::edges::head_as_get))
-            .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
+            .wrap(Condition::new(!origins.is_empty(), cors(&origins, credentials)))
             .wrap(from_fn(crate::edges::problem_for_bare_errors))
             .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
             .wrap(from_fn(record_request))
@@ -143,14 +145,15 @@ fn serve_metrics(host: &str, port: u16, metrics: Metrics) -> Result<(u16, Server
     Ok((port, server))
 }
 
-fn cors(origins: &[String]) -> Cors {
-    origins
+fn cors(origins: &[String], credentials: bool) -> Cors {
+    let cors = origins
         .iter()
         .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
         .allowed_headers(["authorization", "content-type", "x-request-id"])
         .expose_headers(["location", "x-request-id", "retry-after", "www-authenticate"])
-        .max_age(600)
+        .max_age(600);
+    if credentials { cors.supports_credentials() } else { cors }
 }
 
 /// Every [`PURGE_EVERY`], on whichever instance holds the job's lease (for two periods, so a

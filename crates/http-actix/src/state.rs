@@ -4,6 +4,7 @@ use crate::blocking::{Lane, Offload};
 use crate::client_limit::{ClientIp, ClientLimit};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
+use crate::refresh_cookie::RefreshCookie;
 use crate::route_table::RouteTable;
 use actix_web::{HttpRequest, web};
 use domain::{AttemptCounter, Gatehouse};
@@ -33,6 +34,8 @@ pub struct AppState {
     pub routes: Arc<RouteTable>,
     /// What is recorded for `GET /metrics`; `None` when `metrics.port` is not set.
     pub metrics: Option<Metrics>,
+    /// Where the refresh token travels (`auth.refresh_transport`).
+    pub refresh_cookie: RefreshCookie,
 }
 
 impl std::fmt::Debug for AppState {

@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use domain::{RefreshToken, RefreshTokenDigest, RefreshTokenIssuer};
+use domain::{RefreshToken, RefreshTokenDigest, RefreshTokenIssuer, SuccessorMask};
 use rand::TryRngCore;
 use rand::rngs::OsRng;
 use sha2::{Digest, Sha256};
@@ -57,5 +57,30 @@ impl RefreshTokenIssuer for RandomRefreshTokens {
     fn digest(&self, token: &str) -> RefreshTokenDigest {
         let digest = Sha256::digest(token.as_bytes());
         RefreshTokenDigest::new(digest.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// The successor's 32 random bytes XOR a key of 32 bytes derived from the presented token
+    /// (SHA-256 under a label of its own, so it is never the stored digest): a one-time pad,
+    /// since every token masks exactly one successor. Storage, holding only digests and masks,
+    /// cannot open it; the presented token, which is never stored, can.
+    fn mask_successor(&self, presented: &str, successor: &RefreshToken) -> SuccessorMask {
+        let random = successor.expose().strip_prefix(REFRESH_TOKEN_PREFIX).unwrap_or(successor.expose());
+        let mut bytes = URL_SAFE_NO_PAD.decode(random).unwrap_or_default();
+        xor_with_key(&mut bytes, presented);
+        SuccessorMask::new(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    fn unmask_successor(&self, presented: &str, mask: &SuccessorMask) -> Option<RefreshToken> {
+        let mut bytes = URL_SAFE_NO_PAD.decode(mask.as_str()).ok().filter(|b| b.len() == REFRESH_TOKEN_BYTES)?;
+        xor_with_key(&mut bytes, presented);
+        Some(RefreshToken::new(format!("{REFRESH_TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))))
+    }
+}
+
+/// XORs `bytes` with the mask key `presented` yields.
+fn xor_with_key(bytes: &mut [u8], presented: &str) {
+    let key = Sha256::new().chain_update(b"gatehouse refresh successor mask v1\0").chain_update(presented.as_bytes()).finalize();
+    for (byte, k) in bytes.iter_mut().zip(key.iter()) {
+        *byte ^= k;
     }
 }

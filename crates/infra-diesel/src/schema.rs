@@ -31,6 +31,8 @@ diesel::table! {
         digest -> Text,
         session_id -> Text,
         retired -> Bool,
+        retired_at -> Nullable<Timestamp>,
+        successor_mask -> Nullable<Text>,
     }
 }
 

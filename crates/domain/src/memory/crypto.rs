@@ -1,7 +1,8 @@
 use super::fnv1a;
 use crate::error::InfraError;
 use crate::model::{
-    AccessClaims, AccessToken, CandidatePassword, Password, PasswordHash, RefreshToken, RefreshTokenDigest, SessionId, Timestamp, UserId,
+    AccessClaims, AccessToken, CandidatePassword, Password, PasswordHash, RefreshToken, RefreshTokenDigest, SessionId, SuccessorMask,
+    Timestamp, UserId,
 };
 use crate::ports::{AccessTokenCodec, PasswordHasher, RefreshTokenIssuer, TokenRejected};
 use chrono::DateTime;
@@ -142,5 +143,17 @@ impl RefreshTokenIssuer for FakeRefreshTokens {
     fn digest(&self, token: &str) -> RefreshTokenDigest {
         let reversed: Vec<u8> = token.bytes().rev().collect();
         RefreshTokenDigest::new(format!("{:016x}{:016x}", fnv1a(token.as_bytes()), fnv1a(&reversed)))
+    }
+
+    /// The successor's number plus a key from the presented token: another presented token
+    /// reads a different number out of it, as with the real mask.
+    fn mask_successor(&self, presented: &str, successor: &RefreshToken) -> SuccessorMask {
+        let number: u64 = successor.expose().trim_start_matches("fake-rt-").parse().unwrap_or_default();
+        SuccessorMask::new(format!("{:016x}", number ^ fnv1a(presented.as_bytes())))
+    }
+
+    fn unmask_successor(&self, presented: &str, mask: &SuccessorMask) -> Option<RefreshToken> {
+        let masked = u64::from_str_radix(mask.as_str(), 16).ok()?;
+        Some(RefreshToken::new(format!("fake-rt-{}", masked ^ fnv1a(presented.as_bytes()))))
     }
 }

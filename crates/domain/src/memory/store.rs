@@ -1,7 +1,7 @@
 use crate::error::InfraError;
 use crate::model::{
-    AuditEvent, Email, Page, PageRequest, PasswordHash, Project, ProjectId, ProjectPatch, RefreshTokenDigest, RefreshTokenState, Session,
-    SessionId, Task, TaskId, TaskPatch, TaskStatus, Timestamp, User, UserId,
+    AuditEvent, Email, Page, PageRequest, PasswordHash, Project, ProjectId, ProjectPatch, RefreshTokenDigest, RefreshTokenState,
+    Retirement, Session, SessionId, SuccessorMask, Task, TaskId, TaskPatch, TaskStatus, Timestamp, User, UserId,
 };
 use crate::ports::{
     AdminChanges, AdminWrite, EmailTaken, PasswordWrite, ProfileChanges, ProjectRepository, Removal, Revocation, Rotation,
@@ -231,7 +231,7 @@ impl SessionRepository for MemoryStore {
 
     fn find_by_refresh_digest(&self, digest: &RefreshTokenDigest) -> Result<Option<(Session, RefreshTokenState)>, InfraError> {
         let t = self.tables()?;
-        Ok(t.digests.get(digest).and_then(|(sid, state)| t.sessions.get(sid).map(|s| (s.clone(), *state))))
+        Ok(t.digests.get(digest).and_then(|(sid, state)| t.sessions.get(sid).map(|s| (s.clone(), state.clone()))))
     }
 
     fn rotate(
@@ -239,6 +239,7 @@ impl SessionRepository for MemoryStore {
         id: SessionId,
         presented: &RefreshTokenDigest,
         next: &RefreshTokenDigest,
+        successor: &SuccessorMask,
         now: Timestamp,
     ) -> Result<Rotation, InfraError> {
         let now = micros(now);
@@ -247,7 +248,8 @@ impl SessionRepository for MemoryStore {
         if !live || t.digests.get(presented) != Some(&(id, RefreshTokenState::Current)) {
             return Ok(Rotation::Stale);
         }
-        t.digests.insert(presented.clone(), (id, RefreshTokenState::Retired));
+        let retired = RefreshTokenState::Retired(Retirement { at: Some(now), successor: Some(successor.clone()) });
+        t.digests.insert(presented.clone(), (id, retired));
         t.digests.insert(next.clone(), (id, RefreshTokenState::Current));
         if let Some(s) = t.sessions.get_mut(&id) {
             s.last_used_at = now;

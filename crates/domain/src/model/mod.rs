@@ -22,7 +22,7 @@ pub use ids::{IdError, ProjectId, SessionId, TaskId, UserId};
 pub use page::{MAX_OFFSET, Page, PageError, PageRequest};
 pub use password::{CandidatePassword, MIN_PASSWORD_CHARS, Password, PasswordError, PasswordHash};
 pub use project::{Project, ProjectDraft, ProjectName, ProjectPatch};
-pub use session::{RefreshTokenState, Session, SessionPolicy, SessionView, UserAgent};
+pub use session::{RefreshTokenState, Retirement, Session, SessionPolicy, SessionView, SuccessorMask, UserAgent};
 pub use task::{DueDate, DueDateError, Task, TaskDraft, TaskPatch, TaskPriority, TaskStatus, TaskTitle, UnknownVariant};
 pub use text::{Description, TextError};
 pub use time::{Timestamp, truncate_to_micros};

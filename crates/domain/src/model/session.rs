@@ -62,12 +62,46 @@ pub struct SessionView {
 }
 
 /// Where a refresh-token digest stands within its session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefreshTokenState {
     /// The one token that may be exchanged now.
     Current,
-    /// Already exchanged: presenting it again means it was stolen.
-    Retired,
+    /// Already exchanged: presenting it again means it was stolen, unless it is the token that
+    /// was current until moments ago (the refresh grace window).
+    Retired(Retirement),
+}
+
+/// When a refresh token was exchanged, and for what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retirement {
+    /// When it was exchanged (`None` for tokens retired before this was recorded).
+    pub at: Option<Timestamp>,
+    /// The token that replaced it, masked so that only the retired token unmasks it.
+    pub successor: Option<SuccessorMask>,
+}
+
+/// A refresh token's successor, masked with a key derived from the token it replaced: storage
+/// holds it, but only someone presenting the replaced token can read the successor out of it,
+/// so no refresh token is ever at rest in plain text.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SuccessorMask(String);
+
+impl SuccessorMask {
+    /// Wraps a stored mask.
+    pub fn new(mask: String) -> Self {
+        Self(mask)
+    }
+
+    /// The stored text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SuccessorMask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SuccessorMask(..)")
+    }
 }
 
 /// Lifetimes and limits of tokens and sessions.
@@ -83,6 +117,9 @@ pub struct SessionPolicy {
     pub lockout: AttemptPolicy,
     /// How long security events are kept before the purge deletes them.
     pub audit_retention: Duration,
+    /// How long after its exchange the token that was current may be presented again and get
+    /// the pair its exchange made (two tabs refreshing at once); zero: never.
+    pub refresh_grace: Duration,
 }
 
 impl Default for SessionPolicy {
@@ -93,6 +130,7 @@ impl Default for SessionPolicy {
             max_sessions_per_user: 100,
             lockout: AttemptPolicy::LOCKOUT,
             audit_retention: Duration::days(90),
+            refresh_grace: Duration::zero(),
         }
     }
 }

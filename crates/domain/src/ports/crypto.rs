@@ -1,5 +1,5 @@
 use crate::error::InfraError;
-use crate::model::{AccessClaims, AccessToken, CandidatePassword, Password, PasswordHash, RefreshToken, RefreshTokenDigest};
+use crate::model::{AccessClaims, AccessToken, CandidatePassword, Password, PasswordHash, RefreshToken, RefreshTokenDigest, SuccessorMask};
 
 /// Hashes and verifies passwords (bcrypt or argon2id in production).
 pub trait PasswordHasher: Send + Sync {
@@ -67,4 +67,12 @@ pub trait RefreshTokenIssuer: Send + Sync {
 
     /// The stored form of a token; equal tokens give equal digests.
     fn digest(&self, token: &str) -> RefreshTokenDigest;
+
+    /// `successor` masked with a key derived from `presented`, the token it replaces.
+    fn mask_successor(&self, presented: &str, successor: &RefreshToken) -> SuccessorMask;
+
+    /// The successor `mask` hides, read with the key `presented` yields; `None` when the mask
+    /// does not have the shape this issuer makes. A wrong `presented` yields a wrong token, which
+    /// no session has.
+    fn unmask_successor(&self, presented: &str, mask: &SuccessorMask) -> Option<RefreshToken>;
 }

@@ -1,7 +1,7 @@
 use crate::error::InfraError;
 use crate::model::{
     AuditEvent, Email, Page, PageRequest, PasswordHash, Project, ProjectId, ProjectPatch, RefreshTokenDigest, RefreshTokenState, Role,
-    Session, SessionId, Task, TaskId, TaskPatch, TaskStatus, Timestamp, User, UserId, UserName,
+    Session, SessionId, SuccessorMask, Task, TaskId, TaskPatch, TaskStatus, Timestamp, User, UserId, UserName,
 };
 
 /// Another account already has this email.
@@ -253,9 +253,9 @@ pub trait SessionRepository: Send + Sync {
     fn find_by_refresh_digest(&self, digest: &RefreshTokenDigest) -> Result<Option<(Session, RefreshTokenState)>, InfraError>;
 
     /// Atomically: if `presented` is still the current token of session `id`, which is not
-    /// revoked and not expired at `now`, retire it, make `next` current and set
-    /// `last_used_at = now`. Of two racing calls with one token, at most one gets
-    /// [`Rotation::Rotated`].
+    /// revoked and not expired at `now`, retire it (recording `now` and the `successor` mask
+    /// with it), make `next` current and set `last_used_at = now`. Of two racing calls with
+    /// one token, at most one gets [`Rotation::Rotated`].
     ///
     /// # Errors
     /// An [`InfraError`] when the store fails.
@@ -264,6 +264,7 @@ pub trait SessionRepository: Send + Sync {
         id: SessionId,
         presented: &RefreshTokenDigest,
         next: &RefreshTokenDigest,
+        successor: &SuccessorMask,
         now: Timestamp,
     ) -> Result<Rotation, InfraError>;
 

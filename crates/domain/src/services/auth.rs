@@ -3,14 +3,15 @@
 
 use crate::error::InfraError;
 use crate::model::{
-    AccessClaims, CandidatePassword, Email, Password, PasswordHash, RefreshToken, RefreshTokenState, Role, Session, SessionId,
-    SessionPolicy, TokenPair, User, UserId, UserName,
+    AccessClaims, CandidatePassword, Email, Password, PasswordHash, RefreshToken, RefreshTokenState, Retirement, Role, Session, SessionId,
+    SessionPolicy, Timestamp, TokenPair, User, UserId, UserName,
 };
 use crate::model::{AuditEvent, AuditKind, Client};
 use crate::ports::{Rotation, TokenRejected, UniqueEmailError};
 use crate::services::audit;
 use crate::services::lockout::{Locked, Lockout};
 use crate::services::{Ports, Principal};
+use chrono::Duration;
 use std::sync::{Arc, OnceLock};
 
 /// A new account's fields, parsed.
@@ -188,7 +189,9 @@ impl AuthService {
     }
 
     /// Exchanges a refresh token for a new pair. The presented token is retired; presenting
-    /// any retired token of the session again revokes the whole session.
+    /// any retired token of the session again revokes the whole session, except the token that
+    /// was current until at most [`SessionPolicy::refresh_grace`] ago, which gets the pair of
+    /// the same session its exchange made (a fresh access token, the same refresh token).
     ///
     /// # Errors
     /// [`RefreshError::InvalidToken`] or [`RefreshError::Reused`].
@@ -204,15 +207,8 @@ impl AuthService {
         if !session.is_live(now) {
             return Err(RefreshError::InvalidToken);
         }
-        // A retired token presented again is theft: the session goes, and the event says so.
-        let stolen = AuditEvent {
-            user_id: Some(session.user_id),
-            session_id: Some(session.id),
-            ..audit::event(&self.ports, AuditKind::RefreshReused, client)
-        };
-        if state == RefreshTokenState::Retired {
-            self.ports.sessions.revoke(session.id, now, &[stolen])?;
-            return Err(RefreshError::Reused);
+        if let RefreshTokenState::Retired(retirement) = state {
+            return self.presented_again(&session, refresh_token, &retirement, client);
         }
         let user = match self.ports.users.find(session.user_id)? {
             Some(user) if user.is_active => user,
@@ -223,14 +219,68 @@ impl AuthService {
         };
         let next = self.ports.refresh_tokens.generate();
         let next_digest = self.ports.refresh_tokens.digest(next.expose());
-        if self.ports.sessions.rotate(session.id, &presented, &next_digest, now)? == Rotation::Stale {
-            // Another request rotated this token between our read and our write: this
-            // presentation is the second use of one token.
-            self.ports.sessions.revoke(session.id, now, &[stolen])?;
-            return Err(RefreshError::Reused);
+        let successor = self.ports.refresh_tokens.mask_successor(refresh_token, &next);
+        if self.ports.sessions.rotate(session.id, &presented, &next_digest, &successor, now)? == Rotation::Stale {
+            // Another request exchanged this token between our read and our write: this
+            // presentation is its second use, judged as one (theft, or the grace window).
+            let retirement = match self.ports.sessions.find_by_refresh_digest(&presented)? {
+                Some((_, RefreshTokenState::Retired(retirement))) => retirement,
+                _ => Retirement { at: None, successor: None },
+            };
+            return self.presented_again(&session, refresh_token, &retirement, client);
         }
         session.last_used_at = now;
         Ok(self.token_pair(&user, &session, next)?)
+    }
+
+    /// A retired token presented again. Within the grace window, the token that was current
+    /// until then gets the pair its exchange made, read back through the mask only it opens;
+    /// anything else is theft: the session goes, and the event says so.
+    fn presented_again(
+        &self,
+        session: &Session,
+        refresh_token: &str,
+        retirement: &Retirement,
+        client: &Client,
+    ) -> Result<TokenPair, RefreshError> {
+        let now = self.ports.clock.now();
+        if let Some(pair) = self.within_grace(session, refresh_token, retirement, now)? {
+            return Ok(pair);
+        }
+        let stolen = AuditEvent {
+            user_id: Some(session.user_id),
+            session_id: Some(session.id),
+            ..audit::event(&self.ports, AuditKind::RefreshReused, client)
+        };
+        self.ports.sessions.revoke(session.id, now, &[stolen])?;
+        Err(RefreshError::Reused)
+    }
+
+    /// The pair for a token exchanged at most the grace window ago whose successor is still
+    /// its session's current token; `None` when any of that does not hold.
+    fn within_grace(
+        &self,
+        session: &Session,
+        refresh_token: &str,
+        retirement: &Retirement,
+        now: Timestamp,
+    ) -> Result<Option<TokenPair>, InfraError> {
+        let grace = self.policy.refresh_grace;
+        let (Some(at), Some(mask)) = (retirement.at, &retirement.successor) else { return Ok(None) };
+        if grace <= Duration::zero() || at < now - grace {
+            return Ok(None);
+        }
+        let Some(successor) = self.ports.refresh_tokens.unmask_successor(refresh_token, mask) else { return Ok(None) };
+        let digest = self.ports.refresh_tokens.digest(successor.expose());
+        match self.ports.sessions.find_by_refresh_digest(&digest)? {
+            Some((current, RefreshTokenState::Current)) if current.id == session.id && current.is_live(now) => {
+                match self.ports.users.find(current.user_id)? {
+                    Some(user) if user.is_active => Ok(Some(self.token_pair(&user, &current, successor)?)),
+                    _ => Ok(None),
+                }
+            }
+            _ => Ok(None),
+        }
     }
 
     /// Ends the session a refresh token belongs to. Unknown, retired or dead tokens are not an

@@ -128,3 +128,48 @@ fn purge_removes_expired_and_revoked_sessions_but_keeps_live_ones() {
     w.mem.clock.advance(Duration::days(15));
     assert_eq!(w.mem.store.purge(w.mem.clock.now()).unwrap(), 1);
 }
+
+fn with_grace(secs: i64) -> World {
+    World::with_policy(domain::SessionPolicy { refresh_grace: Duration::seconds(secs), ..domain::SessionPolicy::default() })
+}
+
+#[test]
+fn within_the_grace_window_the_token_just_exchanged_gets_the_same_sessions_pair() {
+    let w = with_grace(10);
+    let (ada, first) = w.signed_in("ada@example.com");
+    let tab_one = w.app.auth.refresh(first.refresh_token.expose(), &domain::Client::default()).unwrap();
+    w.mem.clock.advance(Duration::seconds(10));
+    let tab_two = w.app.auth.refresh(first.refresh_token.expose(), &domain::Client::default()).unwrap();
+    assert_eq!(tab_two.refresh_token.expose(), tab_one.refresh_token.expose(), "both tabs hold the one current token");
+    assert_eq!(w.principal(&tab_two).session_id(), ada.session_id());
+    assert!(w.app.auth.authenticate(tab_one.access_token.expose()).is_ok(), "the first tab's access token still works");
+    // Either tab rotates on; the other, presenting the same token, is in the window again.
+    let next = w.app.auth.refresh(tab_one.refresh_token.expose(), &domain::Client::default()).unwrap();
+    let same = w.app.auth.refresh(tab_two.refresh_token.expose(), &domain::Client::default()).unwrap();
+    assert_eq!(same.refresh_token.expose(), next.refresh_token.expose());
+}
+
+#[test]
+fn outside_the_grace_window_or_for_an_older_token_reuse_is_still_theft() {
+    let w = with_grace(10);
+    let (_, first) = w.signed_in("ada@example.com");
+    let second = w.app.auth.refresh(first.refresh_token.expose(), &domain::Client::default()).unwrap();
+    w.mem.clock.advance(Duration::seconds(11));
+    assert!(matches!(w.app.auth.refresh(first.refresh_token.expose(), &domain::Client::default()), Err(RefreshError::Reused)));
+    assert!(w.app.auth.authenticate(second.access_token.expose()).is_err(), "the session is revoked");
+
+    // An older token: its successor is no longer current, however recent.
+    let (_, first) = w.signed_in("bob@example.com");
+    let second = w.app.auth.refresh(first.refresh_token.expose(), &domain::Client::default()).unwrap();
+    let third = w.app.auth.refresh(second.refresh_token.expose(), &domain::Client::default()).unwrap();
+    assert!(matches!(w.app.auth.refresh(first.refresh_token.expose(), &domain::Client::default()), Err(RefreshError::Reused)));
+    assert!(w.app.auth.refresh(third.refresh_token.expose(), &domain::Client::default()).is_err());
+}
+
+#[test]
+fn without_a_grace_window_the_token_just_exchanged_is_theft_at_once() {
+    let w = World::new();
+    let (_, first) = w.signed_in("ada@example.com");
+    w.app.auth.refresh(first.refresh_token.expose(), &domain::Client::default()).unwrap();
+    assert!(matches!(w.app.auth.refresh(first.refresh_token.expose(), &domain::Client::default()), Err(RefreshError::Reused)));
+}

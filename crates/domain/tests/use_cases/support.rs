@@ -11,8 +11,12 @@ pub struct World {
 
 impl World {
     pub fn new() -> Self {
+        Self::with_policy(SessionPolicy::default())
+    }
+
+    pub fn with_policy(policy: SessionPolicy) -> Self {
         let mem = InMemory::new();
-        let app = Gatehouse::new(mem.ports(), SessionPolicy::default());
+        let app = Gatehouse::new(mem.ports(), policy);
         Self { mem, app }
     }
 

@@ -13,6 +13,7 @@ use crate::blocking::{HashGate, Offload, StorageThreads};
 use crate::config::{PasswordHash, Settings};
 use crate::metrics::Metrics;
 use crate::openapi_document::document;
+use crate::refresh_cookie::RefreshCookie;
 use crate::serve::Application;
 use crate::state::AppState;
 use actix_web::web;
@@ -75,7 +76,8 @@ pub async fn application(settings: Settings) -> Result<Application, StartupError
     let (app, codec) = gatehouse_with(&settings, &database, attempts.clone())?;
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let hash_permits = settings.auth.max_concurrent_hashes.unwrap_or(cores);
-    let (openapi_json, routes) = document(app.auth.max_password_bytes()).map_err(StartupError::Document)?;
+    let refresh_cookie = RefreshCookie::from_settings(&settings);
+    let (openapi_json, routes) = document(app.auth.max_password_bytes(), &refresh_cookie).map_err(StartupError::Document)?;
     let hash_gate = HashGate::new(hash_permits, hash_permits * 64, Duration::from_secs(10));
     let metrics = settings.metrics.port.map(|_| metrics(&database, &hash_gate));
     let state = AppState {
@@ -89,6 +91,7 @@ pub async fn application(settings: Settings) -> Result<Application, StartupError
         openapi_json: Arc::new(openapi_json),
         routes: Arc::new(routes),
         metrics,
+        refresh_cookie,
     };
     Ok(crate::serve::bind(state, &settings.server, &settings.cors.allowed_origins, settings.metrics.port, cores)?)
 }
@@ -199,6 +202,7 @@ pub fn gatehouse_with(
             window: chrono::Duration::seconds(i64::try_from(settings.rate_limit.failed_logins_window_secs).unwrap_or(86_400)),
         },
         audit_retention: chrono::Duration::days(i64::from(settings.audit.retention_days)),
+        refresh_grace: chrono::Duration::seconds(i64::from(settings.auth.refresh_reuse_grace_secs)),
         ..SessionPolicy::default()
     };
     Ok((Gatehouse::new(ports, policy), codec))

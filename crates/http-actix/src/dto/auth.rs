@@ -50,9 +50,10 @@ pub struct LoginRequest {
 /// `POST /auth/refresh` and `POST /auth/logout`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RefreshRequest {
-    /// A refresh token from a token response.
-    #[schema(value_type = String)]
-    pub refresh_token: SecretString,
+    /// A refresh token from a token response. With `auth.refresh_transport` `cookie` or `both`
+    /// it may be left out: the refresh cookie is read instead.
+    #[schema(value_type = String, required = true)]
+    pub refresh_token: Option<SecretString>,
 }
 
 /// What login, `/auth/token` and refresh return.
@@ -61,8 +62,11 @@ pub struct RefreshRequest {
 pub struct TokenResponse {
     /// A signed JWT for the `Authorization: Bearer` header.
     pub access_token: String,
-    /// An opaque, single-use token for `/auth/refresh`.
-    pub refresh_token: String,
+    /// An opaque, single-use token for `/auth/refresh` (left out, and in the `HttpOnly`
+    /// refresh cookie instead, with `auth.refresh_transport = "cookie"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = true)]
+    pub refresh_token: Option<String>,
     /// Always `bearer`.
     #[schema(example = "bearer")]
     pub token_type: &'static str,
@@ -74,11 +78,12 @@ pub struct TokenResponse {
     pub refresh_expires_in: i64,
 }
 
-impl From<TokenPair> for TokenResponse {
-    fn from(t: TokenPair) -> Self {
+impl TokenResponse {
+    /// The pair as JSON, the refresh token included only when `with_refresh_token`.
+    pub fn new(t: &TokenPair, with_refresh_token: bool) -> Self {
         Self {
             access_token: t.access_token.expose().to_owned(),
-            refresh_token: t.refresh_token.expose().to_owned(),
+            refresh_token: with_refresh_token.then(|| t.refresh_token.expose().to_owned()),
             token_type: "bearer",
             expires_in: t.expires_in,
             refresh_expires_in: t.refresh_expires_in,

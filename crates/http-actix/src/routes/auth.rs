@@ -2,22 +2,41 @@
 
 use crate::blocking::Lane;
 use crate::dto::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse, UserResponse};
+use crate::error::FieldError;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, Caller, RequestClient};
+use crate::extract::{ApiJson, Caller, MaybeJson, RequestClient};
 use crate::metrics::{LoginOutcome, RefreshOutcome};
-use crate::openapi::{JsonBodyErrors, RateLimited, Unauthenticated, Unavailable};
+use crate::openapi::{JsonBodyErrors, RateLimited, Unauthenticated, Unavailable, UntrustedOrigin};
+use crate::refresh_cookie::RefreshCookie;
 use crate::state::AppState;
 use actix_web::http::header;
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use domain::{CandidatePassword, LoginError, RefreshError, TokenPair};
 use secrecy::{ExposeSecret, SecretString};
 
-/// A token response: never cached (RFC 6749 §5.1).
-pub(crate) fn token_response(pair: TokenPair) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::PRAGMA, "no-cache"))
-        .json(TokenResponse::from(pair))
+/// A token response: never cached (RFC 6749 §5.1); the refresh token in the JSON, the
+/// cookie, or both, as `auth.refresh_transport` says.
+pub(crate) fn token_response(pair: &TokenPair, cookie: &RefreshCookie) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response.insert_header((header::CACHE_CONTROL, "no-store")).insert_header((header::PRAGMA, "no-cache"));
+    cookie.set(&mut response, pair.refresh_token.expose(), pair.refresh_expires_in);
+    response.json(TokenResponse::new(pair, cookie.in_body()))
+}
+
+/// The refresh token of a refresh or logout: the body's, else (in cookie mode) the cookie's,
+/// whose `Origin` must be trusted. `None` when there is neither.
+///
+/// # Errors
+/// 403 for a cookie from an untrusted origin; in body mode, what v1 answered to a missing
+/// body (415) or field (422).
+fn presented_token(req: &HttpRequest, state: &AppState, body: Option<RefreshRequest>) -> Result<Option<SecretString>, ApiError> {
+    let cookie = &state.refresh_cookie;
+    match body {
+        Some(RefreshRequest { refresh_token: Some(token) }) => Ok(Some(token)),
+        _ if cookie.in_cookie() => cookie.token(req),
+        None => Err(ApiError::unsupported_media_type("application/json")),
+        Some(_) => Err(ApiError::validation(vec![FieldError::new("refresh_token", "is required")])),
+    }
 }
 
 /// Runs a login on the password-check lane (the domain counts it against the account's lockout
@@ -102,7 +121,7 @@ pub async fn login(
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let pair = login_with(&state, body.email, body.password, client).await??;
-    Ok(token_response(pair))
+    Ok(token_response(&pair, &state.refresh_cookie))
 }
 
 /// Exchange a refresh token for a new pair; the presented token is retired.
@@ -112,33 +131,42 @@ pub async fn login(
     responses(
         (status = 200, description = "new token pair", body = TokenResponse),
         (status = 401, description = "invalid, expired, revoked or reused refresh token", body = Problem, content_type = "application/problem+json"),
-        JsonBodyErrors, RateLimited, Unavailable
+        UntrustedOrigin, JsonBodyErrors, RateLimited, Unavailable
     )
 )]
 #[post("/refresh")]
 pub async fn refresh(
+    req: HttpRequest,
     state: web::Data<AppState>,
     RequestClient(client): RequestClient,
-    ApiJson(body): ApiJson<RefreshRequest>,
+    MaybeJson(body): MaybeJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let pair = refresh_with(&state, body.refresh_token, client).await??;
-    Ok(token_response(pair))
+    let Some(token) = presented_token(&req, &state, body)? else {
+        return Err(ApiError::invalid_credentials("no refresh token: neither in the body nor in the refresh cookie"));
+    };
+    let pair = refresh_with(&state, token, client).await??;
+    Ok(token_response(&pair, &state.refresh_cookie))
 }
 
 /// End the session a refresh token belongs to. Unknown or dead tokens also get 204.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
-    responses((status = 204, description = "session ended"), JsonBodyErrors, RateLimited, Unavailable)
+    responses((status = 204, description = "session ended (and the refresh cookie cleared)"), UntrustedOrigin, JsonBodyErrors, RateLimited, Unavailable)
 )]
 #[post("/logout")]
 pub async fn logout(
+    req: HttpRequest,
     state: web::Data<AppState>,
     RequestClient(client): RequestClient,
-    ApiJson(body): ApiJson<RefreshRequest>,
+    MaybeJson(body): MaybeJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    state.run(Lane::Storage, move |app| app.auth.logout(body.refresh_token.expose_secret(), &client)).await?;
-    Ok(HttpResponse::NoContent().finish())
+    if let Some(token) = presented_token(&req, &state, body)? {
+        state.run(Lane::Storage, move |app| app.auth.logout(token.expose_secret(), &client)).await?;
+    }
+    let mut response = HttpResponse::NoContent();
+    state.refresh_cookie.clear(&mut response);
+    Ok(response.finish())
 }
 
 /// End every session of the caller.

@@ -4,7 +4,7 @@
 use crate::dto::{OAuthErrorResponse, TokenResponse};
 use crate::error::ApiError;
 use crate::extract::{client, read_body};
-use crate::openapi::{RateLimited, Unavailable};
+use crate::openapi::{RateLimited, Unavailable, UntrustedOrigin};
 use crate::routes::auth::{login_with, refresh_with, token_response};
 use crate::state::AppState;
 use actix_web::http::{StatusCode, header};
@@ -133,7 +133,7 @@ fn required<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str
     responses(
         (status = 200, description = "token pair", body = TokenResponse, headers(("Cache-Control" = String))),
         (status = 400, description = "RFC 6749 error: invalid_request, invalid_grant or unsupported_grant_type", body = OAuthErrorResponse),
-        RateLimited, Unavailable
+        UntrustedOrigin, RateLimited, Unavailable
     )
 )]
 #[post("/token")]
@@ -148,7 +148,7 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, payload: web::P
             let email = required(&form, "username")?.to_owned();
             let password = secrecy::SecretString::from(required(&form, "password")?);
             match login_with(&state, email, password, client(&req, &state)).await? {
-                Ok(pair) => Ok(token_response(pair)),
+                Ok(pair) => Ok(token_response(&pair, &state.refresh_cookie)),
                 Err(LoginError::InvalidCredentials) => Err(TokenError::invalid_grant("invalid username or password")),
                 // 429 stays 429 (RFC 6749 §5.2 has no error for it).
                 Err(locked @ LoginError::Locked { .. }) => Err(TokenError::Api(locked.into())),
@@ -156,9 +156,16 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, payload: web::P
             }
         }
         "refresh_token" => {
-            let refresh_token = secrecy::SecretString::from(required(&form, "refresh_token")?);
+            // In cookie mode a form without the token uses the refresh cookie (its Origin checked).
+            let refresh_token = match form.get("refresh_token").filter(|t| !t.is_empty()) {
+                Some(token) => secrecy::SecretString::from(token.as_str()),
+                None => match state.refresh_cookie.token(&req).map_err(TokenError::Api)? {
+                    Some(token) => token,
+                    None => secrecy::SecretString::from(required(&form, "refresh_token")?),
+                },
+            };
             match refresh_with(&state, refresh_token, client(&req, &state)).await? {
-                Ok(pair) => Ok(token_response(pair)),
+                Ok(pair) => Ok(token_response(&pair, &state.refresh_cookie)),
                 Err(RefreshError::InvalidToken | RefreshError::Reused) => {
                     Err(TokenError::invalid_grant("the refresh token is invalid, expired or revoked"))
                 }

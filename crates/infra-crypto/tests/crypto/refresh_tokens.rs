@@ -76,3 +76,19 @@ fn only_tokens_of_its_own_shape_are_recognised() {
         assert!(!issuer.recognises(other), "{other:?}");
     }
 }
+
+#[test]
+fn a_successor_mask_opens_only_with_the_token_it_replaced() {
+    let issuer = RandomRefreshTokens;
+    let (presented, successor, other) = (issuer.generate(), issuer.generate(), issuer.generate());
+    let mask = issuer.mask_successor(presented.expose(), &successor);
+    assert_eq!(issuer.unmask_successor(presented.expose(), &mask).unwrap().expose(), successor.expose());
+    let wrong = issuer.unmask_successor(other.expose(), &mask).unwrap();
+    assert_ne!(wrong.expose(), successor.expose(), "another token reads something else out of it");
+    // What is stored says nothing of the successor: not its text, not its random part.
+    let random = successor.expose().strip_prefix(REFRESH_TOKEN_PREFIX).unwrap();
+    assert!(!mask.as_str().contains(random) && mask.as_str() != issuer.digest(successor.expose()).as_str());
+    assert_ne!(issuer.mask_successor(other.expose(), &successor), mask, "the key depends on the replaced token");
+    assert!(issuer.unmask_successor(presented.expose(), &domain::SuccessorMask::new("not base64!".into())).is_none());
+    assert!(issuer.unmask_successor(presented.expose(), &domain::SuccessorMask::new(URL_SAFE_NO_PAD.encode([1u8; 16]))).is_none());
+}

@@ -1,13 +1,14 @@
 use crate::connection::{AnyConnection, write_transaction};
 use crate::error::infra;
 use crate::repo::audit::record_events;
-use crate::rows::{NewRefreshToken, SessionRow, UserRow, db_time};
+use crate::rows::{NewRefreshToken, SessionRow, UserRow, db_time, domain_time};
 use crate::schema::{refresh_tokens, sessions, users};
 use crate::store::{DieselStore, affected, count, limit_offset, on_backend, unique};
+use crate::stored_time::StoredTime;
 use diesel::prelude::*;
 use domain::{
-    AuditEvent, InfraError, Page, PageRequest, RefreshTokenDigest, RefreshTokenState, Revocation, Rotation, Session, SessionId,
-    SessionRepository, Timestamp, User, UserId,
+    AuditEvent, InfraError, Page, PageRequest, RefreshTokenDigest, RefreshTokenState, Retirement, Revocation, Rotation, Session, SessionId,
+    SessionRepository, SuccessorMask, Timestamp, User, UserId,
 };
 
 /// Why a rotation transaction stopped: the database failed, or the conditions did not hold
@@ -41,12 +42,16 @@ impl SessionRepository for DieselStore {
                 refresh_tokens::table
                     .inner_join(sessions::table)
                     .filter(refresh_tokens::digest.eq(digest.as_str()))
-                    .select((SessionRow::as_select(), refresh_tokens::retired))
-                    .load::<(SessionRow, bool)>(c),
+                    .select((SessionRow::as_select(), refresh_tokens::retired, refresh_tokens::retired_at, refresh_tokens::successor_mask))
+                    .load::<(SessionRow, bool, Option<StoredTime>, Option<String>)>(c),
             )
         })?;
-        row.map(|(session, retired)| {
-            let state = if retired { RefreshTokenState::Retired } else { RefreshTokenState::Current };
+        row.map(|(session, retired, at, successor)| {
+            let state = if retired {
+                RefreshTokenState::Retired(Retirement { at: at.map(domain_time), successor: successor.map(SuccessorMask::new) })
+            } else {
+                RefreshTokenState::Current
+            };
             Ok((session.into_domain()?, state))
         })
         .transpose()
@@ -57,6 +62,7 @@ impl SessionRepository for DieselStore {
         id: SessionId,
         presented: &RefreshTokenDigest,
         next: &RefreshTokenDigest,
+        successor: &SuccessorMask,
         now: Timestamp,
     ) -> Result<Rotation, InfraError> {
         let mut conn = self.conn()?;
@@ -81,7 +87,11 @@ impl SessionRepository for DieselStore {
                     .filter(refresh_tokens::session_id.eq(&session_id))
                     .filter(refresh_tokens::retired.eq(false)),
             )
-            .set(refresh_tokens::retired.eq(true))
+            .set((
+                refresh_tokens::retired.eq(true),
+                refresh_tokens::retired_at.eq(Some(now)),
+                refresh_tokens::successor_mask.eq(Some(successor.as_str())),
+            ))
             .execute(c)?;
             if retired != 1 {
                 return Err(RotateStop::NotRotated);

@@ -2,7 +2,7 @@
 //! internal error.
 
 use crate::contract::Store;
-use crate::contract::support::{digest, hash, session, t, user};
+use crate::contract::support::{digest, hash, mask, retired, session, t, user};
 use domain::{AdminChanges, AdminWrite, RefreshTokenState, Role, SessionRepository, UniqueEmailError, User, UserDelete, UserRepository};
 use std::sync::Barrier;
 
@@ -43,7 +43,7 @@ fn racing_rotations_of_one_token_give_one_success(store: &impl Store) {
                 let (store, start) = (store, &start);
                 scope.spawn(move || {
                     start.wait();
-                    store.rotate(s.id, &digest("presented"), &digest(&format!("next-{n}")), t(10))
+                    store.rotate(s.id, &digest("presented"), &digest(&format!("next-{n}")), &mask(&format!("next-{n}")), t(10))
                 })
             })
             .collect();
@@ -53,7 +53,8 @@ fn racing_rotations_of_one_token_give_one_success(store: &impl Store) {
     let won: Vec<_> = results.iter().enumerate().filter(|(_, r)| matches!(r, Ok(domain::Rotation::Rotated))).map(|(n, _)| n).collect();
     assert_eq!(won.len(), 1, "{results:?}");
     assert!(results.iter().all(|r| r.is_ok()), "losers get false, not an error: {results:?}");
-    assert_eq!(store.find_by_refresh_digest(&digest("presented")).unwrap().unwrap().1, RefreshTokenState::Retired);
+    let winner = format!("next-{}", won[0]);
+    assert_eq!(store.find_by_refresh_digest(&digest("presented")).unwrap().unwrap().1, retired(t(10), &winner), "the winner's successor");
     for n in 0..RACERS as usize {
         let found = store.find_by_refresh_digest(&digest(&format!("next-{n}"))).unwrap().map(|(_, state)| state);
         assert_eq!(found, (n == won[0]).then_some(RefreshTokenState::Current), "next-{n}");

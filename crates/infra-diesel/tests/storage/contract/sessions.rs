@@ -1,5 +1,5 @@
 use crate::contract::Store;
-use crate::contract::support::{digest, hash, page, session, t, user};
+use crate::contract::support::{digest, hash, mask, page, retired, session, t, user};
 use domain::{InfraErrorKind, RefreshTokenState, Session, SessionRepository, UserAgent};
 use domain::{Revocation, Rotation};
 
@@ -37,13 +37,15 @@ fn rotation_retires_the_presented_token_and_keeps_every_retired_one(store: &impl
     let s = session(1, ada.id, t(0), t(3600));
     SessionRepository::insert(store, &s, &digest("1"), &[]).unwrap();
 
-    assert_eq!(store.rotate(s.id, &digest("1"), &digest("2"), t(10)).unwrap(), Rotation::Rotated);
-    assert_eq!(store.rotate(s.id, &digest("1"), &digest("2b"), t(20)).unwrap(), Rotation::Stale, "a retired token rotates no more");
-    assert_eq!(store.rotate(s.id, &digest("2"), &digest("3"), t(30)).unwrap(), Rotation::Rotated);
+    assert_eq!(store.rotate(s.id, &digest("1"), &digest("2"), &mask("2"), t(10)).unwrap(), Rotation::Rotated);
+    let refused = store.rotate(s.id, &digest("1"), &digest("2b"), &mask("2b"), t(20)).unwrap();
+    assert_eq!(refused, Rotation::Stale, "a retired token rotates no more");
+    assert_eq!(store.rotate(s.id, &digest("2"), &digest("3"), &mask("3"), t(30)).unwrap(), Rotation::Rotated);
 
+    // Each retired token keeps when it was exchanged and its successor's mask.
     let used = Session { last_used_at: t(30), ..s.clone() };
-    assert_eq!(store.find_by_refresh_digest(&digest("1")).unwrap(), Some((used.clone(), RefreshTokenState::Retired)));
-    assert_eq!(store.find_by_refresh_digest(&digest("2")).unwrap(), Some((used.clone(), RefreshTokenState::Retired)));
+    assert_eq!(store.find_by_refresh_digest(&digest("1")).unwrap(), Some((used.clone(), retired(t(10), "2"))));
+    assert_eq!(store.find_by_refresh_digest(&digest("2")).unwrap(), Some((used.clone(), retired(t(30), "3"))));
     assert_eq!(store.find_by_refresh_digest(&digest("3")).unwrap(), Some((used, RefreshTokenState::Current)));
     assert_eq!(store.find_by_refresh_digest(&digest("2b")).unwrap(), None, "a refused rotation stores nothing");
 }
@@ -58,10 +60,18 @@ fn rotation_needs_a_live_session_and_its_current_token(store: &impl Store) {
     SessionRepository::insert(store, &revoked, &digest("revoked"), &[]).unwrap();
     assert_eq!(store.revoke(revoked.id, t(5), &[]).unwrap(), Revocation::Revoked);
 
-    assert_eq!(store.rotate(live.id, &digest("other"), &digest("n1"), t(10)).unwrap(), Rotation::Stale, "another session's token");
-    assert_eq!(store.rotate(live.id, &digest("unknown"), &digest("n2"), t(10)).unwrap(), Rotation::Stale);
-    assert_eq!(store.rotate(revoked.id, &digest("revoked"), &digest("n3"), t(10)).unwrap(), Rotation::Stale);
-    assert_eq!(store.rotate(live.id, &digest("live"), &digest("n4"), t(3600)).unwrap(), Rotation::Stale, "expired at its expiry instant");
+    assert_eq!(
+        store.rotate(live.id, &digest("other"), &digest("n1"), &mask("n1"), t(10)).unwrap(),
+        Rotation::Stale,
+        "another session's token"
+    );
+    assert_eq!(store.rotate(live.id, &digest("unknown"), &digest("n2"), &mask("n2"), t(10)).unwrap(), Rotation::Stale);
+    assert_eq!(store.rotate(revoked.id, &digest("revoked"), &digest("n3"), &mask("n3"), t(10)).unwrap(), Rotation::Stale);
+    assert_eq!(
+        store.rotate(live.id, &digest("live"), &digest("n4"), &mask("n4"), t(3600)).unwrap(),
+        Rotation::Stale,
+        "expired at its expiry instant"
+    );
 
     assert_eq!(store.find_by_refresh_digest(&digest("live")).unwrap(), Some((live, RefreshTokenState::Current)), "untouched");
     for n in ["n1", "n2", "n3", "n4"] {
@@ -166,7 +176,7 @@ fn purge_deletes_revoked_and_expired_sessions_with_their_digests(store: &impl St
     let live = session(1, ada.id, t(0), t(3600));
     SessionRepository::insert(store, &live, &digest("live"), &[]).unwrap();
     SessionRepository::insert(store, &session(2, ada.id, t(0), t(3600)), &digest("revoked"), &[]).unwrap();
-    store.rotate(session(2, ada.id, t(0), t(0)).id, &digest("revoked"), &digest("revoked-next"), t(5)).unwrap();
+    store.rotate(session(2, ada.id, t(0), t(0)).id, &digest("revoked"), &digest("revoked-next"), &mask("revoked-next"), t(5)).unwrap();
     store.revoke(session(2, ada.id, t(0), t(0)).id, t(10), &[]).unwrap();
     SessionRepository::insert(store, &session(3, ada.id, t(0), t(100)), &digest("expired"), &[]).unwrap();
     SessionRepository::insert(store, &session(4, ada.id, t(0), t(101)), &digest("live-until-101"), &[]).unwrap();

@@ -50,6 +50,15 @@ pub fn digest(s: &str) -> RefreshTokenDigest {
     RefreshTokenDigest::new(format!("sha256:{s}"))
 }
 
+pub fn mask(s: &str) -> domain::SuccessorMask {
+    domain::SuccessorMask::new(format!("mask-{s}"))
+}
+
+/// A token retired at `at` for the successor `masked`.
+pub fn retired(at: Timestamp, masked: &str) -> domain::RefreshTokenState {
+    domain::RefreshTokenState::Retired(domain::Retirement { at: Some(at), successor: Some(mask(masked)) })
+}
+
 pub fn project(n: u128, owner: UserId, created: Timestamp) -> Project {
     Project {
         id: ProjectId::from_uuid(uuid(2_000 + n)),

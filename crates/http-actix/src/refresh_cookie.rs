@@ -1,0 +1,133 @@
+//! The refresh token for browser apps (`auth.refresh_transport`): an `HttpOnly` cookie scoped
+//! to `/auth`, read by refresh, logout and the token endpoint when the request carries no
+//! token of its own, and the `Origin` check that makes those cookie-borne calls CSRF-safe.
+
+use crate::config::{RefreshTransport, Settings};
+use crate::error::ApiError;
+use actix_web::cookie::{Cookie, SameSite, time::Duration};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponseBuilder};
+use secrecy::SecretString;
+
+/// The cookie's name.
+pub const COOKIE_NAME: &str = "gatehouse_refresh";
+
+/// The cookie's path: every endpoint that takes a refresh token is under it, nothing else is.
+const COOKIE_PATH: &str = "/auth";
+
+/// How token responses carry the refresh token, and which origins may present the cookie.
+#[derive(Debug, Clone)]
+pub struct RefreshCookie {
+    transport: RefreshTransport,
+    secure: bool,
+    /// The server's own origin and `cors.allowed_origins`.
+    trusted_origins: Vec<String>,
+}
+
+impl RefreshCookie {
+    /// From `auth.refresh_transport`, `server.public_url` and `cors.allowed_origins`.
+    pub fn from_settings(settings: &Settings) -> Self {
+        let public_url = settings.server.public_url();
+        let own = origin_of(&public_url);
+        // Plain HTTP only on the developer's own machine; anywhere else the cookie is `Secure`.
+        let local = ["http://localhost", "http://127.0.0.1"].iter().any(|host| own == *host || own.starts_with(&format!("{host}:")));
+        let mut trusted_origins = vec![own];
+        trusted_origins.extend(settings.cors.allowed_origins.iter().map(|o| o.trim_end_matches('/').to_owned()));
+        Self { transport: settings.auth.refresh_transport, secure: !local, trusted_origins }
+    }
+
+    /// Whether the JSON of a token response carries the refresh token.
+    pub fn in_body(&self) -> bool {
+        self.transport != RefreshTransport::Cookie
+    }
+
+    /// Whether the refresh token travels in the cookie.
+    pub fn in_cookie(&self) -> bool {
+        self.transport != RefreshTransport::Body
+    }
+
+    /// Sets the cookie to `token` for the session's remaining `max_age_secs`.
+    pub fn set(&self, response: &mut HttpResponseBuilder, token: &str, max_age_secs: i64) {
+        if self.in_cookie() {
+            response.cookie(self.cookie(token.to_owned(), Duration::seconds(max_age_secs.max(0))));
+        }
+    }
+
+    /// Clears the cookie (logout).
+    pub fn clear(&self, response: &mut HttpResponseBuilder) {
+        if self.in_cookie() {
+            response.cookie(self.cookie(String::new(), Duration::ZERO));
+        }
+    }
+
+    fn cookie(&self, value: String, max_age: Duration) -> Cookie<'static> {
+        Cookie::build(COOKIE_NAME, value)
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(SameSite::Strict)
+            .path(COOKIE_PATH)
+            .max_age(max_age)
+            .finish()
+    }
+
+    /// The refresh token the request's cookie holds, in cookie mode, once the request's
+    /// `Origin` proved trusted (the server's own, or in `cors.allowed_origins`): a browser sends
+    /// the cookie whoever made the page, so only trusted origins may have it used.
+    ///
+    /// # Errors
+    /// 403 when the cookie comes from an origin that is neither the server's nor allowed.
+    pub fn token(&self, req: &HttpRequest) -> Result<Option<SecretString>, ApiError> {
+        if !self.in_cookie() {
+            return Ok(None);
+        }
+        let Some(cookie) = req.cookie(COOKIE_NAME).filter(|c| !c.value().is_empty()) else { return Ok(None) };
+        self.check_origin(req)?;
+        Ok(Some(SecretString::from(cookie.value())))
+    }
+
+    /// Refuses a cookie-borne call unless `Origin` is the server's own or an allowed one. No
+    /// `Origin` at all is refused too: browsers send it on every POST, so only a client that
+    /// is not a browser lacks it, and such a client has no reason to send the cookie.
+    fn check_origin(&self, req: &HttpRequest) -> Result<(), ApiError> {
+        let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok());
+        match origin {
+            Some(origin) if self.trusted_origins.iter().any(|trusted| trusted == origin) => Ok(()),
+            _ => Err(ApiError::from_status(
+                actix_web::http::StatusCode::FORBIDDEN,
+                "the refresh cookie is accepted only from the server's own origin or an allowed one",
+            )),
+        }
+    }
+}
+
+/// `scheme://host[:port]` of a URL (what an `Origin` header holds).
+fn origin_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let authority = rest.split('/').next().unwrap_or(rest);
+    format!("{scheme}://{authority}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cookie_with(overrides: &[(&str, &str)]) -> RefreshCookie {
+        RefreshCookie::from_settings(&Settings::defaults_with("test", overrides).unwrap())
+    }
+
+    #[test]
+    fn the_cookie_is_secure_except_on_plain_local_http() {
+        assert!(!cookie_with(&[("server.public_url", "http://127.0.0.1:8080")]).secure);
+        assert!(!cookie_with(&[("server.public_url", "http://localhost")]).secure);
+        assert!(cookie_with(&[("server.public_url", "https://auth.example.com/")]).secure);
+        assert!(cookie_with(&[("server.public_url", "http://localhost.example.com")]).secure);
+        assert!(cookie_with(&[("server.public_url", "http://10.0.0.5:8080")]).secure);
+    }
+
+    #[test]
+    fn the_own_origin_is_the_public_urls_scheme_host_and_port() {
+        let cookie = cookie_with(&[("server.public_url", "https://auth.example.com/base/")]);
+        assert_eq!(cookie.trusted_origins, ["https://auth.example.com"]);
+        assert_eq!(origin_of("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+    }
+}
