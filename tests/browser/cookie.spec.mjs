@@ -51,7 +51,8 @@ function serve(port) {
 }
 
 async function refreshCookie(context) {
-  return (await context.cookies(api)).find((c) => c.name === "gatehouse_refresh");
+  // The cookie lives on /auth: ask for a URL under it.
+  return (await context.cookies(`${api}/auth/refresh`)).find((c) => c.name === "gatehouse_refresh");
 }
 
 async function run(context, trace) {
