@@ -107,3 +107,20 @@ async fn the_session_list_marks_the_current_session_and_one_can_be_revoked() {
     assert_eq!(app.get("/users/me", other["access_token"].as_str().unwrap()).await.status(), 401);
     problem(app.request(Method::DELETE, "/users/me/sessions/not-a-uuid").bearer_auth(&current.access).send().await.unwrap(), 400).await;
 }
+
+#[tokio::test]
+async fn the_user_resource_says_whether_the_address_is_verified_and_what_change_is_pending() {
+    let app = spawn_app().await;
+    let registered = app.register("ada@example.com").await;
+    assert_eq!((registered["email_verified"].clone(), registered["pending_email"].clone()), (false.into(), Value::Null));
+    let admin = app.admin("root@example.com").await;
+    let root: Value = app.get("/users/me", &admin.access).await.json().await.unwrap();
+    assert_eq!(root["email_verified"], true, "the operator vouches for a command-line admin");
+    let body = json!({"email": "root2@example.com", "current_password": PASSWORD});
+    let moved: Value = app.send_json(Method::PATCH, "/users/me", Some(&admin.access), &body).await.json().await.unwrap();
+    assert_eq!(
+        (moved["email"].clone(), moved["email_verified"].clone()),
+        ("root2@example.com".into(), false.into()),
+        "a new address is unverified"
+    );
+}

@@ -39,6 +39,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         is_active: true,
         created_at: now,
         updated_at: now,
+        email_verified: false,
+        pending_email: None,
     };
     UserRepository::insert(&store, &user, &PasswordHash::new("$argon2id$bench".into()), &[])?;
     let agent = UserAgent::from_header("bench/1.0 (X11; Linux x86_64)");

@@ -49,6 +49,8 @@ pub(crate) struct UserRow {
     is_active: bool,
     created_at: StoredTime,
     updated_at: StoredTime,
+    email_verified: bool,
+    pending_email: Option<String>,
 }
 
 impl UserRow {
@@ -61,6 +63,11 @@ impl UserRow {
             is_active: self.is_active,
             created_at: domain_time(self.created_at),
             updated_at: domain_time(self.updated_at),
+            email_verified: self.email_verified,
+            pending_email: self
+                .pending_email
+                .map(|e| Email::parse(&e).map_err(|e| CorruptRow::error("users.pending_email", e)))
+                .transpose()?,
         })
     }
 }
@@ -76,6 +83,8 @@ pub(crate) struct NewUser<'a> {
     is_active: bool,
     created_at: StoredTime,
     updated_at: StoredTime,
+    email_verified: bool,
+    pending_email: Option<&'a str>,
 }
 
 impl<'a> NewUser<'a> {
@@ -89,6 +98,8 @@ impl<'a> NewUser<'a> {
             is_active: user.is_active,
             created_at: db_time(user.created_at),
             updated_at: db_time(user.updated_at),
+            email_verified: user.email_verified,
+            pending_email: user.pending_email.as_ref().map(Email::as_str),
         }
     }
 }
@@ -102,6 +113,7 @@ pub(crate) struct UserChanges<'a> {
     name: Option<&'a str>,
     role: Option<&'static str>,
     is_active: Option<bool>,
+    email_verified: Option<bool>,
     updated_at: Option<StoredTime>,
 }
 
@@ -110,6 +122,8 @@ impl<'a> UserChanges<'a> {
         Self {
             email: changes.email.as_ref().map(Email::as_str),
             name: changes.name.as_ref().map(UserName::as_str),
+            // A new address is one nobody has verified yet.
+            email_verified: changes.email.as_ref().map(|_| false),
             updated_at: Some(db_time(now)),
             ..Self::default()
         }

@@ -11,6 +11,8 @@ diesel::table! {
         is_active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        email_verified -> Bool,
+        pending_email -> Nullable<Text>,
     }
 }
 

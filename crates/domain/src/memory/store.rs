@@ -138,6 +138,7 @@ impl UserRepository for MemoryStore {
         }
         if let Some(email) = &changes.email {
             user.email = email.clone();
+            user.email_verified = false;
         }
         user.updated_at = now;
         let user = user.clone();

@@ -84,6 +84,10 @@ pub struct User {
     pub created_at: Timestamp,
     /// When the account last changed.
     pub updated_at: Timestamp,
+    /// Whether the owner proved the address theirs through an emailed link.
+    pub email_verified: bool,
+    /// The address a requested change waits to confirm.
+    pub pending_email: Option<Email>,
 }
 
 impl User {

@@ -47,8 +47,8 @@ pub trait UserRepository: Send + Sync {
     /// An [`InfraError`] when the store fails.
     fn password_hash(&self, id: UserId) -> Result<Option<PasswordHash>, InfraError>;
 
-    /// Changes the name and/or email an account's owner asked for, and `updated_at`, and nothing
-    /// else: a role or activity change made meanwhile by an admin is kept. Returns the account
+    /// Changes the name and/or email an account's owner asked for (a new email is unverified),
+    /// and `updated_at`, and nothing else: a role or activity change made meanwhile by an admin is kept. Returns the account
     /// as stored after the write. The `audit` events are written in the same transaction, and
     /// only when the account was there to change.
     ///

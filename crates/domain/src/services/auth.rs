@@ -134,6 +134,8 @@ impl AuthService {
             is_active: true,
             created_at: now,
             updated_at: now,
+            email_verified: false,
+            pending_email: None,
         };
         let registered = AuditEvent { user_id: Some(user.id), ..audit::event(&self.ports, AuditKind::UserRegistered, client) };
         match self.ports.users.insert(&user, &hash, &[registered]) {

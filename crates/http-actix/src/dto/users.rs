@@ -25,6 +25,11 @@ pub struct UserResponse {
     pub role: RoleDto,
     /// Whether the account may log in.
     pub is_active: bool,
+    /// Whether the owner verified the address through an emailed link.
+    pub email_verified: bool,
+    /// The address a requested change waits to confirm, or null.
+    #[schema(format = Email, required = true)]
+    pub pending_email: Option<String>,
     /// Creation time (UTC).
     #[serde(serialize_with = "crate::dto::time::rfc3339")]
     pub created_at: DateTime<Utc>,
@@ -41,6 +46,8 @@ impl From<User> for UserResponse {
             name: u.name.as_str().to_owned(),
             role: u.role.into(),
             is_active: u.is_active,
+            email_verified: u.email_verified,
+            pending_email: u.pending_email.map(|e| e.as_str().to_owned()),
             created_at: u.created_at,
             updated_at: u.updated_at,
         }

@@ -101,6 +101,8 @@ fn sqlite_memory_is_one_database_shared_by_every_checkout() {
         is_active: true,
         created_at: chrono::DateTime::UNIX_EPOCH,
         updated_at: chrono::DateTime::UNIX_EPOCH,
+        email_verified: false,
+        pending_email: None,
     };
 
     UserRepository::insert(&store, &ada, &domain::PasswordHash::new("h".into()), &[]).unwrap();
@@ -262,6 +264,8 @@ fn an_sqlite_file_locked_by_another_process_is_unavailable_within_the_connect_ti
         is_active: true,
         created_at: chrono::Utc::now(),
         updated_at: chrono::Utc::now(),
+        email_verified: false,
+        pending_email: None,
     };
     let refused = db.store().insert(&user, &domain::PasswordHash::new("h".into()), &[]);
 

@@ -22,6 +22,8 @@ fn eight_threads_insert_two_hundred_rows_each_into_one_sqlite_file_without_error
         is_active: true,
         created_at: now,
         updated_at: now,
+        email_verified: false,
+        pending_email: None,
     };
     domain::UserRepository::insert(&store, &owner, &domain::PasswordHash::new("h".into()), &[]).unwrap();
 

@@ -27,6 +27,8 @@ pub fn user(n: u128, email: &str, created: Timestamp) -> User {
         is_active: true,
         created_at: created,
         updated_at: created,
+        email_verified: false,
+        pending_email: None,
     }
 }
 

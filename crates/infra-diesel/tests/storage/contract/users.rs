@@ -11,6 +11,8 @@ fn inserted_user_reads_back_equal_by_id_and_by_email(store: &impl Store) {
     let users: &dyn UserRepository = store;
     let mut ada = user(1, "ada@example.com", t(0));
     ada.role = Role::Admin;
+    ada.email_verified = true;
+    ada.pending_email = Some(Email::parse("ada.next@example.com").unwrap());
     // Nanoseconds are dropped on the way in: every backend keeps microseconds.
     ada.updated_at = t(5) + Duration::nanoseconds(789);
 
@@ -39,8 +41,8 @@ fn a_taken_email_is_refused_but_accents_are_distinct(store: &impl Store) {
 
 fn a_profile_update_writes_only_name_email_and_its_time(store: &impl Store) {
     let users: &dyn UserRepository = store;
-    let ada = user(1, "ada@example.com", t(0));
-    let bob = user(2, "bob@example.com", t(1));
+    let ada = User { email_verified: true, ..user(1, "ada@example.com", t(0)) };
+    let bob = User { email_verified: true, ..user(2, "bob@example.com", t(1)) };
     users.insert(&ada, &hash("ada"), &[]).unwrap();
     users.insert(&bob, &hash("bob"), &[]).unwrap();
     // An admin's change that lands while the owner's update is in flight.
@@ -57,9 +59,14 @@ fn a_profile_update_writes_only_name_email_and_its_time(store: &impl Store) {
         role: Role::Admin,
         is_active: false,
         updated_at: t(10),
+        email_verified: false,
         ..ada.clone()
     };
-    assert_eq!(written, UserWrite::Updated(expected.clone()), "role and is_active stay as the admin left them");
+    assert_eq!(
+        written,
+        UserWrite::Updated(expected.clone()),
+        "role and is_active stay as the admin left them; the new address is unverified"
+    );
     assert_eq!(users.find(ada.id).unwrap(), Some(expected.clone()));
     assert_eq!(users.password_hash(ada.id).unwrap(), Some(hash("ada")), "the hash is not part of an update");
     let name_only = ProfileChanges { name: Some(UserName::parse("Ada").unwrap()), email: None };
@@ -70,6 +77,8 @@ fn a_profile_update_writes_only_name_email_and_its_time(store: &impl Store) {
     assert_eq!(users.find(ada.id).unwrap().unwrap().email, expected.email);
     let ghost = user(3, "ghost@example.com", t(0));
     assert_eq!(users.update_profile(ghost.id, &name_only, t(13), &[]).unwrap(), UserWrite::NotFound);
+    let UserWrite::Updated(bob) = users.update_profile(bob.id, &name_only, t(14), &[]).unwrap() else { panic!("account gone") };
+    assert!(bob.email_verified, "a new name leaves the address verified");
 }
 
 fn an_admin_update_writes_only_the_named_columns(store: &impl Store) {
