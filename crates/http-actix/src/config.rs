@@ -31,6 +31,9 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// The security-event log.
     pub audit: AuditSettings,
+    /// Outgoing mail.
+    #[serde(default)]
+    pub email: EmailSettings,
     /// `APP_ENV`: development, test or production.
     #[serde(skip)]
     pub environment: String,
@@ -173,6 +176,34 @@ pub enum RefreshTransport {
 pub struct AuditSettings {
     /// Days security events are kept (1 to 3,650).
     pub retention_days: u32,
+}
+
+/// `[email]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EmailSettings {
+    /// `log` (development: messages go to the log) or an `smtp://` / `smtps://` URL.
+    pub transport: String,
+    /// The sender, `Name <address>`.
+    pub from: String,
+    /// At most one message per address per this many seconds (resends, reset requests).
+    pub min_interval_secs: u64,
+    /// Delivery attempts before a message is given up as failed (1 to 20).
+    pub max_attempts: u32,
+    /// The wait after the first failed attempt, doubled after each further one (at most an
+    /// hour), in seconds.
+    pub retry_after_secs: u32,
+}
+
+impl Default for EmailSettings {
+    fn default() -> Self {
+        Self {
+            transport: "log".into(),
+            from: "Gatehouse <no-reply@localhost>".into(),
+            min_interval_secs: 60,
+            max_attempts: 8,
+            retry_after_secs: 30,
+        }
+    }
 }
 
 /// `[metrics]`.
@@ -352,6 +383,10 @@ impl Settings {
             return Err(invalid("database.pool_size must be positive".into()));
         }
         self.rate_limit.counter_store()?;
+        // `email.transport` and `email.from` are parsed where the transport is built, at start-up
+        // (`mail::transport`), with a message that names the key.
+        in_range("email.max_attempts", i64::from(self.email.max_attempts), 1..=20)?;
+        in_range("email.retry_after_secs", i64::from(self.email.retry_after_secs), 0..=3_600)?;
         if self.rate_limit.per_minute == 0 || self.rate_limit.burst == 0 {
             return Err(invalid("rate_limit.per_minute and rate_limit.burst must be positive".into()));
         }

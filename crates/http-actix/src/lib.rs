@@ -10,6 +10,7 @@ pub mod edges;
 pub mod error;
 mod error_map;
 pub mod extract;
+pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod openapi_document;

@@ -26,6 +26,7 @@ pub struct Metrics {
     checks_running: IntGauge,
     checks_queued: IntGauge,
     pool: IntGaugeVec,
+    outbox: IntGaugeVec,
     pool_sample: Sample,
     checks_sample: Sample,
 }
@@ -137,7 +138,17 @@ impl Metrics {
         let pool = IntGaugeVec::new(Opts::new("gatehouse_pool_connections", "Database pool connections by state."), &["state"])
             .expect("valid series");
         registry.register(Box::new(pool.clone())).expect("registered once");
+        let outbox = IntGaugeVec::new(
+            Opts::new("gatehouse_outbox_messages", "Outbox messages by state, as the sender last counted them."),
+            &["state"],
+        )
+        .expect("valid series");
+        registry.register(Box::new(outbox.clone())).expect("registered once");
+        for state in domain::MailState::ALL {
+            outbox.with_label_values(&[state.as_str()]);
+        }
         Self {
+            outbox,
             checks_running: gauge("gatehouse_password_checks_running", "Password checks running now."),
             checks_queued: gauge("gatehouse_password_checks_queued", "Password checks waiting for a permit now."),
             registry,
@@ -171,6 +182,14 @@ impl Metrics {
     /// One 429.
     pub fn refusal(&self, why: Refusal) {
         self.refusals.with_label_values(&[why.label()]).inc();
+    }
+
+    /// The outbox as the sender counted it after its turn (counted there, off the async
+    /// workers, so a scrape never waits on the database).
+    pub fn outbox(&self, counts: domain::OutboxCounts) {
+        for state in domain::MailState::ALL {
+            self.outbox.with_label_values(&[state.as_str()]).set(i64::try_from(counts.of(state)).unwrap_or(i64::MAX));
+        }
     }
 
     /// The Prometheus text exposition of every series now.

@@ -116,7 +116,8 @@ pub fn bind(
         (Some(metrics_port), Some(metrics)) => Some(serve_metrics(&server.host, metrics_port, metrics)?),
         _ => None,
     };
-    spawn_purge(state);
+    spawn_purge(state.clone());
+    spawn_sender(state);
     Ok(Application { port, server: http.run(), metrics })
 }
 
@@ -154,6 +155,47 @@ fn cors(origins: &[String], credentials: bool) -> Cors {
         .expose_headers(["location", "x-request-id", "retry-after", "www-authenticate"])
         .max_age(600);
     if credentials { cors.supports_credentials() } else { cors }
+}
+
+/// How often the outbox sender looks for due messages.
+const SEND_EVERY: Duration = Duration::from_secs(2);
+
+/// How long the sender's lease lasts: long enough for a turn's SMTP conversations (each at most
+/// 10 s) and renewed every turn, short enough that a dead holder is replaced soon.
+const SENDER_LEASE_SECS: i64 = 120;
+
+/// Every [`SEND_EVERY`], on whichever instance holds the sender's lease: delivers the due
+/// messages of the outbox on a blocking thread (SMTP blocks), under a span of its own, and
+/// updates the outbox series.
+fn spawn_sender(state: web::Data<AppState>) {
+    let holder = uuid::Uuid::new_v4().to_string();
+    let lease = chrono::Duration::seconds(SENDER_LEASE_SECS);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SEND_EVERY);
+        loop {
+            tick.tick().await;
+            let (app, holder, metrics) = (state.app.clone(), holder.clone(), state.metrics.clone());
+            let span = tracing::info_span!("outbox");
+            let turn = tokio::task::spawn_blocking(move || {
+                let _entered = span.enter();
+                let run = app.outbox.deliver_due(&holder, lease);
+                if let (Ok(domain::SenderRun::Delivered { .. }), Some(metrics)) = (&run, metrics)
+                    && let Ok(counts) = app.outbox.counts()
+                {
+                    metrics.outbox(counts);
+                }
+                run
+            });
+            match turn.await {
+                Ok(Ok(domain::SenderRun::Delivered { sent, retried, failed })) if sent + retried + failed > 0 => {
+                    tracing::info!(sent, retried, failed, "outbox turn");
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "outbox turn failed"),
+                Err(e) => tracing::warn!(error = %e, "outbox turn panicked"),
+            }
+        }
+    });
 }
 
 /// Every [`PURGE_EVERY`], on whichever instance holds the job's lease (for two periods, so a

@@ -99,3 +99,19 @@ diesel::table! {
         detail -> Text,
     }
 }
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        created_at -> Timestamp,
+        recipient -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+    }
+}

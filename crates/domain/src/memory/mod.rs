@@ -5,12 +5,14 @@
 mod attempts;
 mod crypto;
 mod jobs;
+mod mail;
 mod store;
 mod system;
 
 pub use attempts::MemoryAttempts;
 pub use crypto::{FakeAccessTokens, FakeHasher, FakeRefreshTokens};
 pub use jobs::MemoryLeases;
+pub use mail::{MemoryMailer, MemoryOutbox};
 pub use store::MemoryStore;
 pub use system::{ManualClock, SequentialIds};
 
@@ -31,6 +33,10 @@ pub struct InMemory {
     pub attempts: Arc<MemoryAttempts>,
     /// The periodic jobs' leases.
     pub leases: Arc<MemoryLeases>,
+    /// Messages waiting to be delivered.
+    pub outbox: Arc<MemoryOutbox>,
+    /// What the "mail server" accepted.
+    pub mailer: Arc<MemoryMailer>,
 }
 
 impl InMemory {
@@ -55,6 +61,8 @@ impl InMemory {
             leases: self.leases.clone(),
             probe: self.store.clone(),
             audit: self.store.clone(),
+            outbox: self.outbox.clone(),
+            mailer: self.mailer.clone(),
         }
     }
 }

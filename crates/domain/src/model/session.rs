@@ -120,6 +120,8 @@ pub struct SessionPolicy {
     /// How long after its exchange the token that was current may be presented again and get
     /// the pair its exchange made (two tabs refreshing at once); zero: never.
     pub refresh_grace: Duration,
+    /// How the outbox sender retries a message the mail server did not take.
+    pub mail_retry: crate::model::RetryPolicy,
 }
 
 impl Default for SessionPolicy {
@@ -131,6 +133,7 @@ impl Default for SessionPolicy {
             lockout: AttemptPolicy::LOCKOUT,
             audit_retention: Duration::days(90),
             refresh_grace: Duration::zero(),
+            mail_retry: crate::model::RetryPolicy::DEFAULT,
         }
     }
 }

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod lockout;
 mod maintenance;
+mod outbox;
 mod principal;
 mod projects;
 mod tasks;
@@ -15,6 +16,7 @@ pub use account::{AccountService, DeleteAccountError, PasswordChangeError, Profi
 pub use admin::{AdminError, AdminService, AdminUpdate, CreatedAdmin};
 pub use auth::{AuthService, AuthenticateError, LoginError, RefreshError, RegisterError, Registration, VerifiedToken};
 pub use maintenance::{MaintenanceService, PurgeRun};
+pub use outbox::{OutboxSender, SenderRun};
 pub use principal::Principal;
 pub use projects::ProjectService;
 pub use tasks::TaskService;
@@ -22,8 +24,8 @@ pub use tasks::TaskService;
 use crate::error::InfraError;
 use crate::model::SessionPolicy;
 use crate::ports::{
-    AccessTokenCodec, AttemptCounter, AuditLog, Clock, IdGenerator, JobLeases, PasswordHasher, ProjectRepository, RefreshTokenIssuer,
-    SessionRepository, StorageProbe, TaskRepository, UserRepository,
+    AccessTokenCodec, AttemptCounter, AuditLog, Clock, IdGenerator, JobLeases, MailTransport, Outbox, PasswordHasher, ProjectRepository,
+    RefreshTokenIssuer, SessionRepository, StorageProbe, TaskRepository, UserRepository,
 };
 use std::sync::Arc;
 
@@ -56,6 +58,10 @@ pub struct Ports {
     pub probe: Arc<dyn StorageProbe>,
     /// Security events.
     pub audit: Arc<dyn AuditLog>,
+    /// Messages waiting to be delivered.
+    pub outbox: Arc<dyn Outbox>,
+    /// The way messages leave.
+    pub mailer: Arc<dyn MailTransport>,
 }
 
 impl std::fmt::Debug for Ports {
@@ -80,6 +86,8 @@ pub struct Gatehouse {
     pub tasks: TaskService,
     /// The periodic purge and the readiness check.
     pub maintenance: MaintenanceService,
+    /// Delivers the outbox.
+    pub outbox: OutboxSender,
 }
 
 impl Gatehouse {
@@ -91,6 +99,7 @@ impl Gatehouse {
             admin: AdminService::new(ports.clone()),
             projects: ProjectService::new(ports.clone()),
             tasks: TaskService::new(ports.clone()),
+            outbox: OutboxSender::new(ports.clone(), policy.mail_retry),
             maintenance: MaintenanceService::new(ports, policy.audit_retention),
         }
     }

@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod lockout;
 mod maintenance;
+mod outbox;
 mod projects;
 mod races;
 mod refresh;

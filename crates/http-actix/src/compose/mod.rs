@@ -40,6 +40,9 @@ pub enum StartupError {
     /// Migrations failed.
     #[error("cannot apply migrations: {0}")]
     Migrations(#[from] infra_diesel::MigrationError),
+    /// `email.*` is unusable.
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailSettingsError),
     /// Keys or hashing parameters are unusable.
     #[error("invalid crypto configuration: {0}")]
     Crypto(#[from] infra_crypto::CryptoConfigError),
@@ -185,7 +188,9 @@ pub fn gatehouse_with(
         tasks: store.clone(),
         leases: store.clone(),
         probe: store.clone(),
-        audit: store,
+        audit: store.clone(),
+        outbox: store,
+        mailer: crate::mail::transport(&settings.email)?,
         hasher: Arc::new(hasher(settings)?),
         access_tokens: Arc::new(codec.clone()),
         refresh_tokens: Arc::new(RandomRefreshTokens),
@@ -203,6 +208,11 @@ pub fn gatehouse_with(
         },
         audit_retention: chrono::Duration::days(i64::from(settings.audit.retention_days)),
         refresh_grace: chrono::Duration::seconds(i64::from(settings.auth.refresh_reuse_grace_secs)),
+        mail_retry: domain::RetryPolicy {
+            max_attempts: settings.email.max_attempts,
+            first_delay: chrono::Duration::seconds(i64::from(settings.email.retry_after_secs)),
+            max_delay: chrono::Duration::hours(1),
+        },
         ..SessionPolicy::default()
     };
     Ok((Gatehouse::new(ports, policy), codec))

@@ -7,4 +7,5 @@ mod cli;
 mod hash_gate;
 mod layout;
 mod serve;
+mod smtp;
 mod storage_threads;

@@ -4,6 +4,7 @@
 
 mod attempts;
 pub(crate) mod audit;
+pub(crate) mod outbox;
 mod projects;
 pub(crate) mod sessions;
 mod tasks;

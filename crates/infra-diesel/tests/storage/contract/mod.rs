@@ -72,6 +72,7 @@ impl<T> Store for T where
 
 mod attempts;
 mod audit;
+mod outbox;
 mod projects;
 mod races;
 mod sessions;
