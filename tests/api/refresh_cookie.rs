@@ -213,3 +213,16 @@ async fn the_openapi_document_says_where_the_refresh_token_travels() {
         assert_eq!(requires(&schemas(&doc, "RefreshRequest")), transport == "body", "{transport}: the cookie may stand in for it");
     }
 }
+
+#[tokio::test]
+async fn after_the_grace_window_the_exchanged_token_is_theft_again() {
+    let app = cookie_app("both", "1").await;
+    let session = app.user("ada@example.com").await;
+    let rotated = app.post("/auth/refresh", &json!({"refresh_token": session.refresh})).await;
+    assert_eq!(rotated.status(), 200);
+    let current = str_of(&rotated.json::<Value>().await.unwrap(), "refresh_token");
+    // The window is a span of time: waiting it out is the point here, not a race to open.
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    assert_eq!(app.post("/auth/refresh", &json!({"refresh_token": session.refresh})).await.status(), 401);
+    assert_eq!(app.post("/auth/refresh", &json!({"refresh_token": current})).await.status(), 401, "the whole session was revoked");
+}
