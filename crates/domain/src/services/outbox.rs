@@ -55,6 +55,12 @@ impl OutboxSender {
         }
         let (mut sent, mut retried, mut failed) = (0, 0, 0);
         for queued in self.ports.outbox.due(now, BATCH)? {
+            // Renewed before every message: however slow the mail server, this instance holds
+            // the lease for a whole `lease` past each send, so no other one picks the row up.
+            let at = self.ports.clock.now();
+            if self.ports.leases.acquire(SENDER_JOB, holder, at, at + lease)? == Lease::HeldElsewhere {
+                break;
+            }
             let id = queued.mail.id;
             match self.ports.mailer.send(&queued.mail) {
                 Ok(()) => {
