@@ -92,8 +92,10 @@ impl r2d2::ManageConnection for Manager {
 /// The SQLite settings every connection needs, in this order: `busy_timeout` first, so the
 /// statements after it (switching to WAL needs a lock) wait for other connections instead of
 /// failing with `SQLITE_BUSY`; then WAL (readers never block the writer), `synchronous=NORMAL`
-/// (safe with WAL, one fsync per checkpoint) and `foreign_keys=ON` (off by default, and the
-/// cascades rely on it). Other backends are left as they are.
+/// (safe with WAL, one fsync per checkpoint), `foreign_keys=ON` (off by default, and the
+/// cascades rely on it), and `wal_autocheckpoint=0`: no request's commit pays for a
+/// checkpoint, the database's own thread does them (`checkpoint`). Other backends are left as
+/// they are.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SqlitePragmas {
     pub(crate) busy_timeout: Duration,
@@ -105,7 +107,8 @@ impl r2d2::CustomizeConnection<AnyConnection, ManagerError> for SqlitePragmas {
             AnyConnection::Sqlite(sqlite) => {
                 let millis = self.busy_timeout.as_millis();
                 sqlite.batch_execute(&format!(
-                    "PRAGMA busy_timeout = {millis}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+                    "PRAGMA busy_timeout = {millis}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                     PRAGMA wal_autocheckpoint = 0;"
                 ))?;
             }
             #[cfg(any(feature = "postgres", feature = "mysql"))]

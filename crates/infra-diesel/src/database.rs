@@ -95,7 +95,14 @@ impl Database {
         let pool = builder.build_unchecked(manager);
         // After the probe connection, so the file exists.
         let sqlite_file = file_path.map(SqliteFile::opened);
-        Ok(Self { shared: Arc::new(Shared { pool, backend, redacted_url, sqlite_file }) })
+        let has_file = sqlite_file.is_some();
+        let shared = Arc::new(Shared { pool, backend, redacted_url: redacted_url.clone(), sqlite_file });
+        if has_file {
+            // Pooled connections leave checkpoints to this thread (`checkpoint`).
+            crate::checkpoint::spawn(Arc::downgrade(&shared))
+                .map_err(|e| ConnectError::Connect { url: redacted_url, message: format!("cannot start the checkpoint thread: {e}") })?;
+        }
+        Ok(Self { shared })
     }
 
     /// Applies the migrations of this backend's dialect that are not applied yet.

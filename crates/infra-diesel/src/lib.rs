@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod backend;
+mod checkpoint;
 mod connect_error;
 mod connection;
 mod database;
