@@ -68,7 +68,12 @@ fn mail(n: u128) -> OutgoingMail {
     }
 }
 
-/// The use cases on a fresh SQLite database, sending through `smtp://127.0.0.1:port`.
+/// PostgreSQL when `TEST_POSTGRES_URL` is set, else SQLite.
+fn fresh_database() -> TestDatabase {
+    TestDatabase::from_env_postgres().unwrap_or_else(TestDatabase::sqlite)
+}
+
+/// The use cases on `db`, sending through `smtp://127.0.0.1:port`.
 fn gatehouse(db: &TestDatabase, port: u16, max_attempts: &str) -> domain::Gatehouse {
     let transport = format!("smtp://127.0.0.1:{port}");
     let settings = Settings::defaults_with(
@@ -91,7 +96,7 @@ fn gatehouse(db: &TestDatabase, port: u16, max_attempts: &str) -> domain::Gateho
 fn a_queued_message_arrives_with_both_parts_and_its_headers() {
     let (port, dir) = (free_port(), tempdir());
     let Some(server) = SmtpServer::start(port, dir.join("mail")) else { return };
-    let db = TestDatabase::sqlite();
+    let db = fresh_database();
     let app = gatehouse(&db, port, "8");
     db.database().store().enqueue(&mail(1)).unwrap();
 
@@ -148,6 +153,42 @@ fn with_the_server_down_the_message_waits_and_goes_out_when_it_is_back_and_retri
         ]
     );
     assert_eq!(store.counts().unwrap(), OutboxCounts { pending: 0, sent: 1, failed: 1 });
+}
+
+#[test]
+fn two_instances_sending_at_once_deliver_each_message_once() {
+    let (port, dir) = (free_port(), tempdir());
+    let Some(server) = SmtpServer::start(port, dir.join("mail")) else { return };
+    let db = fresh_database();
+    let instances = [gatehouse(&db, port, "8"), gatehouse(&db, port, "8")];
+    let store = db.database().store();
+    let mut expected = 0;
+    for round in 0..5u128 {
+        for n in 0..4 {
+            store.enqueue(&mail(round * 10 + n)).unwrap();
+        }
+        expected += 4;
+        let start = std::sync::Barrier::new(2);
+        let runs: Vec<SenderRun> = std::thread::scope(|scope| {
+            let senders: Vec<_> = instances
+                .iter()
+                .enumerate()
+                .map(|(i, app)| {
+                    let start = &start;
+                    scope.spawn(move || {
+                        start.wait();
+                        app.outbox.deliver_due(&format!("instance-{i}"), chrono::Duration::seconds(60)).unwrap()
+                    })
+                })
+                .collect();
+            senders.into_iter().map(|s| s.join().unwrap()).collect()
+        });
+        let sent: u32 = runs.iter().map(|r| if let SenderRun::Delivered { sent, .. } = r { *sent } else { 0 }).sum();
+        assert_eq!(sent, 4, "round {round}: {runs:?}");
+        assert!(runs.contains(&SenderRun::HeldElsewhere), "round {round}: one instance held the lease: {runs:?}");
+        let received = server.messages();
+        assert_eq!(received.len(), expected, "round {round}: each message once");
+    }
 }
 
 fn tempdir() -> PathBuf {
