@@ -100,17 +100,56 @@ async fn no_event_holds_a_password_hash_or_token() {
     assert_eq!(app.send_json(Method::POST, "/users/me/password", Some(&ada.access), &body).await.status(), 204);
     let body = serde_json::json!({"email": "ada2@example.com", "current_password": "the new secret 2"});
     assert_eq!(app.send_json(Method::PATCH, "/users/me", Some(&ada.access), &body).await.status(), 200);
+    let change = app.link_token("ada2@example.com").await;
+    assert_eq!(app.post("/auth/email-change/confirm", &serde_json::json!({"token": change})).await.status(), 204);
+    // The emailed flows, each link a secret of its own.
+    let first = app.mail_to("ada@example.com").await.remove(0).1;
+    let verify = first[first.find("token=").unwrap() + 6..].split_whitespace().next().unwrap().to_owned();
+    assert_eq!(app.post("/auth/password-reset", &serde_json::json!({"email": "ada2@example.com"})).await.status(), 202);
+    app.await_mail("ada2@example.com", 2).await;
+    let reset = app.link_token("ada2@example.com").await;
+    let body = serde_json::json!({"token": reset, "new_password": "the reset secret 3"});
+    assert_eq!(app.post("/auth/password-reset/confirm", &body).await.status(), 204);
     let bob = app.user("bob@example.com").await;
+    let bob_verify = app.link_token("bob@example.com").await;
+    assert_eq!(app.post("/auth/verify-email", &serde_json::json!({"token": bob_verify})).await.status(), 204);
     let bob_id: Value = app.get("/users/me", &bob.access).await.json().await.unwrap();
     let path = format!("/users/{}", str_of(&bob_id, "id"));
     assert_eq!(app.send_json(Method::PATCH, &path, Some(&admin.access), &serde_json::json!({"is_active": false})).await.status(), 200);
     assert_eq!(app.request(Method::DELETE, &path).bearer_auth(&admin.access).send().await.unwrap().status(), 204);
     let text = app.get("/audit?limit=100", &admin.access).await.text().await.unwrap();
-    for kind in ["login.succeeded", "login.failed", "password.changed", "email.changed", "user.updated", "user.deleted", "admin.created"] {
+    for kind in [
+        "login.succeeded",
+        "login.failed",
+        "password.changed",
+        "email.change_requested",
+        "email.changed",
+        "password.reset_requested",
+        "password.reset",
+        "email.verified",
+        "user.updated",
+        "user.deleted",
+        "admin.created",
+    ] {
         assert!(text.contains(kind), "{kind} missing: {text}");
     }
-    let secrets =
-        [PASSWORD, "the wrong secret 1", "the new secret 2", &ada.access, &ada.refresh, &admin.refresh, &bob.refresh, "$2b$", "$argon2"];
+    let secrets = [
+        PASSWORD,
+        "the wrong secret 1",
+        "the new secret 2",
+        "the reset secret 3",
+        &ada.access,
+        &ada.refresh,
+        &admin.refresh,
+        &bob.refresh,
+        &change,
+        &verify,
+        &reset,
+        &bob_verify,
+        "gatehouse_lt_",
+        "$2b$",
+        "$argon2",
+    ];
     for secret in secrets {
         assert!(!text.contains(secret), "an event holds {secret:?}: {text}");
     }
@@ -152,12 +191,18 @@ async fn account_changes_by_the_owner_and_by_an_admin_are_events_of_the_account(
         )
         .await;
     assert_eq!(moved.status(), 200);
+    let confirm = serde_json::json!({"token": app.link_token("ada2@example.com").await});
+    assert_eq!(app.post("/auth/email-change/confirm", &confirm).await.status(), 204);
     let renamed = app.send_json(Method::PATCH, "/users/me", Some(&ada.access), &serde_json::json!({"name": "Ada L."})).await;
     assert_eq!(renamed.status(), 200);
 
     let own = events(&app, "/users/me/events", &ada.access).await;
     let changes: Vec<String> = types(&own).into_iter().filter(|t| !t.starts_with("login.")).collect();
-    assert_eq!(changes, ["email.changed", "password.changed", "user.registered"], "a new name is no security event");
+    assert_eq!(
+        changes,
+        ["email.changed", "email.change_requested", "password.changed", "user.registered"],
+        "a new name is no security event"
+    );
     let sessions: Value = app.get("/users/me/sessions", &ada.access).await.json().await.unwrap();
     assert_eq!(find(&own, "password.changed")["session_id"], sessions["items"][0]["id"], "made in the session that stayed");
     assert_eq!(find(&own, "user.registered")["user_id"], ada_id.as_str());

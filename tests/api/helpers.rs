@@ -60,6 +60,9 @@ async fn start(database: Arc<TestDatabase>, overrides: &[(&str, &str)], adjust: 
         ("auth.secret", "test-secret-of-at-least-thirty-two-bytes!"),
         ("auth.bcrypt_cost", "4"),
         ("rate_limit.enabled", "false"),
+        // A mail server that never answers: messages stay queued with their bodies, so tests
+        // read the emailed links from the outbox (the SMTP tests deliver to a real server).
+        ("email.transport", "smtp://127.0.0.1:9"),
     ];
     all.extend_from_slice(overrides);
     let mut settings = Settings::defaults_with("test", &all).expect("test settings");
@@ -86,6 +89,33 @@ impl TestApp {
     /// The URL of this test's own database.
     pub fn database_url(&self) -> &str {
         self.database.url()
+    }
+
+    /// The messages queued for `to`, oldest first, as `(subject, text)`.
+    pub async fn mail_to(&self, to: &str) -> Vec<(String, String)> {
+        let (database, to) = (self.database.clone(), to.to_owned());
+        tokio::task::spawn_blocking(move || database.queued_mail_to(&to)).await.expect("outbox read")
+    }
+
+    /// The messages for `to` once there are at least `n` (a reset or resend request answers
+    /// before its link is stored); panics after five seconds.
+    pub async fn await_mail(&self, to: &str, n: usize) -> Vec<(String, String)> {
+        for _ in 0..500 {
+            let mail = self.mail_to(to).await;
+            if mail.len() >= n {
+                return mail;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("fewer than {n} messages reached {to}'s outbox")
+    }
+
+    /// The token of the newest link mailed to `to`.
+    pub async fn link_token(&self, to: &str) -> String {
+        let mail = self.mail_to(to).await;
+        let (_, text) = mail.last().unwrap_or_else(|| panic!("no message for {to}"));
+        let start = text.find("token=").expect("the message has a link") + "token=".len();
+        text[start..].split_whitespace().next().expect("a token").to_owned()
     }
 
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {

@@ -12,6 +12,7 @@ mod auth;
 mod conformance;
 mod cors;
 mod keys;
+mod links;
 mod me;
 mod metrics;
 mod openapi;

@@ -1,4 +1,4 @@
-use crate::helpers::{PASSWORD, invalid_fields, problem, spawn_app};
+use crate::helpers::{PASSWORD, invalid_fields, problem, spawn_app, spawn_app_with};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -32,8 +32,11 @@ async fn changing_the_email_needs_the_right_current_password() {
     assert_eq!(invalid_fields(patch(json!({"email": "new@example.com"})).await).await, ["current_password"]);
     assert_eq!(invalid_fields(patch(json!({"email": "new@example.com", "current_password": "wrong"})).await).await, ["current_password"]);
     problem(patch(json!({"email": "bob@example.com", "current_password": PASSWORD})).await, 409).await;
-    let ok = patch(json!({"email": "New@Example.com", "current_password": PASSWORD})).await;
-    assert_eq!(ok.json::<Value>().await.unwrap()["email"], "new@example.com");
+    let ok: Value = patch(json!({"email": "New@Example.com", "current_password": PASSWORD})).await.json().await.unwrap();
+    assert_eq!((ok["email"].as_str(), ok["pending_email"].as_str()), (Some("ada@example.com"), Some("new@example.com")));
+    assert_eq!(app.login_as("new@example.com", PASSWORD).await.status(), 401, "not before the new address confirms");
+    let confirm = json!({"token": app.link_token("new@example.com").await});
+    assert_eq!(app.post("/auth/email-change/confirm", &confirm).await.status(), 204);
     assert_eq!(app.login_as("new@example.com", PASSWORD).await.status(), 200);
 }
 
@@ -117,10 +120,25 @@ async fn the_user_resource_says_whether_the_address_is_verified_and_what_change_
     let root: Value = app.get("/users/me", &admin.access).await.json().await.unwrap();
     assert_eq!(root["email_verified"], true, "the operator vouches for a command-line admin");
     let body = json!({"email": "root2@example.com", "current_password": PASSWORD});
-    let moved: Value = app.send_json(Method::PATCH, "/users/me", Some(&admin.access), &body).await.json().await.unwrap();
+    let waiting: Value = app.send_json(Method::PATCH, "/users/me", Some(&admin.access), &body).await.json().await.unwrap();
+    assert_eq!((waiting["email"].clone(), waiting["pending_email"].clone()), ("root@example.com".into(), "root2@example.com".into()));
+    let confirm = json!({"token": app.link_token("root2@example.com").await});
+    assert_eq!(app.post("/auth/email-change/confirm", &confirm).await.status(), 204);
+    let moved: Value = app.get("/users/me", &admin.access).await.json().await.unwrap();
     assert_eq!(
-        (moved["email"].clone(), moved["email_verified"].clone()),
-        ("root2@example.com".into(), false.into()),
-        "a new address is unverified"
+        (moved["email"].clone(), moved["pending_email"].clone(), moved["email_verified"].clone()),
+        ("root2@example.com".into(), Value::Null, true.into()),
+        "the link reached the new address"
     );
+
+    // `auth.email_change = "immediate"` is v1: the address changes at once, unverified.
+    let app = spawn_app_with(&[("auth.email_change", "immediate")]).await;
+    let ada = app.user("ada@example.com").await;
+    let body = json!({"email": "ada2@example.com", "current_password": PASSWORD});
+    let moved: Value = app.send_json(Method::PATCH, "/users/me", Some(&ada.access), &body).await.json().await.unwrap();
+    assert_eq!(
+        (moved["email"].clone(), moved["pending_email"].clone(), moved["email_verified"].clone()),
+        ("ada2@example.com".into(), Value::Null, false.into())
+    );
+    assert!(app.mail_to("ada2@example.com").await.is_empty(), "no mail in immediate mode");
 }

@@ -38,6 +38,12 @@ const CONTRACT: &[(&str, &str)] = &[
     ("get", "/.well-known/jwks.json"),
     ("get", "/openapi.json"),
     ("get", "/docs/"),
+    ("post", "/auth/verify-email"),
+    ("post", "/auth/verify-email/resend"),
+    ("post", "/auth/password-reset"),
+    ("post", "/auth/password-reset/confirm"),
+    ("post", "/auth/email-change/confirm"),
+    ("post", "/users"),
 ];
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod memory;
+pub mod messages;
 pub mod model;
 pub mod ports;
 pub mod services;

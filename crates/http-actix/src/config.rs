@@ -157,6 +157,28 @@ pub struct AuthSettings {
     pub refresh_transport: RefreshTransport,
     /// Seconds during which the token that was current may be presented again (0 to 300).
     pub refresh_reuse_grace_secs: u32,
+    /// Lifetime of a verification link (60 s to 30 days).
+    pub verify_ttl_secs: i64,
+    /// Lifetime of a reset link (60 s to 1 day).
+    pub reset_ttl_secs: i64,
+    /// Lifetime of an invite's set-password link (60 s to 30 days).
+    pub invite_ttl_secs: i64,
+    /// Whether an unverified account may log in.
+    pub require_verified_email: bool,
+    /// How an email change is made.
+    pub email_change: EmailChange,
+    /// Whether registration hides which addresses have accounts.
+    pub conceal_registration: bool,
+}
+
+/// `auth.email_change`.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailChange {
+    /// The new address confirms through an emailed link (the default).
+    Confirm,
+    /// The address changes at once, with no mail (v1).
+    Immediate,
 }
 
 /// `auth.refresh_transport`.
@@ -372,6 +394,10 @@ impl Settings {
         in_range("auth.bcrypt_cost", i64::from(self.auth.bcrypt_cost), 4..=31)?;
         in_range("audit.retention_days", i64::from(self.audit.retention_days), 1..=3_650)?;
         in_range("auth.refresh_reuse_grace_secs", i64::from(self.auth.refresh_reuse_grace_secs), 0..=300)?;
+        in_range("auth.verify_ttl_secs", self.auth.verify_ttl_secs, 60..=2_592_000)?;
+        in_range("auth.reset_ttl_secs", self.auth.reset_ttl_secs, 60..=86_400)?;
+        in_range("auth.invite_ttl_secs", self.auth.invite_ttl_secs, 60..=2_592_000)?;
+        in_range("email.min_interval_secs", i64::try_from(self.email.min_interval_secs).unwrap_or(i64::MAX), 0..=86_400)?;
         let public_url = self.server.public_url();
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) || public_url.contains(['?', '#', ' ']) {
             return Err(invalid(format!("server.public_url must be an http:// or https:// URL, not {public_url:?}")));

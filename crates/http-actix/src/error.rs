@@ -98,6 +98,14 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "this operation requires the admin role")
     }
 
+    /// 403: the right password, but the address must be verified first.
+    pub fn email_not_verified() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "the email address must be verified before signing in: use the link that was emailed, or ask for a new one",
+        )
+    }
+
     /// 404: no such resource, or someone else's.
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "no such resource")

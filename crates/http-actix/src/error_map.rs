@@ -1,7 +1,9 @@
 //! Each use-case error mapped to HTTP, once.
 
 use crate::error::{ApiError, FieldError};
-use domain::{AdminError, DeleteAccountError, LoginError, PasswordChangeError, ProfileError, RefreshError, RegisterError, ResourceError};
+use domain::{
+    AdminError, DeleteAccountError, LinkError, LoginError, PasswordChangeError, ProfileError, RefreshError, RegisterError, ResourceError,
+};
 
 const EMAIL_TAKEN: &str = "this email is already registered";
 const LAST_ADMIN: &str = "the last active admin cannot be demoted, deactivated or deleted";
@@ -24,6 +26,7 @@ impl From<LoginError> for ApiError {
         match e {
             LoginError::InvalidCredentials => Self::invalid_credentials("invalid email or password"),
             LoginError::Locked { retry_after_secs } => Self::too_many_requests(retry_after_secs),
+            LoginError::EmailNotVerified => Self::email_not_verified(),
             LoginError::Infra(e) => e.into(),
         }
     }
@@ -87,7 +90,18 @@ impl From<AdminError> for ApiError {
             AdminError::Forbidden => Self::forbidden(),
             AdminError::NotFound => Self::not_found(),
             AdminError::LastActiveAdmin => Self::conflict(LAST_ADMIN),
+            AdminError::EmailTaken => Self::conflict(EMAIL_TAKEN),
             AdminError::Infra(e) => e.into(),
+        }
+    }
+}
+
+impl From<LinkError> for ApiError {
+    fn from(e: LinkError) -> Self {
+        match e {
+            LinkError::InvalidToken => Self::validation(vec![FieldError::new("token", "is invalid, used or expired")]),
+            LinkError::EmailTaken => Self::conflict(EMAIL_TAKEN),
+            LinkError::Infra(e) => e.into(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod error;
 mod jwt;
+mod link;
 mod password;
 mod refresh;
 
@@ -10,5 +11,6 @@ pub use jwt::{
     ACCESS_TOKEN_TYPE, JwtCodec, JwtConfig, KeyConfig, KeySpec, MAX_CLOCK_SKEW_SECS, MAX_KID_LEN, MAX_TOKEN_BYTES, MIN_HS256_SECRET_BYTES,
     hs256_secret_is_strong,
 };
+pub use link::{LINK_TOKEN_PREFIX, RandomLinkTokens};
 pub use password::{ARGON2_MAX_PASSWORD_BYTES, BCRYPT_MAX_PASSWORD_BYTES, HashAlgorithm, Hasher, HasherConfig};
 pub use refresh::{REFRESH_TOKEN_BYTES, REFRESH_TOKEN_CHARS, REFRESH_TOKEN_PREFIX, RandomRefreshTokens};

@@ -44,19 +44,15 @@ impl RefreshTokenIssuer for RandomRefreshTokens {
     /// Only if the operating system's random source fails, when no safe token can be made
     /// at all (the port has no error to report it with).
     fn generate(&self) -> RefreshToken {
-        let mut bytes = [0u8; REFRESH_TOKEN_BYTES];
-        OsRng.try_fill_bytes(&mut bytes).expect("the OS random source failed");
-        RefreshToken::new(format!("{REFRESH_TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes)))
+        RefreshToken::new(format!("{REFRESH_TOKEN_PREFIX}{}", random_part()))
     }
 
     fn recognises(&self, token: &str) -> bool {
-        let random = token.strip_prefix(REFRESH_TOKEN_PREFIX).unwrap_or(token);
-        random.len() == REFRESH_TOKEN_CHARS && random.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        is_random_part(token.strip_prefix(REFRESH_TOKEN_PREFIX).unwrap_or(token))
     }
 
     fn digest(&self, token: &str) -> RefreshTokenDigest {
-        let digest = Sha256::digest(token.as_bytes());
-        RefreshTokenDigest::new(digest.iter().map(|b| format!("{b:02x}")).collect())
+        RefreshTokenDigest::new(sha256_hex(token))
     }
 
     /// The successor's 32 random bytes XOR a key of 32 bytes derived from the presented token
@@ -75,6 +71,27 @@ impl RefreshTokenIssuer for RandomRefreshTokens {
         xor_with_key(&mut bytes, presented);
         Some(RefreshToken::new(format!("{REFRESH_TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))))
     }
+}
+
+/// [`REFRESH_TOKEN_BYTES`] bytes from the OS random source, base64url without padding: the
+/// random part of every opaque token.
+///
+/// # Panics
+/// Only if the operating system's random source fails.
+pub(crate) fn random_part() -> String {
+    let mut bytes = [0u8; REFRESH_TOKEN_BYTES];
+    OsRng.try_fill_bytes(&mut bytes).expect("the OS random source failed");
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Whether `random` has the length and alphabet [`random_part`] gives.
+pub(crate) fn is_random_part(random: &str) -> bool {
+    random.len() == REFRESH_TOKEN_CHARS && random.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The lowercase hex SHA-256 of `token`'s text: how opaque tokens are stored.
+pub(crate) fn sha256_hex(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// XORs `bytes` with the mask key `presented` yields.

@@ -122,7 +122,7 @@ pub(crate) fn email_write(error: Error) -> UniqueEmailError {
 }
 
 /// A unique violation on the email index (not, say, a duplicate primary key).
-fn is_email_violation(error: &Error) -> bool {
+pub(crate) fn is_email_violation(error: &Error) -> bool {
     match error {
         Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
             // PostgreSQL names the constraint; SQLite says `UNIQUE constraint failed:

@@ -115,3 +115,17 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    email_links (digest) {
+        digest -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(email_links -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(email_links, users);

@@ -117,6 +117,24 @@ impl TestDatabase {
         &self.url
     }
 
+    /// Every message queued for `to` that still holds its bodies (pending ones: a delivered
+    /// message's are erased), oldest first, as `(subject, text)`: how tests read emailed links.
+    pub fn queued_mail_to(&self, to: &str) -> Vec<(String, String)> {
+        use crate::schema::outbox;
+        use diesel::prelude::*;
+        let store = self.database().store();
+        store
+            .run(|c| {
+                outbox::table
+                    .filter(outbox::recipient.eq(to))
+                    .filter(outbox::text_body.ne(""))
+                    .order((outbox::created_at.asc(), outbox::id.asc()))
+                    .select((outbox::subject, outbox::text_body))
+                    .load::<(String, String)>(c)
+            })
+            .expect("the outbox reads")
+    }
+
     /// The migrated pool on this database.
     pub fn database(&self) -> &Database {
         self.database.as_ref().expect("the database lives as long as the TestDatabase")

@@ -1,10 +1,10 @@
 use super::fnv1a;
 use crate::error::InfraError;
 use crate::model::{
-    AccessClaims, AccessToken, CandidatePassword, Password, PasswordHash, RefreshToken, RefreshTokenDigest, SessionId, SuccessorMask,
-    Timestamp, UserId,
+    AccessClaims, AccessToken, CandidatePassword, LinkDigest, LinkToken, Password, PasswordHash, RefreshToken, RefreshTokenDigest,
+    SessionId, SuccessorMask, Timestamp, UserId,
 };
-use crate::ports::{AccessTokenCodec, PasswordHasher, RefreshTokenIssuer, TokenRejected};
+use crate::ports::{AccessTokenCodec, LinkTokenIssuer, PasswordHasher, RefreshTokenIssuer, TokenRejected};
 use chrono::DateTime;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use uuid::Uuid;
@@ -155,5 +155,23 @@ impl RefreshTokenIssuer for FakeRefreshTokens {
     fn unmask_successor(&self, presented: &str, mask: &SuccessorMask) -> Option<RefreshToken> {
         let masked = u64::from_str_radix(mask.as_str(), 16).ok()?;
         Some(RefreshToken::new(format!("fake-rt-{}", masked ^ fnv1a(presented.as_bytes()))))
+    }
+}
+
+/// Numbered link tokens, `fake-lt-<n>`: predictable on purpose, so tests can name them.
+#[derive(Debug, Default)]
+pub struct FakeLinkTokens(AtomicU64);
+
+impl LinkTokenIssuer for FakeLinkTokens {
+    fn generate(&self) -> LinkToken {
+        LinkToken::new(format!("fake-lt-{}", self.0.fetch_add(1, Ordering::Relaxed) + 1))
+    }
+
+    fn recognises(&self, token: &str) -> bool {
+        token.strip_prefix("fake-lt-").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    }
+
+    fn digest(&self, token: &str) -> LinkDigest {
+        LinkDigest::new(format!("{:016x}", fnv1a(token.as_bytes())))
     }
 }

@@ -29,6 +29,11 @@ impl MemoryOutbox {
         self.rows.lock().map_err(|_| InfraError::internal("memory outbox poisoned by a panic"))
     }
 
+    /// Every message queued so far, in order, whatever its state.
+    pub fn queued(&self) -> Vec<OutgoingMail> {
+        self.rows.lock().map(|rows| rows.iter().map(|r| r.mail.clone()).collect()).unwrap_or_default()
+    }
+
     /// The last failure stored for message `id`.
     pub fn last_error(&self, id: Uuid) -> Option<String> {
         self.rows.lock().ok()?.iter().find(|r| r.mail.id == id)?.last_error.clone()
@@ -52,6 +57,8 @@ impl Outbox for MemoryOutbox {
     fn mark_sent(&self, id: Uuid, _now: Timestamp) -> Result<(), InfraError> {
         if let Some(row) = self.rows()?.iter_mut().find(|r| r.mail.id == id) {
             row.state = MailState::Sent;
+            row.mail.text.clear();
+            row.mail.html.clear();
         }
         Ok(())
     }
@@ -62,7 +69,11 @@ impl Outbox for MemoryOutbox {
             row.last_error = Some(reason.to_owned());
             match retry_at {
                 Some(at) => row.next_attempt_at = at,
-                None => row.state = MailState::Failed,
+                None => {
+                    row.state = MailState::Failed;
+                    row.mail.text.clear();
+                    row.mail.html.clear();
+                }
             }
         }
         Ok(())

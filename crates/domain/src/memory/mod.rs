@@ -5,23 +5,25 @@
 mod attempts;
 mod crypto;
 mod jobs;
+mod links;
 mod mail;
 mod store;
 mod system;
 
 pub use attempts::MemoryAttempts;
-pub use crypto::{FakeAccessTokens, FakeHasher, FakeRefreshTokens};
+pub use crypto::{FakeAccessTokens, FakeHasher, FakeLinkTokens, FakeRefreshTokens};
 pub use jobs::MemoryLeases;
 pub use mail::{MemoryMailer, MemoryOutbox};
 pub use store::MemoryStore;
 pub use system::{ManualClock, SequentialIds};
 
+use crate::messages::StandardMessages;
 use crate::services::Ports;
 use std::sync::Arc;
 
 /// One in-memory world: a store, fake crypto and a clock you can move, with handles kept so a
 /// test can inspect or steer them.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct InMemory {
     /// Users, sessions, projects and tasks.
     pub store: Arc<MemoryStore>,
@@ -33,10 +35,26 @@ pub struct InMemory {
     pub attempts: Arc<MemoryAttempts>,
     /// The periodic jobs' leases.
     pub leases: Arc<MemoryLeases>,
-    /// Messages waiting to be delivered.
+    /// Messages waiting to be delivered: the store's own, so a change and its messages are
+    /// written under one lock.
     pub outbox: Arc<MemoryOutbox>,
     /// What the "mail server" accepted.
     pub mailer: Arc<MemoryMailer>,
+}
+
+impl Default for InMemory {
+    fn default() -> Self {
+        let store = Arc::new(MemoryStore::default());
+        Self {
+            outbox: store.outbox(),
+            store,
+            hasher: Arc::default(),
+            clock: Arc::default(),
+            attempts: Arc::default(),
+            leases: Arc::default(),
+            mailer: Arc::default(),
+        }
+    }
 }
 
 impl InMemory {
@@ -63,6 +81,9 @@ impl InMemory {
             audit: self.store.clone(),
             outbox: self.outbox.clone(),
             mailer: self.mailer.clone(),
+            links: self.store.clone(),
+            link_tokens: Arc::new(FakeLinkTokens::default()),
+            messages: Arc::new(StandardMessages::new("http://gatehouse.test")),
         }
     }
 }

@@ -1,25 +1,29 @@
 use crate::error::InfraError;
+use crate::memory::MemoryOutbox;
 use crate::model::{
     AuditEvent, Email, Page, PageRequest, PasswordHash, Project, ProjectId, ProjectPatch, RefreshTokenDigest, RefreshTokenState,
     Retirement, Session, SessionId, SuccessorMask, Task, TaskId, TaskPatch, TaskStatus, Timestamp, User, UserId,
 };
+use crate::model::{EmailLink, LinkDigest, LinkPurpose};
 use crate::ports::{
     AdminChanges, AdminWrite, EmailTaken, PasswordWrite, ProfileChanges, ProjectRepository, Removal, Revocation, Rotation,
     SessionRepository, TaskInsert, TaskRepository, UniqueEmailError, UserDelete, UserRepository, UserWrite,
 };
 use std::cmp::Reverse;
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Every repository in one mutex, so each operation is atomic like a database transaction and
 /// deletes cascade like the real foreign keys.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     tables: Mutex<Tables>,
+    /// Where messages written with a change go, under the store's lock.
+    outbox: Arc<MemoryOutbox>,
 }
 
 #[derive(Debug, Default)]
-struct Tables {
+pub(super) struct Tables {
     users: HashMap<UserId, (User, PasswordHash)>,
     sessions: HashMap<SessionId, Session>,
     /// Every refresh-token digest a session ever had, with its state.
@@ -27,6 +31,8 @@ struct Tables {
     projects: HashMap<ProjectId, Project>,
     tasks: HashMap<TaskId, Task>,
     audit: Vec<AuditEvent>,
+    /// Unused emailed links.
+    pub(super) links: HashMap<LinkDigest, EmailLink>,
 }
 
 impl MemoryStore {
@@ -35,13 +41,32 @@ impl MemoryStore {
         Self::default()
     }
 
-    fn tables(&self) -> Result<MutexGuard<'_, Tables>, InfraError> {
+    pub(super) fn tables(&self) -> Result<MutexGuard<'_, Tables>, InfraError> {
         self.tables.lock().map_err(|_| InfraError::internal("memory store poisoned by a panic"))
+    }
+
+    /// The outbox the store's writes queue their messages in.
+    pub fn outbox(&self) -> Arc<MemoryOutbox> {
+        self.outbox.clone()
     }
 }
 
 impl Tables {
-    fn email_in_use(&self, email: &Email, except: UserId) -> bool {
+    /// The account and its hash.
+    pub(super) fn user_mut(&mut self, id: UserId) -> Option<&mut (User, PasswordHash)> {
+        self.users.get_mut(&id)
+    }
+
+    /// Adds an account unless its email is taken.
+    pub(super) fn insert_user(&mut self, user: &User, hash: &PasswordHash) -> Result<(), EmailTaken> {
+        if self.email_in_use(&user.email, user.id) {
+            return Err(EmailTaken);
+        }
+        self.users.insert(user.id, (stored_user(user), hash.clone()));
+        Ok(())
+    }
+
+    pub(super) fn email_in_use(&self, email: &Email, except: UserId) -> bool {
         self.users.values().any(|(u, _)| u.email == *email && u.id != except)
     }
 
@@ -64,7 +89,7 @@ impl Tables {
     }
 
     /// Revokes every unrevoked session of `user` but `keep`; returns how many.
-    fn revoke_sessions_of(&mut self, user: UserId, keep: Option<SessionId>, now: Timestamp) -> u64 {
+    pub(super) fn revoke_sessions_of(&mut self, user: UserId, keep: Option<SessionId>, now: Timestamp) -> u64 {
         let mut revoked = 0;
         for session in self.sessions.values_mut() {
             if session.user_id == user && session.revoked_at.is_none() && Some(session.id) != keep {
@@ -75,7 +100,7 @@ impl Tables {
         revoked
     }
 
-    fn record(&mut self, events: &[AuditEvent]) {
+    pub(super) fn record(&mut self, events: &[AuditEvent]) {
         self.audit.extend(events.iter().map(stored_event));
     }
 
@@ -100,10 +125,7 @@ fn paginate<T: Clone, K: Ord>(mut items: Vec<T>, key: impl Fn(&T) -> K, page: Pa
 impl UserRepository for MemoryStore {
     fn insert(&self, user: &User, password_hash: &PasswordHash, audit: &[AuditEvent]) -> Result<(), UniqueEmailError> {
         let mut t = self.tables()?;
-        if t.email_in_use(&user.email, user.id) {
-            return Err(EmailTaken.into());
-        }
-        t.users.insert(user.id, (stored_user(user), password_hash.clone()));
+        t.insert_user(user, password_hash)?;
         t.record(audit);
         Ok(())
     }
@@ -114,6 +136,10 @@ impl UserRepository for MemoryStore {
 
     fn find_credentials(&self, email: &Email) -> Result<Option<(User, PasswordHash)>, InfraError> {
         Ok(self.tables()?.users.values().find(|(u, _)| u.email == *email).cloned())
+    }
+
+    fn find_id(&self, email: &Email) -> Result<Option<(UserId, bool)>, InfraError> {
+        Ok(self.tables()?.users.values().find(|(u, _)| u.email == *email).map(|(u, _)| (u.id, u.email_verified)))
     }
 
     fn password_hash(&self, id: UserId) -> Result<Option<PasswordHash>, InfraError> {
@@ -183,6 +209,8 @@ impl UserRepository for MemoryStore {
         *stored = hash.clone();
         user.updated_at = now;
         t.revoke_sessions_of(id, keep, now);
+        // A reset link dies with the password it would have replaced.
+        t.links.retain(|_, l| !(l.user_id == id && l.purpose == LinkPurpose::Reset));
         t.record(audit);
         Ok(PasswordWrite::Replaced)
     }
@@ -206,6 +234,7 @@ impl UserRepository for MemoryStore {
             return Ok(UserDelete::LastActiveAdmin);
         }
         t.users.remove(&id);
+        t.links.retain(|_, l| l.user_id != id);
         t.delete_sessions_where(|s| s.user_id == id);
         t.delete_projects_where(|p| p.owner_id == id);
         t.record(audit);
@@ -403,7 +432,7 @@ impl crate::ports::StorageProbe for MemoryStore {
 
 /// Every backend keeps microseconds: so does the memory store, or a value would read back
 /// differently here than from a database (the repository contract runs on both).
-fn micros(time: Timestamp) -> Timestamp {
+pub(super) fn micros(time: Timestamp) -> Timestamp {
     crate::model::truncate_to_micros(time)
 }
 

@@ -20,6 +20,11 @@ impl CounterKey {
         Self(format!("account:{}", email.as_str()))
     }
 
+    /// The messages of one `kind` (`reset`, `verify`, `taken`) sent to this (normalised) email.
+    pub fn mail(kind: &str, email: &Email) -> Self {
+        Self(format!("mail:{kind}:{}", email.as_str()))
+    }
+
     /// The requests of one client: its IPv4 address, or its IPv6 /64 (one subscriber's
     /// network, whose addresses are the subscriber's to choose).
     pub fn client(ip: IpAddr) -> Self {

@@ -122,6 +122,8 @@ pub struct SessionPolicy {
     pub refresh_grace: Duration,
     /// How the outbox sender retries a message the mail server did not take.
     pub mail_retry: crate::model::RetryPolicy,
+    /// The emailed flows: link lifetimes, intervals, verification and concealment.
+    pub email: crate::model::EmailPolicy,
 }
 
 impl Default for SessionPolicy {
@@ -134,6 +136,7 @@ impl Default for SessionPolicy {
             audit_retention: Duration::days(90),
             refresh_grace: Duration::zero(),
             mail_retry: crate::model::RetryPolicy::DEFAULT,
+            email: crate::model::EmailPolicy::DEFAULT,
         }
     }
 }

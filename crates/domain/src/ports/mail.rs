@@ -1,5 +1,5 @@
 use crate::error::InfraError;
-use crate::model::{DeliveryFailure, OutboxCounts, OutgoingMail, QueuedMail, Timestamp};
+use crate::model::{DeliveryFailure, Email, LinkToken, OutboxCounts, OutgoingMail, QueuedMail, Timestamp};
 use uuid::Uuid;
 
 /// The outbox: messages queued with the change that needs them, for a sender to deliver.
@@ -16,14 +16,16 @@ pub trait Outbox: Send + Sync {
     /// An [`InfraError`] when the store fails.
     fn due(&self, now: Timestamp, limit: u32) -> Result<Vec<QueuedMail>, InfraError>;
 
-    /// Records a delivery.
+    /// Records a delivery and erases the message's bodies (which may hold a link): the store
+    /// keeps no copy of a delivered token.
     ///
     /// # Errors
     /// An [`InfraError`] when the store fails.
     fn mark_sent(&self, id: Uuid, now: Timestamp) -> Result<(), InfraError>;
 
     /// Records a failed attempt (the `attempts`-th) and when to try again; `retry_at: None`
-    /// gives the message up as failed. `reason` is the transport's, never the message.
+    /// gives the message up as failed, and erases its bodies. `reason` is the transport's,
+    /// never the message.
     ///
     /// # Errors
     /// An [`InfraError`] when the store fails.
@@ -43,4 +45,60 @@ pub trait MailTransport: Send + Sync {
     /// # Errors
     /// A [`DeliveryFailure`] when it was not accepted; the sender retries it later.
     fn send(&self, mail: &OutgoingMail) -> Result<(), DeliveryFailure>;
+}
+
+/// What a message says, before it is put into words.
+#[derive(Debug, Clone, Copy)]
+pub enum Message<'a> {
+    /// Registration or resend: verify this address.
+    Verify {
+        /// The link's token.
+        token: &'a LinkToken,
+    },
+    /// A requested reset: set a new password.
+    Reset {
+        /// The link's token.
+        token: &'a LinkToken,
+    },
+    /// An admin's invite: set the first password.
+    Invite {
+        /// The link's token.
+        token: &'a LinkToken,
+    },
+    /// To the new address of a requested change: confirm it.
+    ConfirmEmailChange {
+        /// The link's token.
+        token: &'a LinkToken,
+    },
+    /// To the old address of a requested change: it is about to change.
+    EmailChangeNotice {
+        /// The address asked for.
+        new_email: &'a Email,
+    },
+    /// Registration concealed: someone tried to register this address, which has an account.
+    AlreadyRegistered,
+}
+
+/// A message in words: a subject that says what it is, a plain-text and an HTML part.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Composed {
+    /// The subject.
+    pub subject: String,
+    /// The plain-text part.
+    pub text: String,
+    /// The HTML part.
+    pub html: String,
+}
+
+impl std::fmt::Debug for Composed {
+    /// The parts may hold a link's token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Composed").field("subject", &self.subject).finish_non_exhaustive()
+    }
+}
+
+/// Puts messages into words, links included.
+pub trait MailComposer: Send + Sync {
+    /// The subject and parts of `message`.
+    fn compose(&self, message: &Message<'_>) -> Composed;
 }

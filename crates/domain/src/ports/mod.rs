@@ -5,6 +5,7 @@ mod attempts;
 mod audit;
 mod crypto;
 mod jobs;
+mod links;
 mod mail;
 mod storage;
 mod system;
@@ -13,7 +14,8 @@ pub use attempts::AttemptCounter;
 pub use audit::AuditLog;
 pub use crypto::{AccessTokenCodec, PasswordHasher, RefreshTokenIssuer, TokenRejected};
 pub use jobs::{JobLeases, Lease};
-pub use mail::{MailTransport, Outbox};
+pub use links::{EmailLinks, LinkEffect, LinkTokenIssuer, LinkWrite, Redeemed, link_matches_account};
+pub use mail::{Composed, MailComposer, MailTransport, Message, Outbox};
 pub use storage::{
     AdminChanges, AdminWrite, EmailTaken, PasswordWrite, ProfileChanges, ProjectRepository, Removal, Revocation, Rotation,
     SessionRepository, TaskInsert, TaskRepository, UniqueEmailError, UserDelete, UserRepository, UserWrite,

@@ -41,6 +41,14 @@ pub trait UserRepository: Send + Sync {
     /// An [`InfraError`] when the store fails.
     fn find_credentials(&self, email: &Email) -> Result<Option<(User, PasswordHash)>, InfraError>;
 
+    /// The id of the account with this (normalised) email and whether its address is
+    /// verified: a look-up that decodes no more for a hit than a miss costs, for the flows
+    /// whose answer must not tell the two apart.
+    ///
+    /// # Errors
+    /// An [`InfraError`] when the store fails.
+    fn find_id(&self, email: &Email) -> Result<Option<(UserId, bool)>, InfraError>;
+
     /// The password hash of an account.
     ///
     /// # Errors

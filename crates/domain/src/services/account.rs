@@ -2,11 +2,12 @@
 
 use crate::error::InfraError;
 use crate::model::{
-    AttemptPolicy, AuditEvent, AuditFilter, AuditKind, CandidatePassword, Client, Email, Page, PageRequest, Password, SessionId,
-    SessionView, User, UserName,
+    AttemptPolicy, AuditEvent, AuditFilter, AuditKind, CandidatePassword, Client, Email, EmailChangeMode, EmailPolicy, LinkIssue,
+    LinkPurpose, Page, PageRequest, Password, SessionId, SessionView, User, UserName,
 };
-use crate::ports::{PasswordWrite, ProfileChanges, UniqueEmailError, UserDelete, UserWrite};
+use crate::ports::{Message, PasswordWrite, ProfileChanges, UniqueEmailError, UserDelete, UserWrite};
 use crate::services::audit;
+use crate::services::links::{self, NewLink, new_link};
 use crate::services::lockout::{Locked, Lockout};
 use crate::services::{Ports, Principal, ResourceError};
 
@@ -103,12 +104,14 @@ pub enum DeleteAccountError {
 pub struct AccountService {
     ports: Ports,
     lockout: Lockout,
+    email: EmailPolicy,
 }
 
 impl AccountService {
-    /// Wires the service; `lockout` limits the current-password checks of each account.
-    pub fn new(ports: Ports, lockout: AttemptPolicy) -> Self {
-        Self { lockout: Lockout::new(ports.clone(), lockout), ports }
+    /// Wires the service; `lockout` limits the current-password checks of each account, and
+    /// `email` says how an email change is made.
+    pub fn new(ports: Ports, lockout: AttemptPolicy, email: EmailPolicy) -> Self {
+        Self { lockout: Lockout::new(ports.clone(), lockout), ports, email }
     }
 
     /// Changes name and/or email. An email equal to the current one is no change and needs
@@ -131,11 +134,41 @@ impl AccountService {
         if changes == ProfileChanges::default() {
             return Ok(user.clone());
         }
+        if let Some(new_email) = &changes.email
+            && self.email.email_change == EmailChangeMode::Confirm
+        {
+            return self.request_email_change(principal, changes.name.as_ref(), new_email, client);
+        }
         // A name is no security event; a new address is.
         let changed = changes.email.as_ref().map(|_| audit::own(&self.ports, AuditKind::EmailChanged, principal, client));
         // Only the named columns are written: an admin's change of role or activity made while
         // the password was being checked stays.
         match self.ports.users.update_profile(user.id, &changes, self.ports.clock.now(), changed.as_slice()) {
+            Ok(UserWrite::Updated(user)) => Ok(user),
+            Ok(UserWrite::NotFound) => Err(ProfileError::AccountGone),
+            Err(UniqueEmailError::EmailTaken(_)) => Err(ProfileError::EmailTaken),
+            Err(UniqueEmailError::Infra(e)) => Err(e.into()),
+        }
+    }
+
+    /// An email change that waits for the new address to confirm: the account keeps its address
+    /// and shows the new one as pending; the new address gets the link, the old one a notice.
+    fn request_email_change(
+        &self,
+        principal: &Principal,
+        name: Option<&UserName>,
+        new_email: &Email,
+        client: &Client,
+    ) -> Result<User, ProfileError> {
+        let user = principal.user();
+        let NewLink { token, link } = new_link(&self.ports, user.id, LinkPurpose::EmailChange, new_email, self.email.email_change_ttl);
+        let mail = vec![
+            links::mail(&self.ports, new_email, &Message::ConfirmEmailChange { token: &token }),
+            links::mail(&self.ports, &user.email, &Message::EmailChangeNotice { new_email }),
+        ];
+        let requested = audit::own(&self.ports, AuditKind::EmailChangeRequested, principal, client);
+        let now = self.ports.clock.now();
+        match self.ports.links.request_email_change(user.id, name, &LinkIssue { link, mail }, now, &[requested]) {
             Ok(UserWrite::Updated(user)) => Ok(user),
             Ok(UserWrite::NotFound) => Err(ProfileError::AccountGone),
             Err(UniqueEmailError::EmailTaken(_)) => Err(ProfileError::EmailTaken),

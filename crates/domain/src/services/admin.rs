@@ -2,10 +2,23 @@
 
 use crate::error::InfraError;
 use crate::model::{
-    AuditDetail, AuditEvent, AuditFilter, AuditKind, Client, Email, Page, PageRequest, Password, Role, User, UserId, UserName,
+    AuditDetail, AuditEvent, AuditFilter, AuditKind, Client, Email, EmailPolicy, LinkIssue, LinkPurpose, Page, PageRequest, Password, Role,
+    User, UserId, UserName,
 };
-use crate::ports::{AdminChanges, AdminWrite, UniqueEmailError, UserDelete};
+use crate::ports::{AdminChanges, AdminWrite, Message, UniqueEmailError, UserDelete};
+use crate::services::links::{NewLink, mail, new_link};
 use crate::services::{Ports, Principal, audit};
+
+/// An admin's invite: the account to create. Its owner sets the password through the link.
+#[derive(Debug)]
+pub struct Invite {
+    /// The address the link goes to.
+    pub email: Email,
+    /// The display name.
+    pub name: UserName,
+    /// The role, `user` unless named.
+    pub role: Role,
+}
 
 /// An admin's partial update of an account.
 #[derive(Debug, Default)]
@@ -30,6 +43,9 @@ pub enum AdminError {
     /// The change would leave no active admin.
     #[error("the last active admin cannot be demoted, deactivated or deleted")]
     LastActiveAdmin,
+    /// Another account has this email (an invite).
+    #[error("email already registered")]
+    EmailTaken,
     /// The infrastructure failed.
     #[error(transparent)]
     Infra(#[from] InfraError),
@@ -48,12 +64,51 @@ pub enum CreatedAdmin {
 #[derive(Debug, Clone)]
 pub struct AdminService {
     ports: Ports,
+    email: EmailPolicy,
 }
 
 impl AdminService {
-    /// Wires the service.
-    pub fn new(ports: Ports) -> Self {
-        Self { ports }
+    /// Wires the service; invites follow `email`'s link lifetime.
+    pub fn new(ports: Ports, email: EmailPolicy) -> Self {
+        Self { ports, email }
+    }
+
+    /// Creates an unverified account with no password anyone knows and emails its owner a
+    /// link to set one (the reset flow, living `invite_ttl`). Admins only.
+    ///
+    /// # Errors
+    /// [`AdminError::Forbidden`] for a non-admin, [`AdminError::EmailTaken`] for a used address.
+    pub fn invite(&self, principal: &Principal, invite: Invite, client: &Client) -> Result<User, AdminError> {
+        require_admin(principal)?;
+        let now = self.ports.clock.now();
+        // A random password nobody is told: the account verifies nothing until its owner sets
+        // one, and every login path treats it as any wrong password, with no special case.
+        let unknown = self.ports.link_tokens.generate();
+        let unusable = Password::new(unknown.expose(), self.ports.hasher.max_password_bytes())
+            .map_err(|e| InfraError::internal(format!("the invite's placeholder password was refused: {e}")))?;
+        let hash = self.ports.hasher.hash(&unusable)?;
+        let user = User {
+            id: UserId::from_uuid(self.ports.ids.new_id()),
+            email: invite.email,
+            name: invite.name,
+            role: invite.role,
+            is_active: true,
+            created_at: now,
+            updated_at: now,
+            email_verified: false,
+            pending_email: None,
+        };
+        let NewLink { token, link } = new_link(&self.ports, user.id, LinkPurpose::Reset, &user.email, self.email.invite_ttl);
+        let issue = LinkIssue { mail: vec![mail(&self.ports, &user.email, &Message::Invite { token: &token })], link };
+        let invited = AuditEvent {
+            detail: AuditDetail::new().word("role", user.role.as_str()),
+            ..audit::by_admin(&self.ports, AuditKind::UserInvited, principal, user.id, client)
+        };
+        match self.ports.links.insert_user_with_link(&user, &hash, &issue, &[invited]) {
+            Ok(()) => Ok(user),
+            Err(UniqueEmailError::EmailTaken(_)) => Err(AdminError::EmailTaken),
+            Err(UniqueEmailError::Infra(e)) => Err(e.into()),
+        }
     }
 
     /// Every account, oldest first. Admins only.

@@ -6,11 +6,11 @@ use crate::model::{
     AccessClaims, CandidatePassword, Email, Password, PasswordHash, RefreshToken, RefreshTokenState, Retirement, Role, Session, SessionId,
     SessionPolicy, Timestamp, TokenPair, User, UserId, UserName,
 };
-use crate::model::{AuditEvent, AuditKind, Client};
-use crate::ports::{Rotation, TokenRejected, UniqueEmailError};
-use crate::services::audit;
+use crate::model::{AuditDetail, AuditEvent, AuditKind, Client};
+use crate::ports::{Message, Rotation, TokenRejected, UniqueEmailError};
 use crate::services::lockout::{Locked, Lockout};
 use crate::services::{Ports, Principal};
+use crate::services::{audit, links};
 use chrono::Duration;
 use std::sync::{Arc, OnceLock};
 
@@ -50,6 +50,10 @@ pub enum LoginError {
         /// Seconds until the window ends.
         retry_after_secs: u64,
     },
+    /// The password is right but the address is not verified yet, and
+    /// [`EmailPolicy::require_verified_email`](crate::model::EmailPolicy) is on.
+    #[error("the email address must be verified before signing in")]
+    EmailNotVerified,
     /// The infrastructure failed.
     #[error(transparent)]
     Infra(#[from] InfraError),
@@ -138,11 +142,26 @@ impl AuthService {
             pending_email: None,
         };
         let registered = AuditEvent { user_id: Some(user.id), ..audit::event(&self.ports, AuditKind::UserRegistered, client) };
-        match self.ports.users.insert(&user, &hash, &[registered]) {
+        let verify = links::verification(&self.ports, &self.policy.email, user.id, &user.email);
+        match self.ports.links.insert_user_with_link(&user, &hash, &verify, &[registered]) {
             Ok(()) => Ok(user),
-            Err(UniqueEmailError::EmailTaken(_)) => Err(RegisterError::EmailTaken),
+            Err(UniqueEmailError::EmailTaken(_)) => {
+                if self.policy.email.conceal_registration {
+                    self.tell_owner_of_taken(&user.email)?;
+                }
+                Err(RegisterError::EmailTaken)
+            }
             Err(UniqueEmailError::Infra(e)) => Err(e.into()),
         }
+    }
+
+    /// With registration concealed, the owner of a taken address hears of the attempt (at most
+    /// once per interval, so nobody can flood a mailbox through it).
+    fn tell_owner_of_taken(&self, email: &Email) -> Result<(), InfraError> {
+        if links::mail_allowed(&self.ports, &self.policy.email, "taken", email)? {
+            self.ports.outbox.enqueue(&links::mail(&self.ports, email, &Message::AlreadyRegistered))?;
+        }
+        Ok(())
     }
 
     /// Checks the credentials and opens a session. No password policy applies here. An unknown
@@ -186,6 +205,14 @@ impl AuthService {
         self.lockout.succeeded(&user.email)?;
         if outdated {
             self.upgrade_hash(&user, password, &hash)?;
+        }
+        if self.policy.email.require_verified_email && !user.email_verified {
+            self.ports.audit.record(&AuditEvent {
+                user_id: Some(user.id),
+                detail: AuditDetail::new().word("reason", "email_not_verified"),
+                ..audit::event(&self.ports, AuditKind::LoginFailed, client)
+            })?;
+            return Err(LoginError::EmailNotVerified);
         }
         Ok(self.open_session(&user, client)?)
     }

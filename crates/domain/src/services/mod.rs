@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod audit;
 mod auth;
+mod links;
 mod lockout;
 mod maintenance;
 mod outbox;
@@ -13,8 +14,9 @@ mod projects;
 mod tasks;
 
 pub use account::{AccountService, DeleteAccountError, PasswordChangeError, ProfileError, ProfileUpdate};
-pub use admin::{AdminError, AdminService, AdminUpdate, CreatedAdmin};
+pub use admin::{AdminError, AdminService, AdminUpdate, CreatedAdmin, Invite};
 pub use auth::{AuthService, AuthenticateError, LoginError, RefreshError, RegisterError, Registration, VerifiedToken};
+pub use links::{Deferred, LinkError, LinkService};
 pub use maintenance::{MaintenanceService, PurgeRun};
 pub use outbox::{OutboxSender, SenderRun};
 pub use principal::Principal;
@@ -24,8 +26,8 @@ pub use tasks::TaskService;
 use crate::error::InfraError;
 use crate::model::SessionPolicy;
 use crate::ports::{
-    AccessTokenCodec, AttemptCounter, AuditLog, Clock, IdGenerator, JobLeases, MailTransport, Outbox, PasswordHasher, ProjectRepository,
-    RefreshTokenIssuer, SessionRepository, StorageProbe, TaskRepository, UserRepository,
+    AccessTokenCodec, AttemptCounter, AuditLog, Clock, EmailLinks, IdGenerator, JobLeases, LinkTokenIssuer, MailComposer, MailTransport,
+    Outbox, PasswordHasher, ProjectRepository, RefreshTokenIssuer, SessionRepository, StorageProbe, TaskRepository, UserRepository,
 };
 use std::sync::Arc;
 
@@ -62,6 +64,12 @@ pub struct Ports {
     pub outbox: Arc<dyn Outbox>,
     /// The way messages leave.
     pub mailer: Arc<dyn MailTransport>,
+    /// Emailed links, stored with the changes and messages they belong to.
+    pub links: Arc<dyn EmailLinks>,
+    /// Minting of the links' tokens.
+    pub link_tokens: Arc<dyn LinkTokenIssuer>,
+    /// The words of the messages.
+    pub messages: Arc<dyn MailComposer>,
 }
 
 impl std::fmt::Debug for Ports {
@@ -88,6 +96,8 @@ pub struct Gatehouse {
     pub maintenance: MaintenanceService,
     /// Delivers the outbox.
     pub outbox: OutboxSender,
+    /// Verification, password reset and email-change links.
+    pub links: LinkService,
 }
 
 impl Gatehouse {
@@ -95,11 +105,12 @@ impl Gatehouse {
     pub fn new(ports: Ports, policy: SessionPolicy) -> Self {
         Self {
             auth: AuthService::new(ports.clone(), policy),
-            accounts: AccountService::new(ports.clone(), policy.lockout),
-            admin: AdminService::new(ports.clone()),
+            accounts: AccountService::new(ports.clone(), policy.lockout, policy.email),
+            admin: AdminService::new(ports.clone(), policy.email),
             projects: ProjectService::new(ports.clone()),
             tasks: TaskService::new(ports.clone()),
             outbox: OutboxSender::new(ports.clone(), policy.mail_retry),
+            links: LinkService::new(ports.clone(), policy.email, policy.lockout),
             maintenance: MaintenanceService::new(ports, policy.audit_retention),
         }
     }

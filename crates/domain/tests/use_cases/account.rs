@@ -36,7 +36,8 @@ fn changing_the_email_needs_the_right_current_password() {
         Err(ProfileError::WrongPassword)
     ));
     let user = w.app.accounts.update_profile(&ada, change(Some(PASSWORD)), &domain::Client::default()).unwrap();
-    assert_eq!(user.email.as_str(), "new@example.com");
+    assert_eq!((user.email.as_str(), user.pending_email.as_ref().map(Email::as_str)), ("ada@example.com", Some("new@example.com")));
+    w.app.links.confirm_email_change(&w.link_token("new@example.com"), &domain::Client::default()).unwrap();
     assert!(w.app.auth.login("new@example.com", &candidate(PASSWORD), &domain::Client::default()).is_ok());
 }
 

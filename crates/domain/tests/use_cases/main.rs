@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod auth;
+mod links;
 mod lockout;
 mod maintenance;
 mod outbox;

@@ -73,3 +73,18 @@ impl World {
 pub fn candidate(p: &str) -> CandidatePassword {
     CandidatePassword::new(p)
 }
+
+impl World {
+    /// Every message queued for `to`, oldest first.
+    pub fn mail_to(&self, to: &str) -> Vec<domain::OutgoingMail> {
+        self.mem.outbox.queued().into_iter().filter(|m| m.to.as_str() == to).collect()
+    }
+
+    /// The token of the newest link mailed to `to`.
+    pub fn link_token(&self, to: &str) -> String {
+        let mail = self.mail_to(to);
+        let text = &mail.last().expect("a message was queued").text;
+        let start = text.find("token=").expect("the message has a link") + "token=".len();
+        text[start..].split_whitespace().next().unwrap().to_owned()
+    }
+}

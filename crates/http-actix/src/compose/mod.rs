@@ -10,7 +10,7 @@ pub use counters::attempt_counter;
 pub use keys::{DEV_SECRET_FILE, jwt_codec};
 
 use crate::blocking::{HashGate, Offload, StorageThreads};
-use crate::config::{PasswordHash, Settings};
+use crate::config::{EmailChange, PasswordHash, Settings};
 use crate::metrics::Metrics;
 use crate::openapi_document::document;
 use crate::refresh_cookie::RefreshCookie;
@@ -18,8 +18,8 @@ use crate::serve::Application;
 use crate::state::AppState;
 use actix_web::web;
 use domain::system::{RandomIds, SystemClock};
-use domain::{AttemptCounter, AttemptPolicy, Gatehouse, Ports, SessionPolicy};
-use infra_crypto::{HashAlgorithm, Hasher, HasherConfig, JwtCodec, RandomRefreshTokens};
+use domain::{AttemptCounter, AttemptPolicy, EmailChangeMode, EmailPolicy, Gatehouse, Ports, SessionPolicy};
+use infra_crypto::{HashAlgorithm, Hasher, HasherConfig, JwtCodec, RandomLinkTokens, RandomRefreshTokens};
 use infra_diesel::{Backend, Database, PoolOptions};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -189,8 +189,11 @@ pub fn gatehouse_with(
         leases: store.clone(),
         probe: store.clone(),
         audit: store.clone(),
-        outbox: store,
+        outbox: store.clone(),
+        links: store,
         mailer: crate::mail::transport(&settings.email)?,
+        link_tokens: Arc::new(RandomLinkTokens),
+        messages: Arc::new(domain::messages::StandardMessages::new(&settings.server.public_url())),
         hasher: Arc::new(hasher(settings)?),
         access_tokens: Arc::new(codec.clone()),
         refresh_tokens: Arc::new(RandomRefreshTokens),
@@ -212,6 +215,19 @@ pub fn gatehouse_with(
             max_attempts: settings.email.max_attempts,
             first_delay: chrono::Duration::seconds(i64::from(settings.email.retry_after_secs)),
             max_delay: chrono::Duration::hours(1),
+        },
+        email: EmailPolicy {
+            verify_ttl: chrono::Duration::seconds(settings.auth.verify_ttl_secs),
+            reset_ttl: chrono::Duration::seconds(settings.auth.reset_ttl_secs),
+            invite_ttl: chrono::Duration::seconds(settings.auth.invite_ttl_secs),
+            email_change_ttl: chrono::Duration::seconds(settings.auth.verify_ttl_secs),
+            min_interval: chrono::Duration::seconds(i64::try_from(settings.email.min_interval_secs).unwrap_or(86_400)),
+            require_verified_email: settings.auth.require_verified_email,
+            email_change: match settings.auth.email_change {
+                EmailChange::Confirm => EmailChangeMode::Confirm,
+                EmailChange::Immediate => EmailChangeMode::Immediate,
+            },
+            conceal_registration: settings.auth.conceal_registration,
         },
         ..SessionPolicy::default()
     };

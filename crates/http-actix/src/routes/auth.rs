@@ -11,7 +11,7 @@ use crate::refresh_cookie::RefreshCookie;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use domain::{CandidatePassword, LoginError, RefreshError, TokenPair};
+use domain::{CandidatePassword, LoginError, RefreshError, RegisterError, TokenPair};
 use secrecy::{ExposeSecret, SecretString};
 
 /// A token response: never cached (RFC 6749 §5.1); the refresh token in the JSON, the
@@ -56,7 +56,7 @@ pub(crate) async fn login_with(
     if let Some(metrics) = &state.metrics {
         metrics.login(match &outcome {
             Ok(Ok(_)) => LoginOutcome::Succeeded,
-            Ok(Err(LoginError::InvalidCredentials)) => LoginOutcome::Failed,
+            Ok(Err(LoginError::InvalidCredentials | LoginError::EmailNotVerified)) => LoginOutcome::Failed,
             Ok(Err(LoginError::Locked { .. })) => LoginOutcome::Locked,
             Ok(Err(LoginError::Infra(_))) | Err(_) => LoginOutcome::Error,
         });
@@ -88,7 +88,8 @@ pub(crate) async fn refresh_with(
     tag = "auth",
     request_body = RegisterRequest,
     responses(
-        (status = 201, description = "account created", body = UserResponse, headers(("Location" = String, description = "/users/{id}"))),
+        (status = 201, description = "account created; a verification link is on its way", body = UserResponse, headers(("Location" = String, description = "/users/{id}"))),
+        (status = 202, description = "with `auth.conceal_registration`: accepted, whether or not the address had an account (its owner is told by mail)"),
         (status = 409, description = "email already registered", body = Problem, content_type = "application/problem+json"),
         JsonBodyErrors, RateLimited, Unavailable
     )
@@ -100,7 +101,15 @@ pub async fn register(
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let registration = body.into_registration(state.app.auth.max_password_bytes())?;
-    let user = state.run(Lane::PasswordCheck, move |app| app.auth.register(registration, &client)).await?;
+    let registered = state.run(Lane::PasswordCheck, move |app| Ok::<_, ApiError>(app.auth.register(registration, &client))).await?;
+    if state.app.links.policy().conceal_registration {
+        // The same answer whether the address was free or taken: nobody learns which.
+        return match registered {
+            Ok(_) | Err(RegisterError::EmailTaken) => Ok(HttpResponse::Accepted().finish()),
+            Err(e) => Err(e.into()),
+        };
+    }
+    let user = registered?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/users/{}", user.id))).json(UserResponse::from(user)))
 }
 
@@ -111,6 +120,7 @@ pub async fn register(
     responses(
         (status = 200, description = "signed in", body = TokenResponse, headers(("Cache-Control" = String))),
         (status = 401, description = "invalid email or password", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "with `auth.require_verified_email`: the address must be verified first", body = Problem, content_type = "application/problem+json"),
         JsonBodyErrors, RateLimited, Unavailable
     )
 )]

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod links;
 pub mod me;
 pub mod projects;
 pub mod system;
@@ -33,7 +34,12 @@ macro_rules! register_routes {
                 .service(token::token)
                 .service(auth::refresh)
                 .service(auth::logout)
-                .service(auth::logout_all),
+                .service(auth::logout_all)
+                .service(links::verify_email)
+                .service(links::resend_verification)
+                .service(links::request_password_reset)
+                .service(links::confirm_password_reset)
+                .service(links::confirm_email_change),
         );
         cfg.service(
             $scope("/users/me")
@@ -46,7 +52,11 @@ macro_rules! register_routes {
                 .service(me::revoke_session),
         );
         cfg.service(audit::list_audit);
-        cfg.service(users::list_users).service(users::get_user).service(users::update_user).service(users::delete_user);
+        cfg.service(users::list_users)
+            .service(users::invite_user)
+            .service(users::get_user)
+            .service(users::update_user)
+            .service(users::delete_user);
         cfg.service(projects::create_project)
             .service(projects::list_projects)
             .service(projects::get_project)

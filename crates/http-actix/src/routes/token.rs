@@ -150,6 +150,7 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, payload: web::P
             match login_with(&state, email, password, client(&req, &state)).await? {
                 Ok(pair) => Ok(token_response(&pair, &state.refresh_cookie)),
                 Err(LoginError::InvalidCredentials) => Err(TokenError::invalid_grant("invalid username or password")),
+                Err(LoginError::EmailNotVerified) => Err(TokenError::invalid_grant("the email address must be verified before signing in")),
                 // 429 stays 429 (RFC 6749 §5.2 has no error for it).
                 Err(locked @ LoginError::Locked { .. }) => Err(TokenError::Api(locked.into())),
                 Err(LoginError::Infra(e)) => Err(TokenError::Api(e.into())),

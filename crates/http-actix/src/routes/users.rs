@@ -1,11 +1,12 @@
 //! `/users` and `/users/{id}`: administration (and self-lookup by id).
 
 use crate::blocking::Lane;
-use crate::dto::{AdminUpdateUser, PageQuery, UserPage, UserResponse};
+use crate::dto::{AdminUpdateUser, InviteRequest, PageQuery, UserPage, UserResponse};
 use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, ApiQuery, Caller, RequestClient};
 use crate::openapi::{BadPath, JsonBodyErrors, NotFound, QueryErrors, Unauthenticated, Unavailable};
-use actix_web::{HttpResponse, delete, get, patch, web};
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use domain::UserId;
 use uuid::Uuid;
 
@@ -24,6 +25,30 @@ use uuid::Uuid;
 pub async fn list_users(caller: Caller, ApiQuery(query): ApiQuery<PageQuery>) -> Result<web::Json<UserPage>, ApiError> {
     let page = query.into_page()?;
     Ok(web::Json(caller.run(Lane::Storage, move |app, me| app.admin.list_users(me, page)).await?.into()))
+}
+
+/// Invite someone (admin only): an unverified account without a usable password, whose owner
+/// sets one through the emailed link (valid `auth.invite_ttl_secs`).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = []), ("oauth2" = [])),
+    request_body = InviteRequest,
+    responses(
+        (status = 201, description = "account created and invited", body = UserResponse, headers(("Location" = String, description = "/users/{id}"))),
+        (status = 403, description = "admin role required", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "email already registered", body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors, Unauthenticated, Unavailable
+    )
+)]
+#[post("/users")]
+pub async fn invite_user(
+    caller: Caller,
+    RequestClient(client): RequestClient,
+    ApiJson(body): ApiJson<InviteRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let invite = body.into_invite()?;
+    let user = caller.run(Lane::PasswordCheck, move |app, me| app.admin.invite(me, invite, &client)).await?;
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/users/{}", user.id))).json(UserResponse::from(user)))
 }
 
 /// One account: admins see anyone, others only themselves (else 404).

@@ -4,8 +4,9 @@
 
 mod attempts;
 pub(crate) mod audit;
+pub(crate) mod links;
 pub(crate) mod outbox;
 mod projects;
 pub(crate) mod sessions;
 mod tasks;
-mod users;
+pub(crate) mod users;

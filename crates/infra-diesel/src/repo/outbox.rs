@@ -91,7 +91,13 @@ impl Outbox for DieselStore {
     fn mark_sent(&self, id: Uuid, now: Timestamp) -> Result<(), InfraError> {
         self.run(|c| {
             diesel::update(outbox::table.find(id.to_string()))
-                .set((outbox::state.eq(MailState::Sent.as_str()), outbox::sent_at.eq(Some(db_time(now)))))
+                .set((
+                    outbox::state.eq(MailState::Sent.as_str()),
+                    outbox::sent_at.eq(Some(db_time(now))),
+                    // A delivered message's link is the recipient's now: the store keeps no copy.
+                    outbox::text_body.eq(""),
+                    outbox::html_body.eq(""),
+                ))
                 .execute(c)
         })?;
         Ok(())
@@ -111,6 +117,8 @@ impl Outbox for DieselStore {
                         outbox::attempts.eq(attempts),
                         outbox::state.eq(MailState::Failed.as_str()),
                         outbox::last_error.eq(Some(&reason)),
+                        outbox::text_body.eq(""),
+                        outbox::html_body.eq(""),
                     ))
                     .execute(c),
             }

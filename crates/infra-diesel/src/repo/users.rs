@@ -1,6 +1,7 @@
 use crate::connection::{AnyConnection, write_transaction};
 use crate::error::{self, retry_conflicts};
 use crate::repo::audit::record_events;
+use crate::repo::links::forget_links;
 use crate::repo::sessions::revoke_sessions_of;
 use crate::rows::{NewUser, UserChanges, UserRow, db_time};
 use crate::schema::users;
@@ -8,8 +9,8 @@ use crate::store::{DieselStore, count, limit_offset, on_backend, unique};
 use diesel::dsl::exists;
 use diesel::prelude::*;
 use domain::{
-    AdminChanges, AdminWrite, AuditEvent, Email, InfraError, Page, PageRequest, PasswordHash, PasswordWrite, ProfileChanges, Role,
-    SessionId, Timestamp, UniqueEmailError, User, UserDelete, UserId, UserRepository, UserWrite, truncate_to_micros,
+    AdminChanges, AdminWrite, AuditEvent, Email, InfraError, LinkPurpose, Page, PageRequest, PasswordHash, PasswordWrite, ProfileChanges,
+    Role, SessionId, Timestamp, UniqueEmailError, User, UserDelete, UserId, UserRepository, UserWrite, truncate_to_micros,
 };
 
 impl UserRepository for DieselStore {
@@ -34,6 +35,15 @@ impl UserRepository for DieselStore {
             unique(query.load::<(UserRow, String)>(c))
         })?;
         row.map(|(user, hash)| Ok((user.into_domain()?, PasswordHash::new(hash)))).transpose()
+    }
+
+    fn find_id(&self, email: &Email) -> Result<Option<(UserId, bool)>, InfraError> {
+        let row = self.run(|c| {
+            on_backend!(c, |c| unique(
+                users::table.filter(users::email.eq(email.as_str())).select((users::id, users::email_verified)).load::<(String, bool)>(c)
+            ))
+        })?;
+        row.map(|(id, verified)| crate::rows::parse::<uuid::Uuid>("users.id", &id).map(|id| (UserId::from_uuid(id), verified))).transpose()
     }
 
     fn password_hash(&self, id: UserId) -> Result<Option<PasswordHash>, InfraError> {
@@ -99,6 +109,8 @@ impl UserRepository for DieselStore {
                     .execute(c)?;
                 if updated > 0 {
                     revoke_sessions_of(c, id, keep, now)?;
+                    // A reset link dies with the password it would have replaced.
+                    forget_links(c, id, LinkPurpose::Reset)?;
                     record_events(c, audit)?;
                 }
                 Ok(updated)
@@ -224,7 +236,7 @@ fn lock_active_admins(c: &mut AnyConnection) -> QueryResult<Vec<String>> {
 }
 
 /// The account's row, locked for the rest of the transaction (after the admins, in that order).
-fn lock_user(c: &mut AnyConnection, id: UserId) -> QueryResult<Option<UserRow>> {
+pub(crate) fn lock_user(c: &mut AnyConnection, id: UserId) -> QueryResult<Option<UserRow>> {
     let id = id.to_string();
     // Written per arm: `as_select` is typed by the backend it loads from.
     let rows = match c {

@@ -72,6 +72,7 @@ impl<T> Store for T where
 
 mod attempts;
 mod audit;
+mod links;
 mod outbox;
 mod projects;
 mod races;

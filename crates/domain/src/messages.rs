@@ -1,0 +1,153 @@
+//! The built-in wording of every message: plain text and HTML, each with the link, what it is
+//! for, how long it works and what to do if it was not you. Pure string work, so library users
+//! get it too; an adapter may replace it (Gatehouse's binary reads template files).
+
+use crate::model::{LinkPurpose, LinkToken};
+use crate::ports::{Composed, MailComposer, Message};
+
+/// The standard messages, with links under `public_url`.
+#[derive(Debug, Clone)]
+pub struct StandardMessages {
+    public_url: String,
+}
+
+impl StandardMessages {
+    /// Messages whose links start with `public_url` (no trailing slash needed).
+    pub fn new(public_url: &str) -> Self {
+        Self { public_url: public_url.trim_end_matches('/').to_owned() }
+    }
+
+    /// The link of a `purpose` that carries `token`.
+    pub fn link(&self, purpose: LinkPurpose, token: &LinkToken) -> String {
+        format!("{}{}?token={}", self.public_url, purpose.page(), token.expose())
+    }
+}
+
+/// The words of one message, before they become text and HTML.
+pub struct Wording {
+    /// The subject.
+    pub subject: &'static str,
+    /// What happened and what the link does.
+    pub lead: String,
+    /// The link, if the message has one, and its button's label.
+    pub link: Option<(String, &'static str)>,
+    /// What to do if it was not you.
+    pub not_you: &'static str,
+}
+
+impl std::fmt::Debug for Wording {
+    /// The link carries a token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wording").field("subject", &self.subject).finish_non_exhaustive()
+    }
+}
+
+impl StandardMessages {
+    /// The wording of `message`.
+    pub fn wording(&self, message: &Message<'_>) -> Wording {
+        match *message {
+            Message::Verify { token } => Wording {
+                subject: "Verify your email address",
+                lead: "Please confirm that this address is yours. The link works for 24 hours.".to_owned(),
+                link: Some((self.link(LinkPurpose::Verify, token), "Verify this address")),
+                not_you: "If you did not create an account, ignore this message: nothing happens without the link.",
+            },
+            Message::Reset { token } => Wording {
+                subject: "Reset your password",
+                lead: "Someone asked to reset the password of the account with this address. The link works for one hour and once."
+                    .to_owned(),
+                link: Some((self.link(LinkPurpose::Reset, token), "Choose a new password")),
+                not_you: "If it was not you, ignore this message: your password stays as it is.",
+            },
+            Message::Invite { token } => Wording {
+                subject: "You are invited: set your password",
+                lead: "An administrator created an account for this address. Choose its password to start. The link works for 7 days."
+                    .to_owned(),
+                link: Some((self.link(LinkPurpose::Reset, token), "Set your password")),
+                not_you: "If you did not expect this, ignore this message: the account stays unusable without the link.",
+            },
+            Message::ConfirmEmailChange { token } => Wording {
+                subject: "Confirm your new email address",
+                lead: "Someone asked to move an account to this address. Confirm it to make the change. The link works for 24 hours."
+                    .to_owned(),
+                link: Some((self.link(LinkPurpose::EmailChange, token), "Confirm this address")),
+                not_you: "If it was not you, ignore this message: nothing changes without the link.",
+            },
+            Message::EmailChangeNotice { new_email } => Wording {
+                subject: "Your account's email address is about to change",
+                lead: format!(
+                    "Someone signed in to your account asked to change its address to {new_email}. It changes once that address confirms."
+                ),
+                link: None,
+                not_you: "If it was not you, sign in, change your password and sign out every session: the change does not happen until the new address confirms.",
+            },
+            Message::AlreadyRegistered => Wording {
+                subject: "Someone tried to register with your address",
+                lead: "Someone tried to create an account with this address, which already has one. No new account was made.".to_owned(),
+                link: None,
+                not_you: "If it was you, sign in, or reset your password from the sign-in page. If not, you need do nothing.",
+            },
+        }
+    }
+}
+
+impl MailComposer for StandardMessages {
+    fn compose(&self, message: &Message<'_>) -> Composed {
+        let w = self.wording(message);
+        let mut text = format!("{}\n\n", w.lead);
+        let mut html = format!(
+            "<!doctype html><html><body style=\"font-family:sans-serif\"><h1 style=\"font-size:1.2em\">{}</h1><p>{}</p>",
+            escape_html(w.subject),
+            escape_html(&w.lead)
+        );
+        if let Some((link, label)) = &w.link {
+            text.push_str(&format!("{label}: {link}\n\n"));
+            html.push_str(&format!(
+                "<p><a href=\"{0}\">{1}</a></p><p>Or open this address: {0}</p>",
+                escape_html(link),
+                escape_html(label)
+            ));
+        }
+        text.push_str(w.not_you);
+        text.push('\n');
+        html.push_str(&format!("<p>{}</p></body></html>", escape_html(w.not_you)));
+        Composed { subject: w.subject.to_owned(), text, html }
+    }
+}
+
+/// `s` with the five characters HTML gives meaning to escaped.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Email;
+
+    #[test]
+    fn a_message_carries_its_link_in_both_parts_and_escapes_what_it_quotes() {
+        let messages = StandardMessages::new("https://id.example.com/");
+        let token = LinkToken::new("gatehouse_lt_abc".to_owned());
+        let reset = messages.compose(&Message::Reset { token: &token });
+        let link = "https://id.example.com/account/reset?token=gatehouse_lt_abc";
+        assert_eq!(reset.subject, "Reset your password");
+        assert!(reset.text.contains(link) && reset.html.contains(link));
+        assert!(reset.text.contains("If it was not you"));
+        let odd = Email::parse("a&b@x.io").unwrap();
+        let notice = messages.compose(&Message::EmailChangeNotice { new_email: &odd });
+        assert!(notice.html.contains("a&amp;b@x.io") && !notice.html.contains("a&b@x.io"));
+        assert!(!notice.text.contains("token="));
+    }
+}
