@@ -243,3 +243,31 @@ async fn the_answer_to_a_reset_request_takes_as_long_for_unknown_as_for_known_ad
     assert!(ratio <= 1.10, "median known {:.0} µs, unknown {:.0} µs: {ratio:.2}×", known * 1e6, unknown * 1e6);
     app.await_mail(&format!("known{}@example.com", SAMPLES - 1), 2).await;
 }
+
+#[tokio::test]
+async fn the_pages_a_link_opens_never_use_the_token_and_leak_nothing() {
+    let app = spawn_app().await;
+    app.register("ada@example.com").await;
+    let token = app.link_token("ada@example.com").await;
+    for page in ["/account/verify", "/account/reset", "/account/email-change"] {
+        for _ in 0..2 {
+            let response = app.request(Method::GET, &format!("{page}?token={token}")).send().await.unwrap();
+            assert_eq!(response.status(), 200, "{page}");
+            let headers = response.headers().clone();
+            assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
+            assert_eq!(headers["referrer-policy"], "no-referrer");
+            assert_eq!(headers["cache-control"], "no-store");
+            let csp = headers["content-security-policy"].to_str().unwrap();
+            assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
+            let html = response.text().await.unwrap();
+            assert!(!html.contains(&token) && !html.contains("<script>") && !html.contains("https://"), "{page}: {html}");
+        }
+        let head = app.request(Method::HEAD, page).send().await.unwrap();
+        assert_eq!(head.status(), 200);
+    }
+    let script = app.request(Method::GET, "/account/assets/account.js").send().await.unwrap();
+    assert_eq!((script.status().as_u16(), script.headers()["content-type"].to_str().unwrap()), (200, "text/javascript; charset=utf-8"));
+    problem(app.request(Method::GET, "/account/assets/nothing.js").send().await.unwrap(), 404).await;
+    // Opened twice, the link still works.
+    assert_eq!(status_of(&app, "/auth/verify-email", json!({"token": token})).await, 204);
+}

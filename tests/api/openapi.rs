@@ -44,6 +44,9 @@ const CONTRACT: &[(&str, &str)] = &[
     ("post", "/auth/password-reset/confirm"),
     ("post", "/auth/email-change/confirm"),
     ("post", "/users"),
+    ("get", "/account/verify"),
+    ("get", "/account/reset"),
+    ("get", "/account/email-change"),
 ];
 
 #[tokio::test]

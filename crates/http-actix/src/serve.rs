@@ -94,6 +94,7 @@ pub fn bind(
             )
             .configure(routes::configure)
             .service(web::resource("/docs").route(web::get().to(routes::system::docs_redirect)))
+            .service(web::resource("/account/assets/{name}").route(web::get().to(routes::pages::asset)))
             .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json").persist_authorization(true)))
             .default_service(web::to(routes::fallback))
             .wrap(from_fn(per_client_limit))

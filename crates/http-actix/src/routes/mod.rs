@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod links;
 pub mod me;
+pub mod pages;
 pub mod projects;
 pub mod system;
 pub mod tasks;
@@ -27,6 +28,7 @@ macro_rules! register_routes {
     ($cfg:expr, $scope:path) => {{
         let cfg = $cfg;
         cfg.service(system::health).service(system::ready).service(system::jwks).service(system::openapi_json);
+        cfg.service(pages::verify_page).service(pages::reset_page).service(pages::email_change_page);
         cfg.service(
             $scope("/auth")
                 .service(auth::register)
