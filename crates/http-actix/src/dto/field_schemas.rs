@@ -121,6 +121,14 @@ pub fn new_password() -> Object {
         .build()
 }
 
+/// [`new_password`] without an example: for bodies that also carry an emailed link's token,
+/// which no example can hold (a made-up token is rightly refused with 422).
+pub fn new_password_for_link() -> Object {
+    let mut schema = new_password();
+    schema.examples.clear();
+    schema
+}
+
 /// A task's due date, or null.
 pub fn due_date() -> Object {
     ObjectBuilder::new()

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LinkTokenRequest {
     /// The `token` of the emailed link's query string.
-    #[schema(value_type = String, example = "gatehouse_lt_…")]
+    #[schema(value_type = String)]
     pub token: SecretString,
 }
 
@@ -36,10 +36,10 @@ impl EmailRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ResetConfirmRequest {
     /// The `token` of the emailed reset (or invite) link.
-    #[schema(value_type = String, example = "gatehouse_lt_…")]
+    #[schema(value_type = String)]
     pub token: SecretString,
     /// The new password.
-    #[schema(schema_with = field_schemas::new_password)]
+    #[schema(schema_with = field_schemas::new_password_for_link)]
     pub new_password: SecretString,
 }
 
