@@ -1,20 +1,23 @@
 //! The built-in wording of every message: plain text and HTML, each with the link, what it is
 //! for, how long it works and what to do if it was not you. Pure string work, so library users
-//! get it too; an adapter may replace it (Gatehouse's binary reads template files).
+//! get it too; another [`MailComposer`] can replace it.
 
-use crate::model::{LinkPurpose, LinkToken};
+use crate::model::{EmailPolicy, LinkPurpose, LinkToken};
 use crate::ports::{Composed, MailComposer, Message};
+use chrono::Duration;
 
-/// The standard messages, with links under `public_url`.
+/// The standard messages, with links under `public_url` and the lifetimes of a policy.
 #[derive(Debug, Clone)]
 pub struct StandardMessages {
     public_url: String,
+    policy: EmailPolicy,
 }
 
 impl StandardMessages {
-    /// Messages whose links start with `public_url` (no trailing slash needed).
-    pub fn new(public_url: &str) -> Self {
-        Self { public_url: public_url.trim_end_matches('/').to_owned() }
+    /// Messages whose links start with `public_url` (no trailing slash needed) and say how
+    /// long they work by `policy`.
+    pub fn new(public_url: &str, policy: &EmailPolicy) -> Self {
+        Self { public_url: public_url.trim_end_matches('/').to_owned(), policy: *policy }
     }
 
     /// The link of a `purpose` that carries `token`.
@@ -24,15 +27,15 @@ impl StandardMessages {
 }
 
 /// The words of one message, before they become text and HTML.
-pub struct Wording {
+struct Wording {
     /// The subject.
-    pub subject: &'static str,
+    subject: &'static str,
     /// What happened and what the link does.
-    pub lead: String,
+    lead: String,
     /// The link, if the message has one, and its button's label.
-    pub link: Option<(String, &'static str)>,
+    link: Option<(String, &'static str)>,
     /// What to do if it was not you.
-    pub not_you: &'static str,
+    not_you: &'static str,
 }
 
 impl std::fmt::Debug for Wording {
@@ -44,32 +47,38 @@ impl std::fmt::Debug for Wording {
 
 impl StandardMessages {
     /// The wording of `message`.
-    pub fn wording(&self, message: &Message<'_>) -> Wording {
+    fn wording(&self, message: &Message<'_>) -> Wording {
         match *message {
             Message::Verify { token } => Wording {
                 subject: "Verify your email address",
-                lead: "Please confirm that this address is yours. The link works for 24 hours.".to_owned(),
+                lead: format!("Please confirm that this address is yours. The link works for {}.", lasting(self.policy.verify_ttl)),
                 link: Some((self.link(LinkPurpose::Verify, token), "Verify this address")),
                 not_you: "If you did not create an account, ignore this message: nothing happens without the link.",
             },
             Message::Reset { token } => Wording {
                 subject: "Reset your password",
-                lead: "Someone asked to reset the password of the account with this address. The link works for one hour and once."
-                    .to_owned(),
+                lead: format!(
+                    "Someone asked to reset the password of the account with this address. The link works once, for {}.",
+                    lasting(self.policy.reset_ttl)
+                ),
                 link: Some((self.link(LinkPurpose::Reset, token), "Choose a new password")),
                 not_you: "If it was not you, ignore this message: your password stays as it is.",
             },
             Message::Invite { token } => Wording {
                 subject: "You are invited: set your password",
-                lead: "An administrator created an account for this address. Choose its password to start. The link works for 7 days."
-                    .to_owned(),
+                lead: format!(
+                    "An administrator created an account for this address. Choose its password to start. The link works for {}.",
+                    lasting(self.policy.invite_ttl)
+                ),
                 link: Some((self.link(LinkPurpose::Reset, token), "Set your password")),
                 not_you: "If you did not expect this, ignore this message: the account stays unusable without the link.",
             },
             Message::ConfirmEmailChange { token } => Wording {
                 subject: "Confirm your new email address",
-                lead: "Someone asked to move an account to this address. Confirm it to make the change. The link works for 24 hours."
-                    .to_owned(),
+                lead: format!(
+                    "Someone asked to move an account to this address. Confirm it to make the change. The link works for {}.",
+                    lasting(self.policy.email_change_ttl)
+                ),
                 link: Some((self.link(LinkPurpose::EmailChange, token), "Confirm this address")),
                 not_you: "If it was not you, ignore this message: nothing changes without the link.",
             },
@@ -115,6 +124,19 @@ impl MailComposer for StandardMessages {
     }
 }
 
+/// A lifetime in words: whole days, else whole hours, else minutes ("24 hours", "7 days").
+fn lasting(ttl: Duration) -> String {
+    let plural = |n: i64, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
+    let (days, hours) = (ttl.num_days(), ttl.num_hours());
+    if days >= 2 && ttl == Duration::days(days) {
+        plural(days, "day")
+    } else if hours >= 1 && ttl == Duration::hours(hours) {
+        plural(hours, "hour")
+    } else {
+        plural(ttl.num_minutes().max(1), "minute")
+    }
+}
+
 /// `s` with the five characters HTML gives meaning to escaped.
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -138,13 +160,19 @@ mod tests {
 
     #[test]
     fn a_message_carries_its_link_in_both_parts_and_escapes_what_it_quotes() {
-        let messages = StandardMessages::new("https://id.example.com/");
+        let messages = StandardMessages::new("https://id.example.com/", &EmailPolicy::DEFAULT);
         let token = LinkToken::new("gatehouse_lt_abc".to_owned());
         let reset = messages.compose(&Message::Reset { token: &token });
         let link = "https://id.example.com/account/reset?token=gatehouse_lt_abc";
         assert_eq!(reset.subject, "Reset your password");
         assert!(reset.text.contains(link) && reset.html.contains(link));
-        assert!(reset.text.contains("If it was not you"));
+        assert!(reset.text.contains("If it was not you") && reset.text.contains("works once, for 1 hour."));
+        let verify = messages.compose(&Message::Verify { token: &token });
+        assert!(verify.text.contains("works for 24 hours."), "{}", verify.text);
+        let short = EmailPolicy { reset_ttl: Duration::minutes(15), invite_ttl: Duration::days(7), ..EmailPolicy::DEFAULT };
+        let messages = StandardMessages::new("https://id.example.com", &short);
+        assert!(messages.compose(&Message::Reset { token: &token }).text.contains("for 15 minutes."));
+        assert!(messages.compose(&Message::Invite { token: &token }).html.contains("works for 7 days."));
         let odd = Email::parse("a&b@x.io").unwrap();
         let notice = messages.compose(&Message::EmailChangeNotice { new_email: &odd });
         assert!(notice.html.contains("a&amp;b@x.io") && !notice.html.contains("a&b@x.io"));

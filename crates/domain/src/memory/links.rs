@@ -4,7 +4,7 @@
 use super::store::{MemoryStore, micros};
 use crate::error::InfraError;
 use crate::model::{AuditEvent, EmailLink, LinkDigest, LinkIssue, LinkPurpose, PasswordHash, Timestamp, User, UserId, UserName};
-use crate::ports::{EmailLinks, EmailTaken, LinkEffect, LinkWrite, Outbox, Redeemed, UniqueEmailError, UserWrite, link_matches_account};
+use crate::ports::{EmailLinks, EmailTaken, LinkEffect, LinkWrite, Outbox, Redeemed, UniqueEmailError, UserWrite};
 
 impl MemoryStore {
     fn queue(&self, issue: &LinkIssue) -> Result<(), InfraError> {
@@ -32,7 +32,7 @@ impl EmailLinks for MemoryStore {
         let mut t = self.tables()?;
         let link = &issue.link;
         let Some((user, _)) = t.user_mut(link.user_id) else { return Ok(LinkWrite::AccountGone) };
-        if !link_matches_account(link.purpose, &link.email, &user.email, user.pending_email.as_ref()) {
+        if !link.matches(&user.email, user.pending_email.as_ref()) {
             return Ok(LinkWrite::AccountGone);
         }
         t.links.retain(|_, l| !(l.user_id == link.user_id && l.purpose == link.purpose));
@@ -78,7 +78,7 @@ impl EmailLinks for MemoryStore {
         let stored = t.links.get(&link.digest).filter(|l| l.is_live(now)).cloned();
         let Some(stored) = stored else { return Ok(Redeemed::Invalid) };
         let Some((user, _)) = t.user_mut(stored.user_id) else { return Ok(Redeemed::Invalid) };
-        if !link_matches_account(stored.purpose, &stored.email, &user.email, user.pending_email.as_ref()) {
+        if !stored.matches(&user.email, user.pending_email.as_ref()) {
             return Ok(Redeemed::Invalid);
         }
         if *effect == LinkEffect::SwitchEmail && t.email_in_use(&stored.email, stored.user_id) {

@@ -83,7 +83,7 @@ impl InMemory {
             mailer: self.mailer.clone(),
             links: self.store.clone(),
             link_tokens: Arc::new(FakeLinkTokens::default()),
-            messages: Arc::new(StandardMessages::new("http://gatehouse.test")),
+            messages: Arc::new(StandardMessages::new("http://gatehouse.test", &crate::model::EmailPolicy::DEFAULT)),
         }
     }
 }

@@ -108,6 +108,16 @@ pub struct EmailLink {
 }
 
 impl EmailLink {
+    /// Whether it still belongs to an account whose address is `email` and pending address
+    /// `pending`: a verification or reset link only while the account has the address it was
+    /// sent to, an email-change link only while that address is the pending one.
+    pub fn matches(&self, email: &Email, pending: Option<&Email>) -> bool {
+        match self.purpose {
+            LinkPurpose::Verify | LinkPurpose::Reset => self.email == *email,
+            LinkPurpose::EmailChange => pending == Some(&self.email),
+        }
+    }
+
     /// Whether it still works at `now` (the store checks it again when it is used).
     pub fn is_live(&self, now: Timestamp) -> bool {
         now < self.expires_at

@@ -1,7 +1,5 @@
 use crate::error::InfraError;
-use crate::model::{
-    AuditEvent, Email, EmailLink, LinkDigest, LinkIssue, LinkPurpose, LinkToken, PasswordHash, Timestamp, User, UserId, UserName,
-};
+use crate::model::{AuditEvent, EmailLink, LinkDigest, LinkIssue, LinkToken, PasswordHash, Timestamp, User, UserId, UserName};
 use crate::ports::{UniqueEmailError, UserWrite};
 
 /// Mints the tokens of emailed links.
@@ -111,12 +109,4 @@ pub trait EmailLinks: Send + Sync {
     /// # Errors
     /// An [`InfraError`] when the store fails.
     fn purge(&self, now: Timestamp) -> Result<u64, InfraError>;
-}
-
-/// Whether `purpose`'s link requires the account's current address (`email`) to be `link`'s.
-pub fn link_matches_account(purpose: LinkPurpose, link_email: &Email, email: &Email, pending: Option<&Email>) -> bool {
-    match purpose {
-        LinkPurpose::Verify | LinkPurpose::Reset => link_email == email,
-        LinkPurpose::EmailChange => pending == Some(link_email),
-    }
 }

@@ -14,7 +14,7 @@ pub use attempts::AttemptCounter;
 pub use audit::AuditLog;
 pub use crypto::{AccessTokenCodec, PasswordHasher, RefreshTokenIssuer, TokenRejected};
 pub use jobs::{JobLeases, Lease};
-pub use links::{EmailLinks, LinkEffect, LinkTokenIssuer, LinkWrite, Redeemed, link_matches_account};
+pub use links::{EmailLinks, LinkEffect, LinkTokenIssuer, LinkWrite, Redeemed};
 pub use mail::{Composed, MailComposer, MailTransport, Message, Outbox};
 pub use storage::{
     AdminChanges, AdminWrite, EmailTaken, PasswordWrite, ProfileChanges, ProjectRepository, Removal, Revocation, Rotation,

@@ -181,6 +181,19 @@ pub fn gatehouse_with(
 ) -> Result<(Gatehouse, JwtCodec), StartupError> {
     let store = Arc::new(database.store());
     let codec = jwt_codec(settings)?;
+    let email = EmailPolicy {
+        verify_ttl: chrono::Duration::seconds(settings.auth.verify_ttl_secs),
+        reset_ttl: chrono::Duration::seconds(settings.auth.reset_ttl_secs),
+        invite_ttl: chrono::Duration::seconds(settings.auth.invite_ttl_secs),
+        email_change_ttl: chrono::Duration::seconds(settings.auth.verify_ttl_secs),
+        min_interval: chrono::Duration::seconds(i64::try_from(settings.email.min_interval_secs).unwrap_or(86_400)),
+        require_verified_email: settings.auth.require_verified_email,
+        email_change: match settings.auth.email_change {
+            EmailChange::Confirm => EmailChangeMode::Confirm,
+            EmailChange::Immediate => EmailChangeMode::Immediate,
+        },
+        conceal_registration: settings.auth.conceal_registration,
+    };
     let ports = Ports {
         users: store.clone(),
         sessions: store.clone(),
@@ -193,7 +206,7 @@ pub fn gatehouse_with(
         links: store,
         mailer: crate::mail::transport(&settings.email)?,
         link_tokens: Arc::new(RandomLinkTokens),
-        messages: Arc::new(domain::messages::StandardMessages::new(&settings.server.public_url())),
+        messages: Arc::new(domain::messages::StandardMessages::new(&settings.server.public_url(), &email)),
         hasher: Arc::new(hasher(settings)?),
         access_tokens: Arc::new(codec.clone()),
         refresh_tokens: Arc::new(RandomRefreshTokens),
@@ -216,19 +229,7 @@ pub fn gatehouse_with(
             first_delay: chrono::Duration::seconds(i64::from(settings.email.retry_after_secs)),
             max_delay: chrono::Duration::hours(1),
         },
-        email: EmailPolicy {
-            verify_ttl: chrono::Duration::seconds(settings.auth.verify_ttl_secs),
-            reset_ttl: chrono::Duration::seconds(settings.auth.reset_ttl_secs),
-            invite_ttl: chrono::Duration::seconds(settings.auth.invite_ttl_secs),
-            email_change_ttl: chrono::Duration::seconds(settings.auth.verify_ttl_secs),
-            min_interval: chrono::Duration::seconds(i64::try_from(settings.email.min_interval_secs).unwrap_or(86_400)),
-            require_verified_email: settings.auth.require_verified_email,
-            email_change: match settings.auth.email_change {
-                EmailChange::Confirm => EmailChangeMode::Confirm,
-                EmailChange::Immediate => EmailChangeMode::Immediate,
-            },
-            conceal_registration: settings.auth.conceal_registration,
-        },
+        email,
         ..SessionPolicy::default()
     };
     Ok((Gatehouse::new(ports, policy), codec))

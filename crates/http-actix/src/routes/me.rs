@@ -18,7 +18,9 @@ pub async fn get_me(caller: Caller) -> Result<web::Json<UserResponse>, ApiError>
     Ok(web::Json(caller.principal().await?.user().clone().into()))
 }
 
-/// Change name and/or email (an email change needs `current_password`).
+/// Change name and/or email (an email change needs `current_password`). With
+/// `auth.email_change = "confirm"` (the default) the address stays until the new one confirms
+/// through the emailed link: the answer shows it as `pending_email`, and the old address gets a notice.
 #[utoipa::path(
     tag = "me",
     security(("bearer" = []), ("oauth2" = [])),

@@ -17,7 +17,7 @@ use diesel::prelude::*;
 use diesel::result::Error;
 use domain::{
     AuditEvent, Email, EmailLink, EmailLinks, InfraError, LinkDigest, LinkEffect, LinkIssue, LinkPurpose, LinkWrite, PasswordHash,
-    Redeemed, Timestamp, UniqueEmailError, User, UserId, UserName, UserWrite, link_matches_account,
+    Redeemed, Timestamp, UniqueEmailError, User, UserId, UserName, UserWrite,
 };
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -153,7 +153,7 @@ impl EmailLinks for DieselStore {
                     // and the later one replaces the earlier link.
                     let Some(row) = lock_user(c, link.user_id)? else { return Ok(LinkWrite::AccountGone) };
                     let user = row.into_domain().map_err(|e| Error::DeserializationError(Box::new(e)))?;
-                    if !link_matches_account(link.purpose, &link.email, &user.email, user.pending_email.as_ref()) {
+                    if !link.matches(&user.email, user.pending_email.as_ref()) {
                         return Ok(LinkWrite::AccountGone);
                     }
                     store_link(c, issue)?;

@@ -42,10 +42,10 @@ fn link(n: u128, owner: &User, purpose: LinkPurpose, to: &str) -> EmailLink {
 }
 
 fn issue(link: &EmailLink) -> LinkIssue {
+    // One message per link, its id from the link's number (`sha256:link-{n}`).
+    let n: u128 = link.digest.as_str().rsplit('-').next().and_then(|n| n.parse().ok()).expect("a numbered link");
     let mail = OutgoingMail {
-        id: uuid(
-            7_000 + u128::from(link.digest.as_str().len() as u64) * 1_000 + link.digest.as_str().bytes().map(u128::from).sum::<u128>(),
-        ),
+        id: uuid(7_000_000 + n),
         created_at: t(0),
         to: link.email.clone(),
         subject: "Your link".into(),
@@ -217,7 +217,30 @@ fn racing_uses_of_one_link_give_one_success(store: &impl LinkStore) {
     }
 }
 
+fn racing_issues_for_one_account_leave_one_live_link(store: &impl LinkStore) {
+    const RACERS: usize = 8;
+    for round in 0..5_u128 {
+        let owner = user(20 + round, &format!("i{round}@x.io"), t(0));
+        UserRepository::insert(store, &owner, &hash("h"), &[]).unwrap();
+        let links: Vec<EmailLink> =
+            (0..RACERS as u128).map(|n| link(1_000 + round * 100 + n, &owner, LinkPurpose::Reset, owner.email.as_str())).collect();
+        let start = Barrier::new(RACERS);
+        std::thread::scope(|s| {
+            for link in &links {
+                let (store, start) = (store, &start);
+                s.spawn(move || {
+                    start.wait();
+                    assert_eq!(store.issue(&issue(link), &[]).unwrap(), LinkWrite::Issued);
+                });
+            }
+        });
+        let live = links.iter().filter(|l| EmailLinks::find(store, &l.digest).unwrap().is_some()).count();
+        assert_eq!(live, 1, "round {round}: each newer link replaced the one before it");
+    }
+}
+
 store_contract_tests!(
+    racing_issues_for_one_account_leave_one_live_link,
     an_account_its_link_its_mail_and_its_event_are_one_write_and_the_link_works_once,
     an_expired_link_or_one_whose_address_moved_on_does_nothing,
     a_newer_link_replaces_older_ones_of_its_purpose_only,
