@@ -53,7 +53,7 @@ snapshot:
 bench-crypto:
     cargo bench -p infra-crypto
 
-# Headless Chromium opens /docs, authorizes via /auth/token and runs GET /users/me.
+# Headless Chromium: Swagger UI (/docs, Authorize, GET /users/me), the refresh cookie of a browser app, and the emailed reset page (link read from aiosmtpd).
 test-browser:
     bash .ci/browser.sh
 

@@ -2,10 +2,12 @@
 # Browser tests in Debian's headless Chromium, driven by playwright-core: Swagger UI at /docs as
 # a person uses it (Authorize with a username and password, then GET /users/me, expecting 200),
 # and a browser app on another origin with the refresh token in an HttpOnly cookie (two tabs
-# refreshing at once, a not-allowed origin refused). Installs what it needs, builds and starts
-# the release server (cookie mode, a grace window, CORS for the app's origin) on a fresh SQLite
+# refreshing at once, a not-allowed origin refused), and the emailed password reset (the link
+# read from what a real SMTP server received, the page at /account/reset). Installs what it
+# needs, starts aiosmtpd (PyPI) as the mail server, builds and starts the release server (cookie
+# mode, a grace window, CORS for the app's origin, mail through aiosmtpd) on a fresh SQLite
 # database and a free port, registers a user, runs tests/browser/*.spec.mjs, and always stops
-# the server. Idempotent; run it from anywhere. A failure leaves target/browser-*failure.png.
+# both servers. Idempotent; run it from anywhere. A failure leaves target/browser-*failure.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +21,9 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 /usr/bin/chromium --version 2>/dev/null | tail -n 1
 
+step "aiosmtpd (the reset spec's mail server)"
+python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check aiosmtpd==1.4.6
+
 step "npm ci (tests/browser)"
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
@@ -28,11 +33,12 @@ bin=target/release/gatehouse
 
 tmp=$(mktemp -d)
 server_pid=
+smtp_pid=
 cleanup() {
-    if [ -n "$server_pid" ]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
+    for pid in $server_pid $smtp_pid; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -41,7 +47,16 @@ free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.
 port=$(free_port)
 app_port=$(free_port)
 evil_port=$(free_port)
+smtp_port=$(free_port)
 base="http://127.0.0.1:$port"
+
+step "start aiosmtpd on 127.0.0.1:$smtp_port (messages kept in a Maildir)"
+python3 -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$tmp/mail" >"$tmp/smtp.log" 2>&1 &
+smtp_pid=$!
+for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$smtp_port") 2>/dev/null && break
+    sleep 0.1
+done
 
 step "start the server on $base (fresh SQLite database)"
 APP_ENV=test \
@@ -54,6 +69,8 @@ APP_ENV=test \
     APP__AUTH__REFRESH_TRANSPORT=cookie \
     APP__AUTH__REFRESH_REUSE_GRACE_SECS=10 \
     APP__CORS__ALLOWED_ORIGINS="http://127.0.0.1:$app_port" \
+    APP__EMAIL__TRANSPORT="smtp://127.0.0.1:$smtp_port" \
+    APP__EMAIL__FROM="Gatehouse <no-reply@gatehouse.test>" \
     "$bin" serve >"$tmp/server.log" 2>&1 &
 server_pid=$!
 
@@ -90,6 +107,8 @@ BASE_URL="$base" BROWSER_EMAIL="$email" BROWSER_PASSWORD="$password" node tests/
 step "a browser app on another origin: the refresh cookie, two tabs, a not-allowed origin"
 BASE_URL="$base" APP_PORT="$app_port" EVIL_PORT="$evil_port" BROWSER_EMAIL="$email" BROWSER_PASSWORD="$password" \
     node tests/browser/cookie.spec.mjs || rc=$?
+step "the emailed password reset: link from the mail server, /account/reset in Chromium"
+BASE_URL="$base" MAILDIR="$tmp/mail" node tests/browser/reset.spec.mjs || rc=$?
 if [ "$rc" != 0 ]; then
     echo "server log (last 40 lines):" >&2
     tail -n 40 "$tmp/server.log" >&2

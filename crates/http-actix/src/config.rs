@@ -214,6 +214,9 @@ pub struct EmailSettings {
     /// The wait after the first failed attempt, doubled after each further one (at most an
     /// hour), in seconds.
     pub retry_after_secs: u32,
+    /// A folder of template files (`reset.subject.txt`, `reset.txt`, `reset.html`, …) that
+    /// replace parts of the standard messages; none: the standard messages.
+    pub templates_dir: Option<String>,
 }
 
 impl Default for EmailSettings {
@@ -224,6 +227,7 @@ impl Default for EmailSettings {
             min_interval_secs: 60,
             max_attempts: 8,
             retry_after_secs: 30,
+            templates_dir: None,
         }
     }
 }

@@ -194,6 +194,12 @@ pub fn gatehouse_with(
         },
         conceal_registration: settings.auth.conceal_registration,
     };
+    if settings.is_production() && settings.email.transport.trim() == "log" {
+        // Allowed (an operator may not need mail yet), but every link would sit in the log.
+        tracing::warn!(
+            "email.transport is log in production: verification and reset links are written to the log and nobody receives them"
+        );
+    }
     let ports = Ports {
         users: store.clone(),
         sessions: store.clone(),
@@ -206,7 +212,7 @@ pub fn gatehouse_with(
         links: store,
         mailer: crate::mail::transport(&settings.email)?,
         link_tokens: Arc::new(RandomLinkTokens),
-        messages: Arc::new(domain::messages::StandardMessages::new(&settings.server.public_url(), &email)),
+        messages: crate::mail::composer(&settings.email, domain::messages::StandardMessages::new(&settings.server.public_url(), &email))?,
         hasher: Arc::new(hasher(settings)?),
         access_tokens: Arc::new(codec.clone()),
         refresh_tokens: Arc::new(RandomRefreshTokens),

@@ -2,6 +2,10 @@
 //! lettre (STARTTLS when the server offers it, required with `?tls=required`, or implicit TLS
 //! with `smtps://`), through the OpenSSL the build already compiles.
 
+mod templates;
+
+pub use templates::composer;
+
 use crate::config::EmailSettings;
 use domain::{DeliveryFailure, MailTransport, OutgoingMail};
 use lettre::message::{Mailbox, MultiPart};
@@ -21,6 +25,14 @@ pub enum MailSettingsError {
     /// `email.transport` is neither `log` nor an SMTP URL lettre takes.
     #[error("email.transport must be log, smtp://[user:pass@]host[:port][?tls=required] or smtps://…: {0}")]
     Transport(String),
+    /// `email.templates_dir` cannot be read, or a file in it is no usable template.
+    #[error("email.templates_dir {dir}: {reason}")]
+    Templates {
+        /// The folder.
+        dir: String,
+        /// What is wrong, naming the file.
+        reason: String,
+    },
 }
 
 /// The configured transport.

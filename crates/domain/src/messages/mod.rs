@@ -1,6 +1,11 @@
 //! The built-in wording of every message: plain text and HTML, each with the link, what it is
 //! for, how long it works and what to do if it was not you. Pure string work, so library users
-//! get it too; another [`MailComposer`] can replace it.
+//! get it too; [`TemplatedMessages`] replaces parts of it with an operator's files, and another
+//! [`MailComposer`] can replace it whole.
+
+mod templates;
+
+pub use templates::{MessageKind, Part, TemplateError, TemplatedMessages, template_file_name};
 
 use crate::model::{EmailPolicy, LinkPurpose, LinkToken};
 use crate::ports::{Composed, MailComposer, Message};
@@ -26,6 +31,36 @@ impl StandardMessages {
     }
 }
 
+/// What a message fills in: its link, how long the link works, the address asked for.
+#[derive(Default)]
+struct Values {
+    link: Option<String>,
+    lifetime: Option<String>,
+    new_email: Option<String>,
+}
+
+impl std::fmt::Debug for Values {
+    /// The link carries a token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Values").field("lifetime", &self.lifetime).field("new_email", &self.new_email).finish_non_exhaustive()
+    }
+}
+
+impl StandardMessages {
+    /// What `message` fills in.
+    fn values(&self, message: &Message<'_>) -> Values {
+        let linked = |purpose, token, ttl| Values { link: Some(self.link(purpose, token)), lifetime: Some(lasting(ttl)), new_email: None };
+        match *message {
+            Message::Verify { token } => linked(LinkPurpose::Verify, token, self.policy.verify_ttl),
+            Message::Reset { token } => linked(LinkPurpose::Reset, token, self.policy.reset_ttl),
+            Message::Invite { token } => linked(LinkPurpose::Reset, token, self.policy.invite_ttl),
+            Message::ConfirmEmailChange { token } => linked(LinkPurpose::EmailChange, token, self.policy.email_change_ttl),
+            Message::EmailChangeNotice { new_email } => Values { new_email: Some(new_email.to_string()), ..Values::default() },
+            Message::AlreadyRegistered => Values::default(),
+        }
+    }
+}
+
 /// The words of one message, before they become text and HTML.
 struct Wording {
     /// The subject.
@@ -48,49 +83,47 @@ impl std::fmt::Debug for Wording {
 impl StandardMessages {
     /// The wording of `message`.
     fn wording(&self, message: &Message<'_>) -> Wording {
-        match *message {
-            Message::Verify { token } => Wording {
+        let Values { link, lifetime, new_email } = self.values(message);
+        let lifetime = lifetime.unwrap_or_default();
+        match message.kind() {
+            MessageKind::Verify => Wording {
                 subject: "Verify your email address",
-                lead: format!("Please confirm that this address is yours. The link works for {}.", lasting(self.policy.verify_ttl)),
-                link: Some((self.link(LinkPurpose::Verify, token), "Verify this address")),
+                lead: format!("Please confirm that this address is yours. The link works for {lifetime}."),
+                link: link.map(|l| (l, "Verify this address")),
                 not_you: "If you did not create an account, ignore this message: nothing happens without the link.",
             },
-            Message::Reset { token } => Wording {
+            MessageKind::Reset => Wording {
                 subject: "Reset your password",
-                lead: format!(
-                    "Someone asked to reset the password of the account with this address. The link works once, for {}.",
-                    lasting(self.policy.reset_ttl)
-                ),
-                link: Some((self.link(LinkPurpose::Reset, token), "Choose a new password")),
+                lead: format!("Someone asked to reset the password of the account with this address. The link works once, for {lifetime}."),
+                link: link.map(|l| (l, "Choose a new password")),
                 not_you: "If it was not you, ignore this message: your password stays as it is.",
             },
-            Message::Invite { token } => Wording {
+            MessageKind::Invite => Wording {
                 subject: "You are invited: set your password",
                 lead: format!(
-                    "An administrator created an account for this address. Choose its password to start. The link works for {}.",
-                    lasting(self.policy.invite_ttl)
+                    "An administrator created an account for this address. Choose its password to start. The link works for {lifetime}."
                 ),
-                link: Some((self.link(LinkPurpose::Reset, token), "Set your password")),
+                link: link.map(|l| (l, "Set your password")),
                 not_you: "If you did not expect this, ignore this message: the account stays unusable without the link.",
             },
-            Message::ConfirmEmailChange { token } => Wording {
+            MessageKind::ConfirmEmailChange => Wording {
                 subject: "Confirm your new email address",
                 lead: format!(
-                    "Someone asked to move an account to this address. Confirm it to make the change. The link works for {}.",
-                    lasting(self.policy.email_change_ttl)
+                    "Someone asked to move an account to this address. Confirm it to make the change. The link works for {lifetime}."
                 ),
-                link: Some((self.link(LinkPurpose::EmailChange, token), "Confirm this address")),
+                link: link.map(|l| (l, "Confirm this address")),
                 not_you: "If it was not you, ignore this message: nothing changes without the link.",
             },
-            Message::EmailChangeNotice { new_email } => Wording {
+            MessageKind::EmailChangeNotice => Wording {
                 subject: "Your account's email address is about to change",
                 lead: format!(
-                    "Someone signed in to your account asked to change its address to {new_email}. It changes once that address confirms."
+                    "Someone signed in to your account asked to change its address to {}. It changes once that address confirms.",
+                    new_email.unwrap_or_default()
                 ),
                 link: None,
                 not_you: "If it was not you, sign in, change your password and sign out every session: the change does not happen until the new address confirms.",
             },
-            Message::AlreadyRegistered => Wording {
+            MessageKind::AlreadyRegistered => Wording {
                 subject: "Someone tried to register with your address",
                 lead: "Someone tried to create an account with this address, which already has one. No new account was made.".to_owned(),
                 link: None,
