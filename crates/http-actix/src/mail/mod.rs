@@ -88,7 +88,11 @@ impl MailTransport for SmtpMailer {
             .subject(&mail.subject)
             .multipart(MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone()))
             .map_err(|e| DeliveryFailure(e.to_string()))?;
-        self.mailer.send(&message).map(drop).map_err(|e| DeliveryFailure(e.to_string()))
+        self.mailer.send(&message).map(drop).map_err(|e| {
+            // The server's answer or the connection's error: never the URL, so no password.
+            tracing::warn!(error = %e, "the mail server did not take a message; it is retried later");
+            DeliveryFailure(e.to_string())
+        })
     }
 }
 

@@ -8,4 +8,5 @@ mod hash_gate;
 mod layout;
 mod serve;
 mod smtp;
+mod smtp_tls;
 mod storage_threads;

@@ -18,7 +18,7 @@ fn http(port: u16, request: &str) -> String {
     response
 }
 
-fn post_json(port: u16, path: &str, body: &str) -> String {
+pub(crate) fn post_json(port: u16, path: &str, body: &str) -> String {
     http(
         port,
         &format!(
