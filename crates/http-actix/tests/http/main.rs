@@ -7,6 +7,7 @@ mod cli;
 mod hash_gate;
 mod layout;
 mod serve;
+mod server_process;
 mod smtp;
 mod smtp_tls;
 mod storage_threads;

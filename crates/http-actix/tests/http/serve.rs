@@ -1,32 +1,12 @@
 //! `gatehouse serve` as a process: it logs no secret even at debug level, and SIGTERM shuts it
 //! down gracefully.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use crate::server_process::{Served, http, post_json};
+use std::ffi::OsStr;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "correct horse battery";
-
-/// One HTTP/1.1 exchange; returns the raw response.
-fn http(port: u16, request: &str) -> String {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    stream.write_all(request.as_bytes()).expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("receive");
-    response
-}
-
-pub(crate) fn post_json(port: u16, path: &str, body: &str) -> String {
-    http(
-        port,
-        &format!(
-            "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        ),
-    )
-}
 
 fn field(response: &str, name: &str) -> String {
     let start = response.find(&format!("\"{name}\":\"")).expect(name) + name.len() + 4;
@@ -38,38 +18,8 @@ fn serve_logs_no_secret_and_stops_gracefully_on_sigterm() {
     let dir = std::env::temp_dir().join(format!("gatehouse-serve-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-        .arg("serve")
-        .current_dir(&dir)
-        .env_clear()
-        .envs([
-            ("APP_ENV", "test"),
-            ("DATABASE_URL", "sqlite://gatehouse.db"),
-            ("APP__SERVER__PORT", "0"),
-            ("APP__AUTH__BCRYPT_COST", "4"),
-            ("APP__LOG__FORMAT", "json"),
-            ("APP__LOG__LEVEL", "debug"),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the server starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let (lines_tx, lines) = mpsc::channel::<String>();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = lines_tx.send(line);
-        }
-    });
-    let mut log = Vec::new();
-    let port = loop {
-        let line = lines.recv_timeout(Duration::from_secs(30)).expect("a log line before the server is ready");
-        log.push(line.clone());
-        if let Some(at) = line.find("http://127.0.0.1:") {
-            let digits: String = line[at + 17..].chars().take_while(char::is_ascii_digit).collect();
-            break digits.parse::<u16>().expect("port");
-        }
-    };
+    let mut served = Served::start(&dir, &[("APP__LOG__LEVEL", OsStr::new("debug"))]);
+    let (port, mut log) = (served.port, served.early.clone());
 
     let registered = post_json(port, "/auth/register", &format!(r#"{{"email":"ada@example.com","password":"{PASSWORD}","name":"Ada"}}"#));
     assert!(registered.starts_with("HTTP/1.1 201"), "{registered}");
@@ -103,7 +53,7 @@ fn serve_logs_no_secret_and_stops_gracefully_on_sigterm() {
     // lines about starting its workers, was written while serving a request.
     let first_served = log.len();
     loop {
-        let line = lines.recv_timeout(Duration::from_secs(30)).expect("the last request's log line");
+        let line = served.lines.recv_timeout(Duration::from_secs(30)).expect("the last request's log line");
         log.push(line.clone());
         if line.contains("request finished") && line.contains(r#""status":503"#) {
             break;
@@ -114,19 +64,18 @@ fn serve_logs_no_secret_and_stops_gracefully_on_sigterm() {
     }
     assert!(log[first_served..].iter().any(|l| l.contains("database unavailable")), "the 503 is logged as a warning");
 
-    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
+    let term = Command::new("kill").args(["-TERM", &served.child.id().to_string()]).status().expect("kill runs");
     assert!(term.success());
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
+        if let Some(status) = served.child.try_wait().expect("wait") {
             break status;
         }
         assert!(Instant::now() < deadline, "no graceful shutdown within 15 s");
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "exit status {status}");
-    reader.join().expect("reader");
-    log.extend(lines.try_iter());
+    log.extend(served.rest_of_the_log());
     let log = log.join("\n");
     assert!(log.contains("request finished"), "requests are logged");
     let refused: Vec<&str> = log.lines().filter(|l| l.contains("access token refused")).collect();

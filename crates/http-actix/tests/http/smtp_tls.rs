@@ -4,7 +4,8 @@
 //! server trusts through `SSL_CERT_FILE` (OpenSSL's own variable), refusing mail without AUTH.
 //! Without python3 + aiosmtpd or the `openssl` command these tests say so and check nothing.
 
-use std::io::{BufRead, BufReader};
+use crate::server_process::Served;
+use std::ffi::OsStr;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -76,48 +77,9 @@ fn start_mail_server(dir: &Path, port: u16, implicit_tls: bool) -> Option<Killed
     Some(server)
 }
 
-/// `gatehouse serve` on a fresh SQLite database in `dir`, mailing through `transport` and
-/// trusting the test's certificate; its JSON log lines arrive on the receiver.
-fn serve(dir: &Path, transport: &str) -> (Killed, u16, mpsc::Receiver<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-        .arg("serve")
-        .current_dir(dir)
-        .env_clear()
-        .envs([
-            ("APP_ENV", "test"),
-            ("DATABASE_URL", "sqlite://gatehouse.db"),
-            ("APP__SERVER__PORT", "0"),
-            ("APP__AUTH__BCRYPT_COST", "4"),
-            ("APP__LOG__FORMAT", "json"),
-            ("APP__EMAIL__TRANSPORT", transport),
-            ("APP__EMAIL__FROM", "Gatehouse <no-reply@gatehouse.test>"),
-            ("APP__EMAIL__RETRY_AFTER_SECS", "0"),
-        ])
-        .env("SSL_CERT_FILE", dir.join("cert.pem"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the server starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let (lines_tx, lines) = mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = lines_tx.send(line);
-        }
-    });
-    let server = Killed(child);
-    let port = loop {
-        let line = lines.recv_timeout(Duration::from_secs(30)).expect("a log line before the server is ready");
-        if let Some(at) = line.find("http://127.0.0.1:") {
-            break line[at + 17..].chars().take_while(char::is_ascii_digit).collect::<String>().parse::<u16>().expect("port");
-        }
-    };
-    (server, port, lines)
-}
-
 fn register(port: u16, email: &str) {
     let body = format!(r#"{{"email":"{email}","password":"correct horse battery","name":"Ada"}}"#);
-    let response = crate::serve::post_json(port, "/auth/register", &body);
+    let response = crate::server_process::post_json(port, "/auth/register", &body);
     assert!(response.starts_with("HTTP/1.1 201"), "{response}");
 }
 
@@ -145,10 +107,19 @@ fn deliver_through(transport: &str, implicit_tls: bool) -> Option<(Vec<String>, 
     let (dir, smtp_port) = (fresh_dir(), free_port());
     let _mail_server = start_mail_server(&dir, smtp_port, implicit_tls)?;
     let transport = transport.replace("{port}", &smtp_port.to_string());
-    let (_server, port, lines) = serve(&dir, &transport);
-    register(port, "ada@example.com");
+    let cert = dir.join("cert.pem");
+    let served = Served::start(
+        &dir,
+        &[
+            ("APP__EMAIL__TRANSPORT", OsStr::new(&transport)),
+            ("APP__EMAIL__FROM", OsStr::new("Gatehouse <no-reply@gatehouse.test>")),
+            ("APP__EMAIL__RETRY_AFTER_SECS", OsStr::new("0")),
+            ("SSL_CERT_FILE", cert.as_os_str()),
+        ],
+    );
+    register(served.port, "ada@example.com");
     let mut seen = Vec::new();
-    await_line(&lines, &mut seen, |l| l.contains("outbox turn"));
+    await_line(&served.lines, &mut seen, |l| l.contains("outbox turn"));
     Some((received(&dir), seen))
 }
 
