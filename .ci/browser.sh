@@ -2,8 +2,8 @@
 # Browser tests in Debian's headless Chromium, driven by playwright-core: Swagger UI at /docs as
 # a person uses it (Authorize with a username and password, then GET /users/me, expecting 200),
 # and a browser app on another origin with the refresh token in an HttpOnly cookie (two tabs
-# refreshing at once, a not-allowed origin refused), and the emailed password reset (the link
-# read from what a real SMTP server received, the page at /account/reset). Installs what it
+# refreshing at once, a not-allowed origin refused), and the emailed links (read from what a
+# real SMTP server received: /account/verify and /account/reset). Installs what it
 # needs, starts aiosmtpd (PyPI) as the mail server, builds and starts the release server (cookie
 # mode, a grace window, CORS for the app's origin, mail through aiosmtpd) on a fresh SQLite
 # database and a free port, registers a user, runs tests/browser/*.spec.mjs, and always stops
@@ -21,7 +21,7 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 /usr/bin/chromium --version 2>/dev/null | tail -n 1
 
-step "aiosmtpd (the reset spec's mail server)"
+step "aiosmtpd (the mail server of the emailed-links spec)"
 python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check aiosmtpd==1.4.6
 
 step "npm ci (tests/browser)"
@@ -107,8 +107,8 @@ BASE_URL="$base" BROWSER_EMAIL="$email" BROWSER_PASSWORD="$password" node tests/
 step "a browser app on another origin: the refresh cookie, two tabs, a not-allowed origin"
 BASE_URL="$base" APP_PORT="$app_port" EVIL_PORT="$evil_port" BROWSER_EMAIL="$email" BROWSER_PASSWORD="$password" \
     node tests/browser/cookie.spec.mjs || rc=$?
-step "the emailed password reset: link from the mail server, /account/reset in Chromium"
-BASE_URL="$base" MAILDIR="$tmp/mail" node tests/browser/reset.spec.mjs || rc=$?
+step "the emailed links: verification and password reset pages, links from the mail server"
+BASE_URL="$base" MAILDIR="$tmp/mail" node tests/browser/emailed.spec.mjs || rc=$?
 if [ "$rc" != 0 ]; then
     echo "server log (last 40 lines):" >&2
     tail -n 40 "$tmp/server.log" >&2

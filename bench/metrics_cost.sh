@@ -2,16 +2,20 @@
 # `just bench-metrics`: what recording the Prometheus metrics costs on GET /users/me. One
 # release server on a fresh SQLite file per round, metrics off and on alternating (so drift of
 # the machine hits both alike), each driven by wrk over loopback; prints a Markdown table and
-# writes it to bench/results/<UTC time>-metrics.md.
+# writes it to bench/results/<UTC time>-metrics.md. Each run also gives the server's CPU time
+# per answer (user + system from /proc, ÷ answers), which moves far less than req/s when the
+# machine's other work drifts; the summary compares the medians of both with the spread of
+# runs of the same kind, so "no measurable cost" means a difference inside that spread. A
+# first run of each kind warms the machine up and is not counted.
 #
 # Settings (environment): BENCH_DURATION (seconds per run, default 10), BENCH_ROUNDS (default
-# 3), BENCH_CONNS (default 64).
+# 5), BENCH_CONNS (default 64).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=$ROOT/target/release/gatehouse
 DURATION=${BENCH_DURATION:-10}
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
 CONNS=${BENCH_CONNS:-64}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-metrics.XXXXXX")
 SERVER_PID=""
@@ -22,7 +26,11 @@ command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || { e
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-# run LABEL METRICS_PORT_OR_EMPTY: one server, one seeded user, one wrk run; prints req/s and p99 ms.
+# The server's user + system CPU time so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# run LABEL METRICS_PORT_OR_EMPTY: one server, one seeded user, one wrk run; prints a table row
+# (label, conns, req/s, p99, server CPU µs per answer).
 run() {
     local label=$1 metrics=$2 port db
     port=$(free_port)
@@ -40,26 +48,52 @@ run() {
     local token
     token=$(curl -fs -H 'content-type: application/json' -d '{"email":"m@x.io","password":"bench-password-1"}' \
         "http://127.0.0.1:$port/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-    local out
+    local out before after
+    before=$(cpu_ticks "$SERVER_PID")
     out=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port/users/me")
+    after=$(cpu_ticks "$SERVER_PID")
     if [[ -n $metrics ]]; then
         curl -fs "http://127.0.0.1:$metrics/metrics" | grep -q 'route="/users/me"' || { echo "metrics recorded nothing" >&2; exit 1; }
     fi
     kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
-    local rps p99
+    local rps p99 answers cpu_us
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-    printf '| %s | %s | %s | %s |\n' "$label" "$CONNS" "$rps" "$p99"
+    answers=$(awk '/requests in/ {print $1}' <<<"$out")
+    cpu_us=$(awk -v t="$((after - before))" -v hz="$(getconf CLK_TCK)" -v n="$answers" 'BEGIN {printf "%.2f", t * 1e6 / hz / n}')
+    printf '| %s | %s | %s | %s | %s |\n' "$label" "$CONNS" "$rps" "$p99" "$cpu_us"
+}
+
+# summary TABLE: the medians of off and on, their difference, and each kind's spread.
+summary() {
+    python3 - "$1" <<'PY'
+import statistics, sys
+rows = [l.strip("|").split("|") for l in open(sys.argv[1]) if l.startswith("| o")]
+runs = {kind: [(float(r[2]), float(r[4])) for r in rows if r[0].strip().startswith(kind + "-") and not r[0].strip().endswith("-0")] for kind in ("off", "on")}
+def stat(kind, i):
+    values = [v[i] for v in runs[kind]]
+    m = statistics.median(values)
+    return m, (max(values) - min(values)) / m
+(off_rps, off_rps_spread), (on_rps, on_rps_spread) = stat("off", 0), stat("on", 0)
+(off_cpu, off_cpu_spread), (on_cpu, on_cpu_spread) = stat("off", 1), stat("on", 1)
+rps_cost, cpu_cost = 1 - on_rps / off_rps, on_cpu / off_cpu - 1
+print(f"\nMedians of {len(runs['off'])} runs each (warm-up runs -0 left out):\n")
+print(f"- req/s: off {off_rps:,.0f}, on {on_rps:,.0f}: recording costs {rps_cost:+.1%} of throughput; spread of runs of one kind {off_rps_spread:.1%} (off), {on_rps_spread:.1%} (on)")
+print(f"- server CPU per answer: off {off_cpu:.2f} µs, on {on_cpu:.2f} µs: {cpu_cost:+.1%}; spread {off_cpu_spread:.1%} (off), {on_cpu_spread:.1%} (on)")
+within = abs(rps_cost) <= max(off_rps_spread, on_rps_spread) and abs(cpu_cost) <= max(off_cpu_spread, on_cpu_spread)
+print(f"- {'PASS' if within else 'FAIL'}  the cost is within the run-to-run spread (not measurable on this machine)")
+PY
 }
 
 {
     printf '# Metrics on and off: GET /users/me (SQLite)\n\n'
     printf '%s, %s cores, wrk %s s per run, %s rounds, alternating.\n\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$(nproc)" "$DURATION" "$ROUNDS"
-    printf '| run | conns | req/s | p99 |\n|---|---:|---:|---:|\n'
-    for round in $(seq "$ROUNDS"); do
+    printf '| run | conns | req/s | p99 | server CPU µs/answer |\n|---|---:|---:|---:|---:|\n'
+    for round in $(seq 0 "$ROUNDS"); do
         run "off-$round" ""
         run "on-$round" "$(free_port)"
     done
 } | tee "$WORK/table.md"
+summary "$WORK/table.md" | tee -a "$WORK/table.md"
 mkdir -p "$ROOT/bench/results"
 cp "$WORK/table.md" "$ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ)-metrics.md"

@@ -1,12 +1,13 @@
-// The emailed password reset as a person goes through it: ask for a reset, take the link out of
-// the message a real SMTP server (aiosmtpd) received, open it in Chromium twice without
+// The emailed links as a person follows them, each taken out of the message a real SMTP server
+// (aiosmtpd) received: the registration's verification link (press the button, see success,
+// the account is verified), then a password reset: open the link in Chromium twice without
 // submitting (opening uses nothing up), see the field errors for two different passwords and
 // for a short one, set the new password, see success, log in with it, and see the used link
 // refused.
 //
 // Needs a running server that mails through the SMTP server whose Maildir is MAILDIR;
 // .ci/browser.sh provides both. Environment: BASE_URL, MAILDIR, CHROMIUM (default
-// /usr/bin/chromium). On failure: a screenshot at target/browser-reset-failure.png, and a
+// /usr/bin/chromium). On failure: a screenshot at target/browser-emailed-failure.png, and a
 // non-zero exit.
 
 import { readdirSync, readFileSync } from "node:fs";
@@ -30,8 +31,8 @@ function undoQuotedPrintable(raw) {
   return Buffer.from(joined.replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))), "latin1").toString("utf8");
 }
 
-// The reset link mailed to `to`, waiting up to 20 s for the sender to deliver it.
-async function resetLink(to) {
+// The /account/{page} link mailed to `to`, waiting up to 20 s for the sender to deliver it.
+async function mailedLink(to, page) {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     let names = [];
@@ -41,12 +42,12 @@ async function resetLink(to) {
     for (const name of names) {
       const message = undoQuotedPrintable(readFileSync(join(maildir, "new", name), "latin1"));
       if (!message.split(/\r?\n/).includes(`To: ${to}`)) continue;
-      const link = message.match(/https?:\/\/[^\s"<>]+\/account\/reset\?token=[A-Za-z0-9_-]+/);
+      const link = message.match(new RegExp(`https?://[^\\s"<>]+/account/${page}\\?token=[A-Za-z0-9_-]+`));
       if (link) return link[0];
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`no reset link for ${to} in ${maildir}/new within 20 s`);
+  throw new Error(`no ${page} link for ${to} in ${maildir}/new within 20 s`);
 }
 
 async function fill(page, first, second) {
@@ -58,17 +59,33 @@ async function fill(page, first, second) {
 async function run(context, trace) {
   const registered = await post("/auth/register", { email, password: oldPassword, name: "Reset Test" });
   check(registered.status === 201, `POST /auth/register answered ${registered.status}: ${registered.text}`);
-  const requested = await post("/auth/password-reset", { email });
-  check(requested.status === 202, `POST /auth/password-reset answered ${requested.status}: ${requested.text}`);
-  const link = await resetLink(email);
-  check(link.startsWith(`${api}/account/reset?token=`), `the mailed link ${link} does not lead to ${api}/account/reset`);
-  trace.push("the reset link arrived through SMTP");
-
   const page = context.pages()[0] ?? (await context.newPage());
   page.on("pageerror", (e) => trace.push(`page error: ${e.message}`));
   page.on("console", (m) => m.type() === "error" && trace.push(`console: ${m.text()}`));
   const posts = [];
   page.on("request", (r) => r.method() === "POST" && posts.push(new URL(r.url()).pathname));
+
+  // The registration's verification link: the button verifies the address.
+  const verifyLink = await mailedLink(email, "verify");
+  check(verifyLink.startsWith(`${api}/account/verify?token=`), `the mailed link ${verifyLink} does not lead to ${api}/account/verify`);
+  await page.goto(verifyLink, { waitUntil: "load" });
+  await page.getByRole("heading", { name: "Verify your email address" }).waitFor({ state: "visible" });
+  check(posts.length === 0, `opening the verification page posted ${posts.join(", ")}`);
+  await page.getByRole("button", { name: "Verify this address" }).click();
+  await page.locator("#status").filter({ hasText: "Your address is verified" }).waitFor({ state: "visible" });
+  const session = await post("/auth/login", { email, password: oldPassword });
+  check(session.status === 200, `logging in answered ${session.status}: ${session.text}`);
+  const me = await fetch(`${api}/users/me`, { headers: { authorization: `Bearer ${JSON.parse(session.text).access_token}` } });
+  const verified = (await me.json()).email_verified;
+  check(verified === true, `after the verification page, GET /users/me says email_verified ${verified}`);
+  trace.push("verified through the mailed link");
+  posts.length = 0;
+
+  const requested = await post("/auth/password-reset", { email });
+  check(requested.status === 202, `POST /auth/password-reset answered ${requested.status}: ${requested.text}`);
+  const link = await mailedLink(email, "reset");
+  check(link.startsWith(`${api}/account/reset?token=`), `the mailed link ${link} does not lead to ${api}/account/reset`);
+  trace.push("the reset link arrived through SMTP");
 
   // Opened twice (a mail scanner, then the person): nothing is posted, the link stays usable.
   for (const attempt of [1, 2]) {
@@ -120,8 +137,8 @@ async function main() {
     return 2;
   }
   return runSpec(
-    "password reset page: the mailed link opened twice, field errors, success, log in, used link refused",
-    "browser-reset-failure.png",
+    "emailed links: verification page verifies; reset page opened twice, field errors, success, log in, used link refused",
+    "browser-emailed-failure.png",
     run,
   );
 }
