@@ -6,7 +6,10 @@
 # per answer (user + system from /proc, ÷ answers), which moves far less than req/s when the
 # machine's other work drifts; the summary compares the medians of both with the spread of
 # runs of the same kind, so "no measurable cost" means a difference inside that spread. A
-# first run of each kind warms the machine up and is not counted.
+# first run of each kind warms the machine up and is not counted. On a machine as noisy as a
+# shared 2-core VM that spread is wide, so when valgrind is installed the script also counts
+# the server's instructions per answer under callgrind (deterministic to a few tenths of a per
+# cent, but blind to cache and atomic contention), off and on, twice each.
 #
 # Settings (environment): BENCH_DURATION (seconds per run, default 10), BENCH_ROUNDS (default
 # 5), BENCH_CONNS (default 64).
@@ -53,7 +56,10 @@ run() {
     out=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port/users/me")
     after=$(cpu_ticks "$SERVER_PID")
     if [[ -n $metrics ]]; then
-        curl -fs "http://127.0.0.1:$metrics/metrics" | grep -q 'route="/users/me"' || { echo "metrics recorded nothing" >&2; exit 1; }
+        # Read whole first: `grep -q` stops early, and curl's broken pipe would fail the pipeline.
+        local scraped
+        scraped=$(curl -fs "http://127.0.0.1:$metrics/metrics")
+        grep -q 'route="/users/me"' <<<"$scraped" || { echo "metrics recorded nothing" >&2; exit 1; }
     fi
     kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
     local rps p99 answers cpu_us
@@ -62,6 +68,38 @@ run() {
     answers=$(awk '/requests in/ {print $1}' <<<"$out")
     cpu_us=$(awk -v t="$((after - before))" -v hz="$(getconf CLK_TCK)" -v n="$answers" 'BEGIN {printf "%.2f", t * 1e6 / hz / n}')
     printf '| %s | %s | %s | %s | %s |\n' "$label" "$CONNS" "$rps" "$p99" "$cpu_us"
+}
+
+# callgrind LABEL METRICS_PORT_OR_EMPTY: user-space instructions per answer, counted by
+# callgrind from after a warm-up to the end of a fixed-length wrk run.
+callgrind() {
+    local label=$1 metrics=$2 port dir vpid token out answers ir
+    port=$(free_port)
+    dir="$WORK/cg-$label"
+    mkdir -p "$dir"
+    (
+        cd "$dir"
+        exec env APP_ENV=test SECRET_KEY=bench-secret-of-at-least-thirty-two-bytes DATABASE_URL="sqlite://$dir/b.db" \
+            APP__SERVER__PORT="$port" APP__RATE_LIMIT__ENABLED=false APP__AUTH__BCRYPT_COST=4 APP__LOG__LEVEL=warn \
+            ${metrics:+APP__METRICS__PORT=$metrics} valgrind --tool=callgrind --instr-atstart=no \
+            --callgrind-out-file="$dir/cg.out" "$BIN" serve
+    ) >>"$WORK/server.log" 2>&1 &
+    vpid=$!
+    for _ in $(seq 300); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
+    curl -fs -H 'content-type: application/json' -d '{"email":"m@x.io","password":"bench-password-1","name":"M"}' \
+        "http://127.0.0.1:$port/auth/register" >/dev/null
+    token=$(curl -fs -H 'content-type: application/json' -d '{"email":"m@x.io","password":"bench-password-1"}' \
+        "http://127.0.0.1:$port/auth/login" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+    wrk -t1 -c4 -d3s -H "Authorization: Bearer $token" "http://127.0.0.1:$port/users/me" >/dev/null
+    callgrind_control -i on "$vpid" >/dev/null 2>&1
+    out=$(wrk -t1 -c4 -d8s -H "Authorization: Bearer $token" "http://127.0.0.1:$port/users/me")
+    callgrind_control -i off "$vpid" >/dev/null 2>&1
+    callgrind_control -d "$vpid" >/dev/null 2>&1
+    sleep 1
+    answers=$(awk '/requests in/ {print $1}' <<<"$out")
+    ir=$(cat "$dir"/cg.out.* | awk '/^(summary|totals):/ {s += $2} END {print s}')
+    kill "$vpid"; wait "$vpid" 2>/dev/null || true
+    printf '| %s | %s | %s |\n' "$label" "$answers" "$((ir / answers))"
 }
 
 # summary TABLE: the medians of off and on, their difference, and each kind's spread.
@@ -95,5 +133,16 @@ PY
     done
 } | tee "$WORK/table.md"
 summary "$WORK/table.md" | tee -a "$WORK/table.md"
+if command -v valgrind >/dev/null && command -v callgrind_control >/dev/null; then
+    {
+        printf '\n## Instructions per answer (callgrind, 4 connections, 8 s)\n\n| run | answers | instructions/answer |\n|---|---:|---:|\n'
+        for round in 1 2; do
+            callgrind "off-$round" ""
+            callgrind "on-$round" "$(free_port)"
+        done
+    } | tee -a "$WORK/table.md"
+else
+    echo "valgrind is not installed: no instruction counts" | tee -a "$WORK/table.md"
+fi
 mkdir -p "$ROOT/bench/results"
 cp "$WORK/table.md" "$ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ)-metrics.md"
