@@ -208,18 +208,20 @@ async fn an_email_change_confirms_at_the_new_address_unless_taken_meanwhile() {
 
 #[tokio::test]
 async fn the_answer_to_a_reset_request_takes_as_long_for_unknown_as_for_known_addresses() {
-    // Every known address is asked once (its first request does the most work), interleaved
-    // with as many unknown ones; the medians must lie within 10 % of each other.
-    const SAMPLES: usize = 200;
+    // Every known address is asked once (its first request does the most work), each next to
+    // an unknown one; the median of the pairs' ratios must lie within 10 % of even. Each pair
+    // runs back to back, so the machine's drift (this suite runs a hundred tests at once on
+    // two cores) hits both halves alike, which comparing the two kinds' medians did not
+    // ensure (it failed at 1.11× once in CI).
+    const SAMPLES: usize = 300;
     let app = spawn_app().await;
     for n in 0..SAMPLES {
         app.register(&format!("known{n}@example.com")).await;
     }
-    let mut known = Vec::with_capacity(SAMPLES);
-    let mut unknown = Vec::with_capacity(SAMPLES);
+    let mut ratios = Vec::with_capacity(SAMPLES);
     let mut coin = 0x2545_f491_4f6c_dd1d_u64;
     for n in 0..SAMPLES {
-        let mut pair = [(format!("known{n}@example.com"), &mut known), (format!("unknown{n}@example.com"), &mut unknown)];
+        let mut pair = [(true, format!("known{n}@example.com")), (false, format!("unknown{n}@example.com"))];
         // Which goes first is a coin toss (xorshift), so neither kind keeps meeting the writes
         // that earlier requests of its own kind left behind.
         coin ^= coin << 13;
@@ -228,19 +230,21 @@ async fn the_answer_to_a_reset_request_takes_as_long_for_unknown_as_for_known_ad
         if coin & 1 == 1 {
             pair.reverse();
         }
-        for (email, times) in pair {
+        let (mut known, mut unknown) = (0.0, 0.0);
+        for (is_known, email) in pair {
             let started = std::time::Instant::now();
             assert_eq!(status_of(&app, "/auth/password-reset", json!({"email": email})).await, 202);
-            times.push(started.elapsed());
+            *(if is_known { &mut known } else { &mut unknown }) = started.elapsed().as_secs_f64();
         }
+        ratios.push(unknown / known);
     }
-    let median = |times: &mut Vec<std::time::Duration>| {
-        times.sort();
-        times[times.len() / 2].as_secs_f64()
-    };
-    let (known, unknown) = (median(&mut known), median(&mut unknown));
-    let ratio = known.max(unknown) / known.min(unknown);
-    assert!(ratio <= 1.10, "median known {:.0} µs, unknown {:.0} µs: {ratio:.2}×", known * 1e6, unknown * 1e6);
+    ratios.sort_by(f64::total_cmp);
+    let median = ratios[SAMPLES / 2];
+    let (low, high) = (ratios[SAMPLES / 4], ratios[SAMPLES * 3 / 4]);
+    assert!(
+        (1.0 / 1.10..=1.10).contains(&median),
+        "median of unknown ÷ known over {SAMPLES} pairs: {median:.3} (quartiles {low:.3}, {high:.3})"
+    );
     app.await_mail(&format!("known{}@example.com", SAMPLES - 1), 2).await;
 }
 
