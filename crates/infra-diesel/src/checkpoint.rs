@@ -35,13 +35,9 @@ struct Checkpointed {
     /// 1 when it could not finish (a reader or writer held on).
     #[diesel(sql_type = Integer)]
     busy: i32,
-    /// Pages in the WAL.
+    /// Pages in the WAL (the third column, pages copied, is not needed).
     #[diesel(sql_type = Integer)]
     log: i32,
-    /// Pages of it copied into the database file.
-    #[diesel(sql_type = Integer)]
-    #[allow(dead_code)]
-    checkpointed: i32,
 }
 
 /// How a checkpoint went.
