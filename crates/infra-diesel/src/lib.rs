@@ -7,6 +7,8 @@ mod connection;
 mod database;
 mod error;
 mod migrations;
+#[cfg(feature = "postgres")]
+mod one_statement;
 mod redis_attempts;
 mod repo;
 mod rows;

@@ -88,3 +88,25 @@ fn serve_logs_no_secret_and_stops_gracefully_on_sigterm() {
     }
     assert!(!log.to_ascii_lowercase().contains("bearer "), "no Authorization header in the log");
 }
+
+/// Production with the default `log` transport starts (an operator may not need mail yet) but
+/// says at start-up that nobody receives the links; outside production it says nothing.
+#[test]
+fn production_with_the_log_transport_warns_at_start_up() {
+    let warning = "email.transport is log in production";
+    let secret = "a production secret of more than thirty-two bytes";
+    for (environment, warned) in [("production", true), ("test", false)] {
+        let dir = std::env::temp_dir().join(format!("gatehouse-serve-{environment}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let served = Served::start(&dir, &[("APP_ENV", OsStr::new(environment)), ("APP__AUTH__SECRET", OsStr::new(secret))]);
+        let said = served.early.iter().filter(|line| line.contains(warning)).collect::<Vec<_>>();
+        assert_eq!(said.len(), usize::from(warned), "{environment}: {:#?}", served.early);
+        assert!(said.iter().all(|line| line.contains(r#""level":"WARN""#)), "{said:?}");
+        assert!(served.early.iter().all(|line| !line.contains(secret)), "the secret is never logged");
+        let health = http(served.port, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assert!(health.starts_with("HTTP/1.1 200"), "{environment}: {health}");
+        drop(served);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

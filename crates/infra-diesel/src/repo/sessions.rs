@@ -5,6 +5,8 @@ use crate::rows::{NewRefreshToken, SessionRow, UserRow, db_time, domain_time};
 use crate::schema::{refresh_tokens, sessions, users};
 use crate::store::{DieselStore, affected, count, limit_offset, on_backend, unique};
 use crate::stored_time::StoredTime;
+#[cfg(feature = "postgres")]
+use crate::{one_statement::OneStatement, repo::audit::AuditRow, schema::audit_events};
 use diesel::prelude::*;
 use domain::{
     AuditEvent, InfraError, Page, PageRequest, RefreshTokenDigest, RefreshTokenState, Retirement, Revocation, Rotation, Session, SessionId,
@@ -28,11 +30,26 @@ impl SessionRepository for DieselStore {
     fn insert(&self, session: &Session, digest: &RefreshTokenDigest, audit: &[AuditEvent]) -> Result<(), InfraError> {
         let mut conn = self.conn()?;
         let token = NewRefreshToken { digest: digest.as_str(), session_id: session.id.to_string(), retired: false };
-        write_transaction(&mut conn, |c| {
-            diesel::insert_into(sessions::table).values(SessionRow::new(session)).execute(c)?;
-            diesel::insert_into(refresh_tokens::table).values(&token).execute(c)?;
-            record_events(c, audit)
-        })
+        match &mut *conn {
+            // A login's write, in one round trip (see `one_statement`): its event adds a row,
+            // not a round trip.
+            #[cfg(feature = "postgres")]
+            AnyConnection::Postgres(pg) => {
+                let rows = audit.iter().map(AuditRow::new).collect::<Vec<_>>();
+                let statement = rows.iter().fold(
+                    OneStatement::default()
+                        .then(diesel::insert_into(sessions::table).values(SessionRow::new(session)))
+                        .then(diesel::insert_into(refresh_tokens::table).values(&token)),
+                    |statement, row| statement.then(diesel::insert_into(audit_events::table).values(row)),
+                );
+                statement.execute(pg).map(drop)
+            }
+            c => write_transaction(c, |c| {
+                diesel::insert_into(sessions::table).values(SessionRow::new(session)).execute(c)?;
+                diesel::insert_into(refresh_tokens::table).values(&token).execute(c)?;
+                record_events(c, audit)
+            }),
+        }
         .map_err(infra)
     }
 

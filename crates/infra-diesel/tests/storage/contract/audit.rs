@@ -96,6 +96,25 @@ fn a_write_and_its_events_commit_together_or_not_at_all(store: &impl Store) {
     assert_eq!(kept.items, vec![opened(2)]);
 }
 
+/// The other way round: an event that cannot be stored (its id is taken) undoes the session
+/// it was written with; and a write with several events keeps each of them.
+fn an_event_that_fails_takes_its_session_with_it(store: &impl Store) {
+    let ada = user(1, "ada@x.io", t(0));
+    UserRepository::insert(store, &ada, &hash("h"), &[]).unwrap();
+    let opened = |n| event(n, AuditKind::LoginSucceeded, Some(ada.id), t(1));
+    AuditLog::record(store, &opened(1)).unwrap();
+
+    let refused = SessionRepository::insert(store, &session(1, ada.id, t(0), t(60)), &digest("one"), &[opened(2), opened(1)]);
+    assert!(refused.is_err(), "the second event's id is taken");
+    assert_eq!(store.find_by_refresh_digest(&digest("one")).unwrap(), None, "no session without its events");
+    assert_eq!(AuditLog::list(store, &AuditFilter::default(), page(10, 0)).unwrap().items, vec![opened(1)], "nor half of them");
+
+    SessionRepository::insert(store, &session(2, ada.id, t(0), t(60)), &digest("two"), &[opened(3), opened(4)]).unwrap();
+    assert!(store.find_by_refresh_digest(&digest("two")).unwrap().is_some());
+    let kept = AuditLog::list(store, &AuditFilter::default(), page(10, 0)).unwrap().items;
+    assert_eq!(kept, vec![opened(4), opened(3), opened(1)]);
+}
+
 /// Every account write records its events only when it changed what it names: a refused or
 /// empty write leaves no event behind.
 fn account_writes_record_their_events_only_when_they_take_effect(store: &impl Store) {
@@ -155,6 +174,13 @@ store_contract_tests!(
     purge_deletes_only_older_events,
     an_accounts_events_outlive_it,
 );
+
+/// On the databases only: their primary key is what refuses a taken event id (the in-memory
+/// store trusts the ids, which are fresh UUIDv7s).
+mod database_keys {
+    use super::an_event_that_fails_takes_its_session_with_it;
+    per_backend!(infra_diesel::Database::store; an_event_that_fails_takes_its_session_with_it);
+}
 
 fn a_revocation_records_its_events_once_and_revoke_all_always(store: &impl Store) {
     let ada = user(1, "ada@x.io", t(0));
