@@ -91,6 +91,11 @@ impl TestApp {
         self.database.url()
     }
 
+    /// This test's storage, to read what the server wrote (blocking: call it off the runtime).
+    pub fn store(&self) -> infra_diesel::DieselStore {
+        self.database.database().store()
+    }
+
     /// The messages queued for `to`, oldest first, as `(subject, text)`.
     pub async fn mail_to(&self, to: &str) -> Vec<(String, String)> {
         let (database, to) = (self.database.clone(), to.to_owned());

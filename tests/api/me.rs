@@ -1,6 +1,45 @@
 use crate::helpers::{PASSWORD, invalid_fields, problem, spawn_app, spawn_app_with};
+use domain::{AuditEvent, AuditFilter, AuditLog, PageRequest, Session, SessionRepository, User, UserId, UserRepository};
+use futures_util::future::join_all;
+use infra_diesel::DieselStore;
 use reqwest::Method;
 use serde_json::{Value, json};
+
+/// Everything a read of the account could be tempted to write: the account, its sessions (a
+/// "last seen" time), the audit log (an event).
+fn what_is_stored(store: &DieselStore, id: UserId) -> (Option<User>, Vec<Session>, Vec<AuditEvent>) {
+    let page = PageRequest::new(Some(100), None).expect("page");
+    let user = UserRepository::find(store, id).expect("user reads");
+    let sessions = store.list_live(id, chrono::Utc::now(), page).expect("sessions read").items;
+    let events = AuditLog::list(store, &AuditFilter::default(), page).expect("events read").items;
+    (user, sessions, events)
+}
+
+/// The hot read writes nothing: many reads of the account at once, with its sessions and its
+/// events, leave what is stored exactly as it was (issue 14: an audit log must not cost
+/// `/users/me` a write).
+#[tokio::test]
+async fn reading_the_account_writes_nothing() {
+    let app = spawn_app().await;
+    let ada = app.user("ada@example.com").await;
+    let me: Value = app.get("/users/me", &ada.access).await.json().await.unwrap();
+    let id: UserId = me["id"].as_str().unwrap().parse().unwrap();
+    let store = app.store();
+    let read = move || {
+        let store = store.clone();
+        async move { tokio::task::spawn_blocking(move || what_is_stored(&store, id)).await.unwrap() }
+    };
+    let before = read().await;
+    assert_eq!(before.1.len(), 1, "the session of the sign-in");
+    assert!(!before.2.is_empty(), "registered and signed in");
+
+    let paths = ["/users/me", "/users/me/sessions", "/users/me/events"];
+    let reads = (0..60).map(|i| app.get(paths[i % paths.len()], &ada.access));
+    for answer in join_all(reads).await {
+        assert_eq!(answer.status(), 200);
+    }
+    assert_eq!(read().await, before, "reads changed what is stored");
+}
 
 #[tokio::test]
 async fn me_returns_the_caller() {

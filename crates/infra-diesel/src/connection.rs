@@ -94,8 +94,12 @@ impl r2d2::ManageConnection for Manager {
 /// failing with `SQLITE_BUSY`; then WAL (readers never block the writer), `synchronous=NORMAL`
 /// (safe with WAL, one fsync per checkpoint), `foreign_keys=ON` (off by default, and the
 /// cascades rely on it), and `wal_autocheckpoint=0`: no request's commit pays for a
-/// checkpoint, the database's own thread does them (`checkpoint`). Other backends are left as
-/// they are.
+/// checkpoint, the database's own thread does them (`checkpoint`); and `cache_size` of 256 KiB
+/// instead of SQLite's 2 MiB: every pooled connection keeps its own page cache, so the default
+/// held the same hot pages up to eight times over (idle RSS after `just bench`'s load 35.7 MB
+/// with it, 30.8 MB at 512 KiB, 29.7 MB at 256 KiB; req/s within the runs' noise), while the
+/// kernel's page cache holds the file once and serves a miss with one `pread`. Other backends
+/// are left as they are.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SqlitePragmas {
     pub(crate) busy_timeout: Duration,
@@ -108,7 +112,7 @@ impl r2d2::CustomizeConnection<AnyConnection, ManagerError> for SqlitePragmas {
                 let millis = self.busy_timeout.as_millis();
                 sqlite.batch_execute(&format!(
                     "PRAGMA busy_timeout = {millis}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA wal_autocheckpoint = 0;"
+                     PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -256;"
                 ))?;
             }
             #[cfg(any(feature = "postgres", feature = "mysql"))]
