@@ -2,8 +2,10 @@
 //! address and agent, filters, and no secret anywhere in an event.
 
 use crate::helpers::{PASSWORD, Session, TestApp, invalid_fields, problem, spawn_app, spawn_app_with, str_of};
+use crate::races::at_once;
 use reqwest::Method;
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 async fn events(app: &TestApp, path: &str, token: &str) -> Value {
     let response = app.get(path, token).await;
@@ -52,6 +54,38 @@ async fn logins_are_the_owners_events_newest_first_with_address_agent_and_sessio
     // Another account's events are not Ada's.
     let bob = app.user("bob@example.com").await;
     assert_eq!(types(&events(&app, "/users/me/events", &bob.access).await), ["login.succeeded", "user.registered"]);
+}
+
+/// A login writes its session, its refresh token and its event together (on PostgreSQL as one
+/// statement): many logins of one account at once each keep their session and exactly one
+/// event naming it, none lost or shared.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn logins_at_once_each_keep_their_session_and_its_event() {
+    let app = spawn_app().await;
+    for round in 0..4 {
+        let email = format!("ada{round}@example.com");
+        app.register(&email).await;
+        let body = serde_json::json!({"email": email, "password": PASSWORD});
+        let logins = (0..12)
+            .map(|_| {
+                let sent = app.request(Method::POST, "/auth/login").json(&body).send();
+                Box::pin(async move { sent.await.unwrap() }) as _
+            })
+            .collect::<Vec<_>>();
+        let mut access = String::new();
+        for answer in at_once(logins).await {
+            assert_eq!(answer.status(), 200, "round {round}");
+            access = str_of(&answer.json().await.unwrap(), "access_token");
+        }
+        let sessions: Value = app.get("/users/me/sessions?limit=100", &access).await.json().await.unwrap();
+        let opened = sessions["items"].as_array().unwrap().iter().map(|s| str_of(s, "id")).collect::<BTreeSet<_>>();
+        let page = events(&app, "/users/me/events?limit=100", &access).await;
+        let logins = page["items"].as_array().unwrap().iter().filter(|e| e["type"] == "login.succeeded");
+        let named = logins.map(|e| str_of(e, "session_id")).collect::<Vec<_>>();
+        assert_eq!(opened.len(), 12, "round {round}: {sessions}");
+        assert_eq!(named.len(), 12, "round {round}: one event per login");
+        assert_eq!(named.into_iter().collect::<BTreeSet<_>>(), opened, "round {round}: each event names its own session");
+    }
 }
 
 #[tokio::test]
