@@ -269,6 +269,38 @@ async fn account_changes_by_the_owner_and_by_an_admin_are_events_of_the_account(
 }
 
 #[tokio::test]
+async fn an_admins_address_and_browser_stay_out_of_the_owners_view() {
+    let app = spawn_app().await;
+    let root = app.admin("root@example.com").await;
+    let ada = app.user("ada@example.com").await;
+    let me: Value = app.get("/users/me", &ada.access).await.json().await.unwrap();
+    let ada_id = me["id"].as_str().unwrap().to_owned();
+    // The admin acts from their own address and browser.
+    let update = app
+        .request(Method::PATCH, &format!("/users/{ada_id}"))
+        .bearer_auth(&root.access)
+        .header("user-agent", "admin-console/9.9")
+        .header("x-forwarded-for", "198.51.100.23")
+        .json(&serde_json::json!({"name": "Ada L."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(update.status(), 200);
+
+    let owner = events(&app, "/users/me/events", &ada.access).await;
+    let seen = owner["items"].as_array().unwrap().iter().find(|e| e["type"] == "user.updated").expect("the owner sees the change");
+    assert!(seen["ip"].is_null() && seen["user_agent"].is_null(), "the owner sees the admin's client: {seen}");
+    assert!(seen["actor_id"].is_string(), "the owner still learns an admin acted: {seen}");
+    // The owner's own events keep their own client.
+    let login = owner["items"].as_array().unwrap().iter().find(|e| e["type"] == "login.succeeded").unwrap();
+    assert_eq!(login["ip"], "127.0.0.1");
+
+    let admin_view = events(&app, &format!("/audit?user_id={ada_id}&type=user.updated"), &root.access).await;
+    assert_eq!(admin_view["items"][0]["user_agent"], "admin-console/9.9", "/audit keeps the admin's browser");
+    assert_eq!(admin_view["items"][0]["ip"], "127.0.0.1", "/audit keeps the admin's address");
+}
+
+#[tokio::test]
 async fn session_endings_are_the_owners_events() {
     let app = spawn_app().await;
     let keeper = app.user("ada@example.com").await;

@@ -275,3 +275,152 @@ async fn the_pages_a_link_opens_never_use_the_token_and_leak_nothing() {
     // Opened twice, the link still works.
     assert_eq!(status_of(&app, "/auth/verify-email", json!({"token": token})).await, 204);
 }
+
+/// Someone who knows ada's password asks to move her account to their address, and keeps the
+/// emailed link; returns its token.
+async fn hijack_requested(app: &TestApp, access: &str, to: &str) -> String {
+    let body = json!({"email": to, "current_password": PASSWORD});
+    let me: Value = app.send_json(Method::PATCH, "/users/me", Some(access), &body).await.json().await.unwrap();
+    assert_eq!(me["pending_email"], to);
+    app.link_token(to).await
+}
+
+async fn me(app: &TestApp, access: &str) -> Value {
+    app.get("/users/me", access).await.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_password_change_cancels_a_pending_email_change() {
+    let app = spawn_app().await;
+    let ada = app.user("ada@example.com").await;
+    let stolen = hijack_requested(&app, &ada.access, "mallory@evil.example").await;
+
+    // The owner does what the notice says: a new password.
+    let change = json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD});
+    assert_eq!(app.send_json(Method::POST, "/users/me/password", Some(&ada.access), &change).await.status(), 204);
+    assert!(me(&app, &ada.access).await["pending_email"].is_null(), "the pending change survived the new password");
+    assert_eq!(invalid_fields(app.post("/auth/email-change/confirm", &json!({"token": stolen})).await).await, ["token"]);
+    assert_eq!(me(&app, &ada.access).await["email"], "ada@example.com");
+}
+
+#[tokio::test]
+async fn a_password_reset_cancels_a_pending_email_change() {
+    let app = spawn_app().await;
+    let ada = app.user("ada@example.com").await;
+    let stolen = hijack_requested(&app, &ada.access, "mallory@evil.example").await;
+
+    let reset = reset_link(&app, "ada@example.com", app.mail_to("ada@example.com").await.len()).await;
+    assert_eq!(status_of(&app, "/auth/password-reset/confirm", json!({"token": reset, "new_password": NEW_PASSWORD})).await, 204);
+    assert_eq!(invalid_fields(app.post("/auth/email-change/confirm", &json!({"token": stolen})).await).await, ["token"]);
+    let session = app.login_as("ada@example.com", NEW_PASSWORD).await.json::<Value>().await.unwrap();
+    let after = me(&app, &str_of(&session, "access_token")).await;
+    assert_eq!((after["email"].clone(), after["pending_email"].clone()), ("ada@example.com".into(), Value::Null));
+}
+
+#[tokio::test]
+async fn the_current_address_sent_back_cancels_a_pending_email_change() {
+    let app = spawn_app().await;
+    let ada = app.user("ada@example.com").await;
+    let stolen = hijack_requested(&app, &ada.access, "mallory@evil.example").await;
+
+    // No password needed: going back to the address the account has only takes a risk away.
+    let back = app.send_json(Method::PATCH, "/users/me", Some(&ada.access), &json!({"email": "ADA@example.com"})).await;
+    assert_eq!(back.status(), 200);
+    let body: Value = back.json().await.unwrap();
+    assert_eq!((body["email"].clone(), body["pending_email"].clone()), ("ada@example.com".into(), Value::Null));
+    assert_eq!(invalid_fields(app.post("/auth/email-change/confirm", &json!({"token": stolen})).await).await, ["token"]);
+    assert_eq!(me(&app, &ada.access).await["email"], "ada@example.com");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_confirm_racing_a_reset_never_switches_the_address_after_the_reset() {
+    let app = Arc::new(spawn_app_with(&[("email.min_interval_secs", "0")]).await);
+    let other = Arc::new(app.sibling(&[("email.min_interval_secs", "0")], |_| {}).await);
+    for round in 0..8 {
+        let (owner, thief) = (format!("ada{round}@example.com"), format!("mallory{round}@evil.example"));
+        let session = app.user(&owner).await;
+        let stolen = hijack_requested(&app, &session.access, &thief).await;
+        let reset = reset_link(&app, &owner, app.mail_to(&owner).await.len()).await;
+
+        let confirm = {
+            let (other, body) = (other.clone(), json!({"token": stolen}));
+            Box::pin(async move { other.post("/auth/email-change/confirm", &body).await })
+                as std::pin::Pin<Box<dyn Future<Output = Response> + Send>>
+        };
+        let recover = {
+            let (app, body) = (app.clone(), json!({"token": reset, "new_password": NEW_PASSWORD}));
+            Box::pin(async move { app.post("/auth/password-reset/confirm", &body).await })
+                as std::pin::Pin<Box<dyn Future<Output = Response> + Send>>
+        };
+        let answers = at_once(vec![confirm, recover]).await;
+        let (switched, reset_done) = (answers[0].status().as_u16(), answers[1].status().as_u16());
+
+        // Whichever committed first wins and the other finds its link dead: the thief's
+        // switch can only come before the reset, which then fails on the moved address.
+        let account = app.login_as(&owner, NEW_PASSWORD).await;
+        match (switched, reset_done) {
+            (422, 204) => {
+                assert_eq!(account.status(), 200, "round {round}");
+                let after = me(&app, &str_of(&account.json().await.unwrap(), "access_token")).await;
+                assert_eq!((after["email"].clone(), after["pending_email"].clone()), (owner.clone().into(), Value::Null), "round {round}");
+            }
+            (204, 422) => assert_eq!(account.status(), 401, "round {round}: the reset must have failed on the moved address"),
+            other => panic!("round {round}: confirm and reset answered {other:?}"),
+        }
+    }
+}
+
+/// Waits until `n` `password.reset_requested` events stand in the log (a reset request answers
+/// before it writes), as an admin sees them.
+async fn await_reset_requests(app: &TestApp, admin: &str, n: u64) {
+    for _ in 0..500 {
+        let page: Value = app.get("/audit?type=password.reset_requested", admin).await.json().await.unwrap();
+        if page["total"].as_u64() >= Some(n) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("fewer than {n} reset requests were recorded");
+}
+
+#[tokio::test]
+async fn a_reset_request_for_a_deactivated_account_sends_nothing() {
+    let app = spawn_app().await;
+    let root = app.admin("root@example.com").await;
+    app.register("bob@example.com").await;
+    let users: Value = app.get("/users?limit=100", &root.access).await.json().await.unwrap();
+    let bob = users["items"].as_array().unwrap().iter().find(|u| u["email"] == "bob@example.com").unwrap()["id"].clone();
+    let off =
+        app.send_json(Method::PATCH, &format!("/users/{}", bob.as_str().unwrap()), Some(&root.access), &json!({"is_active": false})).await;
+    assert_eq!(off.status(), 200);
+    let before = app.mail_to("bob@example.com").await.len();
+
+    assert_eq!(status_of(&app, "/auth/password-reset", json!({"email": "bob@example.com"})).await, 202, "the same answer");
+    await_reset_requests(&app, &root.access, 1).await;
+    assert_eq!(app.mail_to("bob@example.com").await.len(), before, "a deactivated account was sent a reset link");
+}
+
+#[tokio::test]
+async fn a_reset_request_for_an_invite_not_taken_up_sends_a_new_invite() {
+    let app = spawn_app_with(&[("auth.reset_ttl_secs", "900"), ("email.min_interval_secs", "0")]).await;
+    let root = app.admin("root@example.com").await;
+    let invite = json!({"email": "new@example.com", "name": "New Person"});
+    assert_eq!(app.send_json(Method::POST, "/users", Some(&root.access), &invite).await.status(), 201);
+    let first = app.link_token("new@example.com").await;
+
+    assert_eq!(status_of(&app, "/auth/password-reset", json!({"email": "new@example.com"})).await, 202);
+    let mail = app.await_mail("new@example.com", 2).await;
+    let (subject, text) = mail.last().unwrap();
+    assert_eq!(subject, "You are invited: set your password", "an invitee gets an invite, not a reset");
+    assert!(text.contains("7 days") && !text.contains("15 minutes"), "the invite's lifetime, not the reset's: {text}");
+    let second = app.link_token("new@example.com").await;
+    assert_ne!(first, second);
+    let set = |token: &str| json!({"token": token, "new_password": NEW_PASSWORD});
+    assert_eq!(invalid_fields(app.post("/auth/password-reset/confirm", &set(&first)).await).await, ["token"], "the newer link replaced it");
+    assert_eq!(status_of(&app, "/auth/password-reset/confirm", set(&second)).await, 204);
+
+    // With a password of its own, the account is reset like any other.
+    assert_eq!(status_of(&app, "/auth/password-reset", json!({"email": "new@example.com"})).await, 202);
+    let mail = app.await_mail("new@example.com", 3).await;
+    assert_eq!(mail.last().unwrap().0, "Reset your password");
+}

@@ -9,6 +9,7 @@ mod instances;
 mod admin;
 mod audit;
 mod auth;
+mod client_limit;
 mod conformance;
 mod cors;
 mod keys;

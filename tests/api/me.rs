@@ -124,6 +124,25 @@ async fn deleting_the_account_needs_the_password_and_removes_what_it_owns() {
 }
 
 #[tokio::test]
+async fn a_user_agent_beyond_ascii_is_kept_cleaned_not_dropped() {
+    let app = spawn_app().await;
+    app.register("ada@example.com").await;
+    // ISO-8859-1 "café", a C1 control (NEL) and a tab, as some old clients send them.
+    let agent = reqwest::header::HeaderValue::from_bytes(b"caf\xe9\x85 browser\t/1").unwrap();
+    let login = app
+        .request(Method::POST, "/auth/login")
+        .header("user-agent", agent)
+        .json(&json!({"email": "ada@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200, "the request is served");
+    let access = login.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned();
+    let page: Value = app.get("/users/me/sessions", &access).await.json().await.unwrap();
+    assert_eq!(page["items"][0]["user_agent"], "café browser/1", "stored cleaned: {page}");
+}
+
+#[tokio::test]
 async fn the_session_list_marks_the_current_session_and_one_can_be_revoked() {
     let app = spawn_app().await;
     let current = app.user("ada@example.com").await;

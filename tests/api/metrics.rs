@@ -69,6 +69,26 @@ async fn a_scripted_run_shows_in_the_metrics_and_never_on_the_api_port() {
 }
 
 #[tokio::test]
+async fn invented_methods_share_one_series_and_add_none() {
+    let app = spawn_app_with(&[("metrics.port", "0")]).await;
+    let metrics = app.metrics_address.clone().expect("metrics are on");
+    let series = |text: &str| text.lines().filter(|l| l.starts_with("gatehouse_http_requests_total{")).count();
+    app.request(Method::GET, "/health").send().await.unwrap();
+    let before = series(&reqwest::get(format!("{metrics}/metrics")).await.unwrap().text().await.unwrap());
+
+    // 200 methods nobody defined: each is a valid HTTP token, so the server reads them all.
+    for i in 0..200 {
+        let method = Method::from_bytes(format!("INVENTED{i}").as_bytes()).unwrap();
+        let status = app.request(method, "/health").send().await.unwrap().status();
+        assert_eq!(status, 405, "an invented method is not allowed");
+    }
+    let text = reqwest::get(format!("{metrics}/metrics")).await.unwrap().text().await.unwrap();
+    assert!(!text.contains("INVENTED"), "an invented method became a label");
+    assert_eq!(series(&text), before + 1, "one series for every invented method: method=\"other\"");
+    assert_eq!(sample(&text, "gatehouse_http_requests_total", &[("method", "other"), ("status", "405")]), Some(200.0));
+}
+
+#[tokio::test]
 async fn without_metrics_port_nothing_listens_or_records() {
     let app = spawn_app_with(&[]).await;
     assert!(app.metrics_address.is_none());

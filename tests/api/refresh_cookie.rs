@@ -120,6 +120,62 @@ async fn the_token_endpoint_reads_the_cookie_and_both_mode_keeps_the_json() {
 }
 
 #[tokio::test]
+async fn a_cross_site_sign_in_is_refused_and_sets_no_cookie() {
+    for transport in ["cookie", "both"] {
+        let app = cookie_app(transport, "0").await;
+        app.register("mallory@example.com").await;
+        let form = [("grant_type", "password"), ("username", "mallory@example.com"), ("password", PASSWORD)];
+        let login = json!({"email": "mallory@example.com", "password": PASSWORD});
+
+        // A page on another site posts a form (or a fetch) to the sign-in endpoints.
+        let token = app.request(Method::POST, "/auth/token").header("origin", "https://evil.example").form(&form).send().await.unwrap();
+        assert!(set_cookie(&token).is_none(), "{transport}: a cross-site grant set the cookie");
+        problem(token, 403).await;
+        let login_response =
+            app.request(Method::POST, "/auth/login").header("origin", "https://evil.example").json(&login).send().await.unwrap();
+        assert!(set_cookie(&login_response).is_none(), "{transport}: a cross-site login set the cookie");
+        problem(login_response, 403).await;
+        let refresh = app
+            .request(Method::POST, "/auth/refresh")
+            .header("origin", "https://evil.example")
+            .json(&json!({"refresh_token": "gatehouse_rt_whatever"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(set_cookie(&refresh).is_none());
+        problem(refresh, 403).await;
+
+        // Nothing was signed in for them: the account has no session and no login event yet.
+        // (An admin reads the log through a body-mode instance on the same database.)
+        let reader = app.sibling(&[("auth.refresh_transport", "body")], |_| {}).await;
+        let admin = reader.admin("root@example.com").await;
+        let mallory = reader.get("/users?limit=100", &admin.access).await.json::<Value>().await.unwrap();
+        let id = mallory["items"].as_array().unwrap().iter().find(|u| u["email"] == "mallory@example.com").unwrap()["id"].clone();
+        let path = format!("/audit?user_id={}&type=login.succeeded", id.as_str().unwrap());
+        let events: Value = reader.get(&path, &admin.access).await.json().await.unwrap();
+        assert_eq!(events["total"], 0, "{transport}: a session was opened for a refused request");
+
+        // An allowed origin and a client without Origin still sign in (the server's own origin
+        // is trusted alike, but a test server on port 0 does not know its public URL).
+        for origin in [Some(APP_ORIGIN), None] {
+            let mut request = app.request(Method::POST, "/auth/token").form(&form);
+            if let Some(origin) = origin {
+                request = request.header("origin", origin);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200, "{transport} from {origin:?}");
+            assert!(set_cookie(&response).is_some(), "{transport} from {origin:?}");
+        }
+    }
+    // In body mode no cookie is ever written, so no origin is refused.
+    let app = cookie_app("body", "0").await;
+    app.register("ada@example.com").await;
+    let login = json!({"email": "ada@example.com", "password": PASSWORD});
+    let response = app.request(Method::POST, "/auth/login").header("origin", "https://evil.example").json(&login).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
 async fn in_body_mode_no_cookie_is_set_or_read() {
     let app = cookie_app("body", "0").await;
     let response = login(&app).await;

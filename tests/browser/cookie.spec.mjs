@@ -1,8 +1,9 @@
 // Browser apps with the refresh token in an HttpOnly cookie (auth.refresh_transport = "cookie"):
 // a page served from another origin (another port) logs in with credentials: "include", two
 // tabs refresh at the same moment and both stay signed in (the grace window), JavaScript cannot
-// read the refresh token, and a page on an origin that is not allowed can neither refresh nor
-// log out with the cookie the browser attaches for it.
+// read the refresh token, a page on an origin that is not allowed can neither refresh nor
+// log out with the cookie the browser attaches for it, and a form it posts to /auth/token signs
+// the browser into nobody's account (login CSRF).
 //
 // Needs a running server in cookie mode with a grace window, CORS for APP_ORIGIN, and a
 // registered user; .ci/browser.sh provides them. Environment: BASE_URL, APP_PORT, EVIL_PORT,
@@ -109,6 +110,32 @@ async function run(context, trace) {
   check((await tab1.evaluate(() => logout())) === 204, "logout failed");
   check((await refreshCookie(context)) === undefined, "logout left the refresh cookie");
   check((await tab1.evaluate(() => refresh())) === 401, "a refresh after logout did not answer 401");
+
+  // Login CSRF: a page on another origin submits a plain HTML form to the token endpoint with
+  // the attacker's credentials. The browser follows it (a top-level navigation, which may set
+  // cookies) but the server refuses the origin and sets none: the browser is not signed in to
+  // anybody's account.
+  const csrf = await context.newPage();
+  await csrf.goto(`http://127.0.0.1:${EVIL_PORT}/`);
+  const answer = csrf.waitForResponse((r) => r.url() === `${api}/auth/token`);
+  await csrf.evaluate(([API, e, p]) => {
+    const form = document.createElement("form");
+    form.method = "POST";
+    form.action = API + "/auth/token";
+    for (const [name, value] of [["grant_type", "password"], ["username", e], ["password", p]]) {
+      const input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      input.value = value;
+      form.append(input);
+    }
+    document.body.append(form);
+    form.submit();
+  }, [api, email, password]);
+  const status = (await answer).status();
+  trace.push(`cross-site form to /auth/token -> ${status}`);
+  check(status === 403, `a cross-site form post to /auth/token answered ${status}`);
+  check((await refreshCookie(context)) === undefined, "a cross-site form signed the browser in (login CSRF)");
 }
 
 async function main() {

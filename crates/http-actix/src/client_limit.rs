@@ -2,8 +2,6 @@
 //! believed only from configured proxies.
 
 use crate::config::RateLimitSettings;
-use actix_web::dev::ServiceRequest;
-use actix_web::http::Method;
 use domain::AttemptPolicy;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -56,14 +54,6 @@ impl ClientLimit {
         let window_ms = 60_000 * i64::from(burst) / i64::from(settings.per_minute.max(1));
         let policy = AttemptPolicy { limit: burst, window: chrono::Duration::milliseconds(window_ms.max(1_000)) };
         Some(Self { policy })
-    }
-
-    /// `/auth/*`, and the writing methods under `/users/me` (the password-checking ones among
-    /// them); reads are never limited.
-    pub(crate) fn applies_to(req: &ServiceRequest) -> bool {
-        let path = req.path();
-        path.starts_with("/auth/")
-            || (path.starts_with("/users/me") && matches!(*req.method(), Method::POST | Method::PATCH | Method::DELETE))
     }
 
     /// The window every client gets.

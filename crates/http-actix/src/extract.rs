@@ -239,9 +239,17 @@ impl FromRequest for Caller {
     }
 }
 
-/// The client's `User-Agent`, cleaned for the session list.
+/// The client's `User-Agent`, cleaned for the session list. Bytes beyond ASCII (HTTP's
+/// obs-text) are read as ISO-8859-1, as HTTP/1.1 historically defined them, instead of
+/// dropping the whole header; the domain then drops control characters. (A DEL or another
+/// control byte in a header never gets here: actix's HTTP/1 parser answers 400 first, as
+/// RFC 9110 §5.5 allows.)
 pub fn user_agent(req: &HttpRequest) -> Option<domain::UserAgent> {
-    req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).and_then(domain::UserAgent::from_header)
+    let value = req.headers().get(header::USER_AGENT)?;
+    match value.to_str() {
+        Ok(text) => domain::UserAgent::from_header(text),
+        Err(_) => domain::UserAgent::from_header(&value.as_bytes().iter().map(|b| char::from(*b)).collect::<String>()),
+    }
 }
 
 /// Who sent the request, as its security events record it: the address after

@@ -163,8 +163,10 @@ impl Metrics {
         }
     }
 
-    /// One answered request. `route` is the matched template (`/tasks/{id}`), never the path.
-    pub fn request(&self, route: &str, method: &str, status: u16, seconds: f64) {
+    /// One answered request. `route` is the matched template (`/tasks/{id}`), never the path;
+    /// the method is labelled from a fixed set, so an invented method adds no series.
+    pub fn request(&self, route: &str, method: &actix_web::http::Method, status: u16, seconds: f64) {
+        let method = method_label(method);
         self.requests.with_label_values(&[route, method, status_label(status)]).inc();
         self.durations.with_label_values(&[route, method]).observe(seconds);
     }
@@ -208,6 +210,21 @@ impl Metrics {
 }
 
 /// The status as a label without allocating (every status the server sends is 3 digits).
+/// The method's label: one of HTTP's common methods, or `other` for anything else a client
+/// may invent (HTTP lets a request name any token as its method).
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    match method.as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        _ => "other",
+    }
+}
+
 fn status_label(status: u16) -> &'static str {
     const LABELS: [&str; 6] = ["1xx", "2xx", "3xx", "4xx", "5xx", "other"];
     match status {

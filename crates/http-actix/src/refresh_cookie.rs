@@ -1,6 +1,7 @@
 //! The refresh token for browser apps (`auth.refresh_transport`): an `HttpOnly` cookie scoped
 //! to `/auth`, read by refresh, logout and the token endpoint when the request carries no
-//! token of its own, and the `Origin` check that makes those cookie-borne calls CSRF-safe.
+//! token of its own, and the `Origin` checks that make it CSRF-safe both ways: a cookie is
+//! read only for a trusted origin, and written only in answer to one ([`CookieWriter`]).
 
 use crate::config::{RefreshTransport, Settings};
 use crate::error::ApiError;
@@ -46,11 +47,19 @@ impl RefreshCookie {
         self.transport != RefreshTransport::Body
     }
 
-    /// Sets the cookie to `token` for the session's remaining `max_age_secs`.
-    pub fn set(&self, response: &mut HttpResponseBuilder, token: &str, max_age_secs: i64) {
-        if self.in_cookie() {
-            response.cookie(self.cookie(token.to_owned(), Duration::seconds(max_age_secs.max(0))));
+    /// The only way to a token response: in cookie or both mode, a request whose `Origin` is
+    /// neither the server's own nor allowed may not be answered with a refresh cookie, so it
+    /// is refused before anything is signed in (a cross-site form posted to a sign-in endpoint
+    /// would otherwise sign the browser into the attacker's account: login CSRF). A request
+    /// without `Origin` is no browser's cross-site request and is answered.
+    ///
+    /// # Errors
+    /// 403 for an untrusted `Origin` in cookie or both mode.
+    pub fn writer(&self, req: &HttpRequest) -> Result<CookieWriter<'_>, ApiError> {
+        if self.in_cookie() && origin(req).is_some() {
+            self.check_origin(req)?;
         }
+        Ok(CookieWriter { cookie: self })
     }
 
     /// Clears the cookie (logout).
@@ -89,8 +98,7 @@ impl RefreshCookie {
     /// `Origin` at all is refused too: browsers send it on every POST, so only a client that
     /// is not a browser lacks it, and such a client has no reason to send the cookie.
     fn check_origin(&self, req: &HttpRequest) -> Result<(), ApiError> {
-        let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok());
-        match origin {
+        match origin(req) {
             Some(origin) if self.trusted_origins.iter().any(|trusted| trusted == origin) => Ok(()),
             _ => Err(ApiError::from_status(
                 actix_web::http::StatusCode::FORBIDDEN,
@@ -98,6 +106,33 @@ impl RefreshCookie {
             )),
         }
     }
+}
+
+/// Leave to set the refresh cookie on one answer, from [`RefreshCookie::writer`] once the
+/// request's `Origin` passed.
+#[derive(Debug, Clone, Copy)]
+pub struct CookieWriter<'a> {
+    cookie: &'a RefreshCookie,
+}
+
+impl CookieWriter<'_> {
+    /// Whether the JSON of the token response carries the refresh token.
+    pub fn in_body(&self) -> bool {
+        self.cookie.in_body()
+    }
+
+    /// Sets the cookie to `token` for the session's remaining `max_age_secs` (in cookie or both
+    /// mode; nothing in body mode).
+    pub fn set(&self, response: &mut HttpResponseBuilder, token: &str, max_age_secs: i64) {
+        if self.cookie.in_cookie() {
+            response.cookie(self.cookie.cookie(token.to_owned(), Duration::seconds(max_age_secs.max(0))));
+        }
+    }
+}
+
+/// The request's `Origin` header, when it has a readable one.
+fn origin(req: &HttpRequest) -> Option<&str> {
+    req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok())
 }
 
 /// `scheme://host[:port]` of a URL (what an `Origin` header holds).

@@ -31,7 +31,7 @@ pub async fn record_request(
             metrics.refusal(why);
         }
         let route = request.match_pattern();
-        metrics.request(route.as_deref().unwrap_or("unmatched"), request.method().as_str(), status, started.elapsed().as_secs_f64());
+        metrics.request(route.as_deref().unwrap_or("unmatched"), request.method(), status, started.elapsed().as_secs_f64());
     }
     Ok(response)
 }

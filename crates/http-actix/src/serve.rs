@@ -4,7 +4,6 @@
 use crate::blocking::Lane;
 use crate::config::ServerSettings;
 use crate::metrics::Metrics;
-use crate::rate_limit::per_client_limit;
 use crate::request_metrics::record_request;
 use crate::routes;
 use crate::state::AppState;
@@ -97,7 +96,6 @@ pub fn bind(
             .service(web::resource("/account/assets/{name}").route(web::get().to(routes::pages::asset)))
             .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json").persist_authorization(true)))
             .default_service(web::to(routes::fallback))
-            .wrap(from_fn(per_client_limit))
             .wrap(from_fn(crate::edges::token_judged_first))
             .wrap(from_fn(crate::edges::head_as_get))
             .wrap(Condition::new(!origins.is_empty(), cors(&origins, credentials)))

@@ -114,6 +114,8 @@ pub(crate) struct UserChanges<'a> {
     role: Option<&'static str>,
     is_active: Option<bool>,
     email_verified: Option<bool>,
+    /// `Some(None)` sets it null.
+    pending_email: Option<Option<&'a str>>,
     updated_at: Option<StoredTime>,
 }
 
@@ -124,6 +126,8 @@ impl<'a> UserChanges<'a> {
             name: changes.name.as_ref().map(UserName::as_str),
             // A new address is one nobody has verified yet.
             email_verified: changes.email.as_ref().map(|_| false),
+            // Any write of the address, or a cancel, ends a pending change.
+            pending_email: (changes.email.is_some() || changes.cancel_pending_email).then_some(None),
             updated_at: Some(db_time(now)),
             ..Self::default()
         }

@@ -92,6 +92,7 @@ impl EmailLinks for MemoryStore {
             LinkEffect::SetPassword(fresh) => {
                 *hash = fresh.clone();
                 user.email_verified = true;
+                user.pending_email = None;
                 user.updated_at = now;
             }
             LinkEffect::SwitchEmail => {
@@ -105,7 +106,7 @@ impl EmailLinks for MemoryStore {
             LinkEffect::Verify => t.links.retain(|_, l| !(l.user_id == id && l.purpose == LinkPurpose::Verify)),
             LinkEffect::SetPassword(_) => {
                 t.revoke_sessions_of(id, None, now);
-                t.links.retain(|_, l| !(l.user_id == id && l.purpose == LinkPurpose::Reset));
+                t.links.retain(|_, l| !(l.user_id == id && matches!(l.purpose, LinkPurpose::Reset | LinkPurpose::EmailChange)));
             }
             LinkEffect::SwitchEmail => t.links.retain(|_, l| l.user_id != id || l.purpose == LinkPurpose::Reset),
         }

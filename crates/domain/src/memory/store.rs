@@ -6,7 +6,7 @@ use crate::model::{
 };
 use crate::model::{EmailLink, LinkDigest, LinkPurpose};
 use crate::ports::{
-    AdminChanges, AdminWrite, EmailTaken, PasswordWrite, ProfileChanges, ProjectRepository, Removal, Revocation, Rotation,
+    AccountKey, AdminChanges, AdminWrite, EmailTaken, PasswordWrite, ProfileChanges, ProjectRepository, Removal, Revocation, Rotation,
     SessionRepository, TaskInsert, TaskRepository, UniqueEmailError, UserDelete, UserRepository, UserWrite,
 };
 use std::cmp::Reverse;
@@ -138,8 +138,13 @@ impl UserRepository for MemoryStore {
         Ok(self.tables()?.users.values().find(|(u, _)| u.email == *email).cloned())
     }
 
-    fn find_id(&self, email: &Email) -> Result<Option<(UserId, bool)>, InfraError> {
-        Ok(self.tables()?.users.values().find(|(u, _)| u.email == *email).map(|(u, _)| (u.id, u.email_verified)))
+    fn find_id(&self, email: &Email) -> Result<Option<AccountKey>, InfraError> {
+        Ok(self.tables()?.users.values().find(|(u, _)| u.email == *email).map(|(u, hash)| AccountKey {
+            id: u.id,
+            email_verified: u.email_verified,
+            is_active: u.is_active,
+            has_password: hash.is_set(),
+        }))
     }
 
     fn password_hash(&self, id: UserId) -> Result<Option<PasswordHash>, InfraError> {
@@ -166,8 +171,15 @@ impl UserRepository for MemoryStore {
             user.email = email.clone();
             user.email_verified = false;
         }
+        let ends_pending = changes.email.is_some() || changes.cancel_pending_email;
+        if ends_pending {
+            user.pending_email = None;
+        }
         user.updated_at = now;
         let user = user.clone();
+        if ends_pending {
+            t.links.retain(|_, l| !(l.user_id == id && l.purpose == LinkPurpose::EmailChange));
+        }
         t.record(audit);
         Ok(UserWrite::Updated(user))
     }
@@ -208,9 +220,12 @@ impl UserRepository for MemoryStore {
         let Some((user, stored)) = t.users.get_mut(&id) else { return Ok(PasswordWrite::NotFound) };
         *stored = hash.clone();
         user.updated_at = now;
+        // Recovery ends what an attacker who knew the old password could still hold.
+        user.pending_email = None;
         t.revoke_sessions_of(id, keep, now);
-        // A reset link dies with the password it would have replaced.
-        t.links.retain(|_, l| !(l.user_id == id && l.purpose == LinkPurpose::Reset));
+        // A reset link dies with the password it would have replaced, an email-change link
+        // with the pending change.
+        t.links.retain(|_, l| !(l.user_id == id && matches!(l.purpose, LinkPurpose::Reset | LinkPurpose::EmailChange)));
         t.record(audit);
         Ok(PasswordWrite::Replaced)
     }

@@ -242,6 +242,18 @@ pub struct AuditEvent {
     pub detail: AuditDetail,
 }
 
+impl AuditEvent {
+    /// The event as the account's owner sees it: where an admin acted on the account, the
+    /// admin's address and browser stay in the admin's view (`/audit`) and are left out here.
+    #[must_use]
+    pub fn as_seen_by_owner(self) -> Self {
+        match self.actor_id {
+            Some(actor) if Some(actor) != self.user_id => Self { ip: None, user_agent: None, ..self },
+            _ => self,
+        }
+    }
+}
+
 /// Who is on the other end of a use case: what its events record about the client.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Client {

@@ -84,14 +84,29 @@ impl From<&Password> for CandidatePassword {
     }
 }
 
-/// A stored password hash in the hasher's own format (PHC string or `$2b$`).
+/// A stored password hash in the hasher's own format (PHC string or `$2b$`), or the mark of
+/// an account that has no password ([`PasswordHash::none`]).
 #[derive(Clone, PartialEq, Eq)]
 pub struct PasswordHash(String);
 
 impl PasswordHash {
+    /// What an account without a password stores: no hasher writes it and no password matches
+    /// it (as `!` in `/etc/shadow`).
+    const NONE: &'static str = "!";
+
     /// Wraps a hash produced by a hasher or read from storage.
     pub fn new(encoded: String) -> Self {
         Self(encoded)
+    }
+
+    /// The hash of an account that has no password (an invite not yet taken up).
+    pub fn none() -> Self {
+        Self(Self::NONE.to_owned())
+    }
+
+    /// Whether this is a password's hash, not the mark of an account without one.
+    pub fn is_set(&self) -> bool {
+        self.0 != Self::NONE
     }
 
     /// The encoded hash, for the hasher and the store only.

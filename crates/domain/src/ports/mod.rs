@@ -17,7 +17,7 @@ pub use jobs::{JobLeases, Lease};
 pub use links::{EmailLinks, LinkEffect, LinkTokenIssuer, LinkWrite, Redeemed};
 pub use mail::{Composed, MailComposer, MailTransport, Message, Outbox};
 pub use storage::{
-    AdminChanges, AdminWrite, EmailTaken, PasswordWrite, ProfileChanges, ProjectRepository, Removal, Revocation, Rotation,
+    AccountKey, AdminChanges, AdminWrite, EmailTaken, PasswordWrite, ProfileChanges, ProjectRepository, Removal, Revocation, Rotation,
     SessionRepository, TaskInsert, TaskRepository, UniqueEmailError, UserDelete, UserRepository, UserWrite,
 };
 pub use system::{Clock, IdGenerator, StorageProbe};

@@ -41,13 +41,13 @@ pub trait UserRepository: Send + Sync {
     /// An [`InfraError`] when the store fails.
     fn find_credentials(&self, email: &Email) -> Result<Option<(User, PasswordHash)>, InfraError>;
 
-    /// The id of the account with this (normalised) email and whether its address is
-    /// verified: a look-up that decodes no more for a hit than a miss costs, for the flows
-    /// whose answer must not tell the two apart.
+    /// What the emailed flows need to know of the account with this (normalised) email: a
+    /// look-up that decodes no more for a hit than a miss costs, for the flows whose answer
+    /// must not tell the two apart.
     ///
     /// # Errors
     /// An [`InfraError`] when the store fails.
-    fn find_id(&self, email: &Email) -> Result<Option<(UserId, bool)>, InfraError>;
+    fn find_id(&self, email: &Email) -> Result<Option<AccountKey>, InfraError>;
 
     /// The password hash of an account.
     ///
@@ -129,6 +129,22 @@ pub struct ProfileChanges {
     pub name: Option<UserName>,
     /// A new email.
     pub email: Option<Email>,
+    /// End a pending email change: `pending_email` becomes null and its link dies. A new
+    /// `email` ends one too.
+    pub cancel_pending_email: bool,
+}
+
+/// An account found by its address, as the emailed flows see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountKey {
+    /// Its id.
+    pub id: UserId,
+    /// Whether its address is verified.
+    pub email_verified: bool,
+    /// Whether it may sign in (not deactivated).
+    pub is_active: bool,
+    /// Whether it has a password (an invite not taken up has none).
+    pub has_password: bool,
 }
 
 /// The columns an admin's update may change; `None` leaves a column as stored.

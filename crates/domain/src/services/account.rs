@@ -115,13 +115,19 @@ impl AccountService {
     }
 
     /// Changes name and/or email. An email equal to the current one is no change and needs
-    /// no password.
+    /// no password, but cancels a pending email change (its link dies): the owner's way to
+    /// undo a change someone else asked for with their password.
     ///
     /// # Errors
     /// See [`ProfileError`].
     pub fn update_profile(&self, principal: &Principal, update: ProfileUpdate, client: &Client) -> Result<User, ProfileError> {
         let user = principal.user();
-        let changes = ProfileChanges { name: update.name.filter(|n| *n != user.name), email: update.email.filter(|e| *e != user.email) };
+        let cancel_pending_email = update.email.as_ref() == Some(&user.email) && user.pending_email.is_some();
+        let changes = ProfileChanges {
+            name: update.name.filter(|n| *n != user.name),
+            email: update.email.filter(|e| *e != user.email),
+            cancel_pending_email,
+        };
         if changes.email.is_some() {
             let candidate = update.current_password.as_ref().ok_or(ProfileError::CurrentPasswordRequired)?;
             match self.check_password(principal, candidate)? {
@@ -232,12 +238,14 @@ impl AccountService {
         Ok(sessions.map(|session| SessionView { current: session.id == principal.session_id(), session }))
     }
 
-    /// The security events of the caller's own account, newest first.
+    /// The security events of the caller's own account, newest first, as its owner sees them
+    /// ([`AuditEvent::as_seen_by_owner`]).
     ///
     /// # Errors
     /// Only an [`InfraError`].
     pub fn events(&self, principal: &Principal, page: PageRequest) -> Result<Page<AuditEvent>, InfraError> {
-        self.ports.audit.list(&AuditFilter { user_id: Some(principal.user_id()), ..AuditFilter::default() }, page)
+        let events = self.ports.audit.list(&AuditFilter { user_id: Some(principal.user_id()), ..AuditFilter::default() }, page)?;
+        Ok(events.map(AuditEvent::as_seen_by_owner))
     }
 
     /// Revokes one of the caller's sessions (the current one included).
@@ -263,7 +271,7 @@ impl AccountService {
         }
         // `None`: the account was deleted while the request ran, which is not a wrong password.
         let Some(hash) = self.ports.users.password_hash(principal.user_id())? else { return Ok(PasswordCheck::AccountGone) };
-        if !self.ports.hasher.verify(candidate, &hash)? {
+        if !hash.is_set() || !self.ports.hasher.verify(candidate, &hash)? {
             return Ok(PasswordCheck::Wrong);
         }
         self.lockout.succeeded(&principal.user().email)?;

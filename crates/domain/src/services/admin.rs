@@ -2,8 +2,8 @@
 
 use crate::error::InfraError;
 use crate::model::{
-    AuditDetail, AuditEvent, AuditFilter, AuditKind, Client, Email, EmailPolicy, LinkIssue, LinkPurpose, Page, PageRequest, Password, Role,
-    User, UserId, UserName,
+    AuditDetail, AuditEvent, AuditFilter, AuditKind, Client, Email, EmailPolicy, LinkIssue, LinkPurpose, Page, PageRequest, Password,
+    PasswordHash, Role, User, UserId, UserName,
 };
 use crate::ports::{AdminChanges, AdminWrite, Message, UniqueEmailError, UserDelete};
 use crate::services::links::{NewLink, mail, new_link};
@@ -81,12 +81,9 @@ impl AdminService {
     pub fn invite(&self, principal: &Principal, invite: Invite, client: &Client) -> Result<User, AdminError> {
         require_admin(principal)?;
         let now = self.ports.clock.now();
-        // A random password nobody is told: the account verifies nothing until its owner sets
-        // one, and every login path treats it as any wrong password, with no special case.
-        let unknown = self.ports.link_tokens.generate();
-        let unusable = Password::new(unknown.expose(), self.ports.hasher.max_password_bytes())
-            .map_err(|e| InfraError::internal(format!("the invite's placeholder password was refused: {e}")))?;
-        let hash = self.ports.hasher.hash(&unusable)?;
+        // No password until its owner sets one through the link: every login path treats the
+        // account as any wrong password, and a reset request sends a new invite.
+        let hash = PasswordHash::none();
         let user = User {
             id: UserId::from_uuid(self.ports.ids.new_id()),
             email: invite.email,

@@ -190,8 +190,8 @@ impl AuthService {
             self.ports.audit.record(&audit::event(&self.ports, AuditKind::LoginFailed, client))?;
             return Err(LoginError::InvalidCredentials);
         };
-        let outdated = self.ports.hasher.needs_rehash(&hash);
-        if !self.ports.hasher.verify(password, &hash)? || !user.is_active {
+        let outdated = hash.is_set() && self.ports.hasher.needs_rehash(&hash);
+        if !self.verify_stored(password, &hash)? || !user.is_active {
             // A hash from before a change of cost or algorithm costs what it cost then, not
             // what the dummy costs now: a refusal here must take at least as long as an
             // unknown email's, or the difference tells which emails have accounts. The
@@ -391,6 +391,16 @@ impl AuthService {
             return Err(TokenRejected::Revoked.into());
         }
         Ok(Principal::new(user, session.id))
+    }
+
+    /// Checks `password` against a stored hash; an account without a password matches nothing,
+    /// after the same work as a check (the dummy's), so its refusal looks like any other.
+    fn verify_stored(&self, password: &CandidatePassword, hash: &PasswordHash) -> Result<bool, InfraError> {
+        if hash.is_set() {
+            return self.ports.hasher.verify(password, hash);
+        }
+        self.verify_dummy(password)?;
+        Ok(false)
     }
 
     /// Verifies `password` against the hash of a password nobody has: the work a wrong

@@ -132,17 +132,20 @@ impl LinkService {
         // A link is made either way (one for nobody when there is no unverified account), so
         // both answers cost the same work.
         let found = self.ports.users.find_id(email)?;
-        let issue = verification(&self.ports, &self.policy, found.map_or(UserId::from_uuid(uuid::Uuid::nil()), |(id, _)| id), email);
+        let issue = verification(&self.ports, &self.policy, found.map_or(UserId::from_uuid(uuid::Uuid::nil()), |key| key.id), email);
         Ok(Deferred(match found {
-            Some((_, false)) => Work::Issue { issue, audit: Vec::new() },
+            Some(key) if !key.email_verified => Work::Issue { issue, audit: Vec::new() },
             _ => Work::Nothing,
         }))
     }
 
-    /// Decides whether `email` gets a reset link (an account, at most once per interval) and
-    /// prepares it with its event; [`complete`](Self::complete) writes it. An unknown address
-    /// prepares its event alone (naming no account), also written there: up to `complete`,
-    /// known and unknown addresses cost the same, so an answer given before it tells nothing.
+    /// Decides whether `email` gets a reset link (an active account, at most once per
+    /// interval) and prepares it with its event; [`complete`](Self::complete) writes it. An
+    /// invited account that has no password yet gets a new invite link instead (the invite's
+    /// lifetime, the invite's words); a deactivated account gets nothing, since a reset would
+    /// not let it sign in. An unknown address prepares its event alone (naming no account),
+    /// also written there: up to `complete`, every case costs the same, so an answer given
+    /// before it tells nothing.
     ///
     /// # Errors
     /// Only an [`InfraError`].
@@ -152,18 +155,17 @@ impl LinkService {
         }
         let requested = audit::event(&self.ports, AuditKind::PasswordResetRequested, client);
         let found = self.ports.users.find_id(email)?;
-        // A link is made either way (one for nobody when the address has no account), so both
-        // answers cost the same work.
-        let NewLink { token, link } = new_link(
-            &self.ports,
-            found.map_or(UserId::from_uuid(uuid::Uuid::nil()), |(id, _)| id),
-            LinkPurpose::Reset,
-            email,
-            self.policy.reset_ttl,
-        );
-        let issue = LinkIssue { mail: vec![mail(&self.ports, email, &Message::Reset { token: &token })], link };
+        let invited = found.is_some_and(|key| !key.has_password);
+        let ttl = if invited { self.policy.invite_ttl } else { self.policy.reset_ttl };
+        // A link is made either way (one for nobody when the address has no account), so every
+        // answer costs the same work.
+        let NewLink { token, link } =
+            new_link(&self.ports, found.map_or(UserId::from_uuid(uuid::Uuid::nil()), |key| key.id), LinkPurpose::Reset, email, ttl);
+        let message = if invited { Message::Invite { token: &token } } else { Message::Reset { token: &token } };
+        let issue = LinkIssue { mail: vec![mail(&self.ports, email, &message)], link };
         Ok(Deferred(match found {
-            Some((id, _)) => Work::Issue { issue, audit: vec![AuditEvent { user_id: Some(id), ..requested }] },
+            Some(key) if key.is_active => Work::Issue { issue, audit: vec![AuditEvent { user_id: Some(key.id), ..requested }] },
+            Some(key) => Work::Record(AuditEvent { user_id: Some(key.id), ..requested }),
             None => Work::Record(requested),
         }))
     }

@@ -7,7 +7,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{ApiJson, Caller, MaybeJson, RequestClient};
 use crate::metrics::{LoginOutcome, RefreshOutcome};
 use crate::openapi::{JsonBodyErrors, RateLimited, Unauthenticated, Unavailable, UntrustedOrigin};
-use crate::refresh_cookie::RefreshCookie;
+use crate::refresh_cookie::CookieWriter;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post, web};
@@ -15,12 +15,13 @@ use domain::{CandidatePassword, LoginError, RefreshError, RegisterError, TokenPa
 use secrecy::{ExposeSecret, SecretString};
 
 /// A token response: never cached (RFC 6749 §5.1); the refresh token in the JSON, the
-/// cookie, or both, as `auth.refresh_transport` says.
-pub(crate) fn token_response(pair: &TokenPair, cookie: &RefreshCookie) -> HttpResponse {
+/// cookie, or both, as `auth.refresh_transport` says. The [`CookieWriter`] is taken before
+/// the sign-in runs, so a request from an untrusted origin signs nobody in.
+pub(crate) fn token_response(pair: &TokenPair, writer: CookieWriter<'_>) -> HttpResponse {
     let mut response = HttpResponse::Ok();
     response.insert_header((header::CACHE_CONTROL, "no-store")).insert_header((header::PRAGMA, "no-cache"));
-    cookie.set(&mut response, pair.refresh_token.expose(), pair.refresh_expires_in);
-    response.json(TokenResponse::new(pair, cookie.in_body()))
+    writer.set(&mut response, pair.refresh_token.expose(), pair.refresh_expires_in);
+    response.json(TokenResponse::new(pair, writer.in_body()))
 }
 
 /// The refresh token of a refresh or logout: the body's, else (in cookie mode) the cookie's,
@@ -120,18 +121,20 @@ pub async fn register(
     responses(
         (status = 200, description = "signed in", body = TokenResponse, headers(("Cache-Control" = String))),
         (status = 401, description = "invalid email or password", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "with `auth.require_verified_email`: the address must be verified first", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "with `auth.require_verified_email`: the address must be verified first; in cookie mode, an `Origin` that is neither the server's own nor allowed", body = Problem, content_type = "application/problem+json"),
         JsonBodyErrors, RateLimited, Unavailable
     )
 )]
 #[post("/login")]
 pub async fn login(
+    req: HttpRequest,
     state: web::Data<AppState>,
     RequestClient(client): RequestClient,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let writer = state.refresh_cookie.writer(&req)?;
     let pair = login_with(&state, body.email, body.password, client).await??;
-    Ok(token_response(&pair, &state.refresh_cookie))
+    Ok(token_response(&pair, writer))
 }
 
 /// Exchange a refresh token for a new pair; the presented token is retired.
@@ -151,11 +154,12 @@ pub async fn refresh(
     RequestClient(client): RequestClient,
     MaybeJson(body): MaybeJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let writer = state.refresh_cookie.writer(&req)?;
     let Some(token) = presented_token(&req, &state, body)? else {
         return Err(ApiError::invalid_credentials("no refresh token: neither in the body nor in the refresh cookie"));
     };
     let pair = refresh_with(&state, token, client).await??;
-    Ok(token_response(&pair, &state.refresh_cookie))
+    Ok(token_response(&pair, writer))
 }
 
 /// End the session a refresh token belongs to. Unknown or dead tokens also get 204.

@@ -15,15 +15,18 @@ pub mod token;
 pub mod users;
 
 use crate::error::ApiError;
+use crate::rate_limit::per_client_limit;
 use crate::state::AppState;
 use actix_web::HttpRequest;
+use actix_web::middleware::from_fn;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers every documented handler on `$cfg`, with `$scope` making the two scopes: one list
 /// for the server ([`configure`], plain actix) and for the document ([`configure_documented`],
 /// utoipa's wrappers). `/users/me` is a scope registered before `/users/{id}`, so `me` is never
-/// taken for an id.
+/// taken for an id. The per-client limit wraps the two scopes it applies to, so it judges the
+/// route the router reached, whatever spelling of the path got there.
 macro_rules! register_routes {
     ($cfg:expr, $scope:path) => {{
         let cfg = $cfg;
@@ -31,6 +34,7 @@ macro_rules! register_routes {
         cfg.service(pages::verify_page).service(pages::reset_page).service(pages::email_change_page);
         cfg.service(
             $scope("/auth")
+                .wrap(from_fn(per_client_limit))
                 .service(auth::register)
                 .service(auth::login)
                 .service(token::token)
@@ -45,6 +49,7 @@ macro_rules! register_routes {
         );
         cfg.service(
             $scope("/users/me")
+                .wrap(from_fn(per_client_limit))
                 .service(me::get_me)
                 .service(me::update_me)
                 .service(me::delete_me)

@@ -141,6 +141,8 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, payload: web::P
     if !is_form(&req) {
         return Err(TokenError::invalid_request("the body must be application/x-www-form-urlencoded"));
     }
+    // A cross-site form may post here too: in cookie mode nothing is signed in for it.
+    let writer = state.refresh_cookie.writer(&req).map_err(TokenError::Api)?;
     let body = read_body(&req, &mut payload.into_inner(), state.body_limit).await?;
     let form = parse_form(&body)?;
     match required(&form, "grant_type")? {
@@ -148,7 +150,7 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, payload: web::P
             let email = required(&form, "username")?.to_owned();
             let password = secrecy::SecretString::from(required(&form, "password")?);
             match login_with(&state, email, password, client(&req, &state)).await? {
-                Ok(pair) => Ok(token_response(&pair, &state.refresh_cookie)),
+                Ok(pair) => Ok(token_response(&pair, writer)),
                 Err(LoginError::InvalidCredentials) => Err(TokenError::invalid_grant("invalid username or password")),
                 Err(LoginError::EmailNotVerified) => Err(TokenError::invalid_grant("the email address must be verified before signing in")),
                 // 429 stays 429 (RFC 6749 §5.2 has no error for it).
@@ -166,7 +168,7 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, payload: web::P
                 },
             };
             match refresh_with(&state, refresh_token, client(&req, &state)).await? {
-                Ok(pair) => Ok(token_response(&pair, &state.refresh_cookie)),
+                Ok(pair) => Ok(token_response(&pair, writer)),
                 Err(RefreshError::InvalidToken | RefreshError::Reused) => {
                     Err(TokenError::invalid_grant("the refresh token is invalid, expired or revoked"))
                 }

@@ -93,7 +93,14 @@ fn apply(c: &mut AnyConnection, link: &EmailLink, effect: &LinkEffect, now: Time
             diesel::update(users::table.find(&id).filter(users::email.eq(address))).set(users::email_verified.eq(true)).execute(c)?
         }
         LinkEffect::SetPassword(hash) => diesel::update(users::table.find(&id).filter(users::email.eq(address)))
-            .set((users::password_hash.eq(hash.as_str()), users::email_verified.eq(true), users::updated_at.eq(db_time(now))))
+            .set((
+                users::password_hash.eq(hash.as_str()),
+                users::email_verified.eq(true),
+                // A reset is the owner's recovery: a pending email change (someone's who knew
+                // the old password, perhaps) ends with it.
+                users::pending_email.eq(None::<String>),
+                users::updated_at.eq(db_time(now)),
+            ))
             .execute(c)?,
         LinkEffect::SwitchEmail => diesel::update(users::table.find(&id).filter(users::pending_email.eq(address)))
             .set((
@@ -115,6 +122,7 @@ fn apply(c: &mut AnyConnection, link: &EmailLink, effect: &LinkEffect, now: Time
         LinkEffect::SetPassword(_) => {
             revoke_sessions_of(c, link.user_id, None, now)?;
             forget_links(c, link.user_id, LinkPurpose::Reset)?;
+            forget_links(c, link.user_id, LinkPurpose::EmailChange)?;
         }
         LinkEffect::SwitchEmail => {
             // Links sent to the old address verify nothing now; a reset link stays (it
@@ -209,6 +217,12 @@ impl EmailLinks for DieselStore {
     fn redeem(&self, link: &EmailLink, effect: &LinkEffect, now: Timestamp, audit: &[AuditEvent]) -> Result<Redeemed, InfraError> {
         let mut conn = self.conn()?;
         let outcome = write_transaction(&mut conn, |c| {
+            // The account's row first, as every write of the account takes it: a reset and an
+            // email change racing on PostgreSQL or MySQL take turns instead of each holding
+            // one row the other wants, and the second sees what the first committed.
+            if lock_user(c, link.user_id)?.is_none() {
+                return Err(Abort::Invalid);
+            }
             // Using the link up is the guard: of racing uses, one deletes the row.
             let used = diesel::delete(email_links::table.find(link.digest.as_str()).filter(email_links::expires_at.gt(db_time(now))))
                 .execute(c)?;

@@ -9,8 +9,8 @@ use crate::store::{DieselStore, count, limit_offset, on_backend, unique};
 use diesel::dsl::exists;
 use diesel::prelude::*;
 use domain::{
-    AdminChanges, AdminWrite, AuditEvent, Email, InfraError, LinkPurpose, Page, PageRequest, PasswordHash, PasswordWrite, ProfileChanges,
-    Role, SessionId, Timestamp, UniqueEmailError, User, UserDelete, UserId, UserRepository, UserWrite, truncate_to_micros,
+    AccountKey, AdminChanges, AdminWrite, AuditEvent, Email, InfraError, LinkPurpose, Page, PageRequest, PasswordHash, PasswordWrite,
+    ProfileChanges, Role, SessionId, Timestamp, UniqueEmailError, User, UserDelete, UserId, UserRepository, UserWrite, truncate_to_micros,
 };
 
 impl UserRepository for DieselStore {
@@ -37,13 +37,24 @@ impl UserRepository for DieselStore {
         row.map(|(user, hash)| Ok((user.into_domain()?, PasswordHash::new(hash)))).transpose()
     }
 
-    fn find_id(&self, email: &Email) -> Result<Option<(UserId, bool)>, InfraError> {
+    fn find_id(&self, email: &Email) -> Result<Option<AccountKey>, InfraError> {
         let row = self.run(|c| {
             on_backend!(c, |c| unique(
-                users::table.filter(users::email.eq(email.as_str())).select((users::id, users::email_verified)).load::<(String, bool)>(c)
+                users::table
+                    .filter(users::email.eq(email.as_str()))
+                    .select((users::id, users::email_verified, users::is_active, users::password_hash))
+                    .load::<(String, bool, bool, String)>(c)
             ))
         })?;
-        row.map(|(id, verified)| crate::rows::parse::<uuid::Uuid>("users.id", &id).map(|id| (UserId::from_uuid(id), verified))).transpose()
+        row.map(|(id, email_verified, is_active, hash)| {
+            crate::rows::parse::<uuid::Uuid>("users.id", &id).map(|id| AccountKey {
+                id: UserId::from_uuid(id),
+                email_verified,
+                is_active,
+                has_password: PasswordHash::new(hash).is_set(),
+            })
+        })
+        .transpose()
     }
 
     fn password_hash(&self, id: UserId) -> Result<Option<PasswordHash>, InfraError> {
@@ -63,6 +74,10 @@ impl UserRepository for DieselStore {
             let updated = diesel::update(users::table.find(id.to_string())).set(UserChanges::profile(changes, now)).execute(c)?;
             if updated == 0 {
                 return Ok(None);
+            }
+            if changes.email.is_some() || changes.cancel_pending_email {
+                // The pending change ended with the write: its link dies in the same transaction.
+                forget_links(c, id, LinkPurpose::EmailChange)?;
             }
             record_events(c, audit)?;
             unique(users::table.find(id.to_string()).select(UserRow::as_select()).load(c))
@@ -104,13 +119,20 @@ impl UserRepository for DieselStore {
     ) -> Result<PasswordWrite, InfraError> {
         let updated = self.run(|c| {
             write_transaction(c, |c| {
+                // Recovery ends what someone who knew the old password could still hold: the
+                // other sessions, and a pending email change (its link too).
                 let updated = diesel::update(users::table.find(id.to_string()))
-                    .set((users::password_hash.eq(hash.as_str()), users::updated_at.eq(db_time(now))))
+                    .set((
+                        users::password_hash.eq(hash.as_str()),
+                        users::pending_email.eq(None::<String>),
+                        users::updated_at.eq(db_time(now)),
+                    ))
                     .execute(c)?;
                 if updated > 0 {
                     revoke_sessions_of(c, id, keep, now)?;
                     // A reset link dies with the password it would have replaced.
                     forget_links(c, id, LinkPurpose::Reset)?;
+                    forget_links(c, id, LinkPurpose::EmailChange)?;
                     record_events(c, audit)?;
                 }
                 Ok(updated)

@@ -5,7 +5,8 @@ use crate::contract::support::{digest, hash, session, t, user, uuid};
 use chrono::Duration;
 use domain::{
     AuditDetail, AuditEvent, AuditFilter, AuditKind, AuditLog, Email, EmailLink, EmailLinks, LinkDigest, LinkEffect, LinkIssue,
-    LinkPurpose, LinkWrite, Outbox, OutgoingMail, Redeemed, SessionRepository, UniqueEmailError, User, UserName, UserRepository, UserWrite,
+    LinkPurpose, LinkWrite, Outbox, OutgoingMail, ProfileChanges, Redeemed, SessionRepository, UniqueEmailError, User, UserName,
+    UserRepository, UserWrite,
 };
 use std::sync::Barrier;
 
@@ -109,7 +110,7 @@ fn an_expired_link_or_one_whose_address_moved_on_does_nothing(store: &impl LinkS
     assert!(!UserRepository::find(store, ada.id).unwrap().unwrap().email_verified);
     let reset = link(2, &ada, LinkPurpose::Reset, "ada@x.io");
     assert_eq!(store.issue(&issue(&reset), &[]).unwrap(), LinkWrite::Issued);
-    let changes = domain::ProfileChanges { email: Some(email("ada@new.io")), ..Default::default() };
+    let changes = ProfileChanges { email: Some(email("ada@new.io")), ..Default::default() };
     store.update_profile(ada.id, &changes, t(5), &[]).unwrap();
     assert_eq!(store.redeem(&reset, &LinkEffect::SetPassword(hash("new")), t(6), &[]).unwrap(), Redeemed::Invalid);
     assert_eq!(store.password_hash(ada.id).unwrap(), Some(hash("a")));
@@ -239,6 +240,73 @@ fn racing_issues_for_one_account_leave_one_live_link(store: &impl LinkStore) {
     }
 }
 
+/// `ada` with a pending change to `to`, its link returned.
+fn pending_change(store: &impl LinkStore, n: u128, ada: &User, to: &str) -> EmailLink {
+    let change = link(n, ada, LinkPurpose::EmailChange, to);
+    assert!(matches!(store.request_email_change(ada.id, None, &issue(&change), t(1), &[]).unwrap(), UserWrite::Updated(_)));
+    change
+}
+
+fn recovery_ends_a_pending_email_change_and_its_link(store: &impl LinkStore) {
+    let ada = user(1, "ada@x.io", t(0));
+    UserRepository::insert(store, &ada, &hash("a"), &[]).unwrap();
+    let pending = || UserRepository::find(store, ada.id).unwrap().unwrap().pending_email;
+
+    // A password change.
+    let first = pending_change(store, 1, &ada, "mallory@evil.io");
+    store.set_password_hash(ada.id, &hash("changed"), None, t(2), &[]).unwrap();
+    assert_eq!(pending(), None, "a password change leaves the change pending");
+    assert_eq!(EmailLinks::find(store, &first.digest).unwrap(), None);
+    assert_eq!(store.redeem(&first, &LinkEffect::SwitchEmail, t(3), &[]).unwrap(), Redeemed::Invalid);
+
+    // A reset.
+    let second = pending_change(store, 2, &ada, "mallory@evil.io");
+    let reset = link(3, &ada, LinkPurpose::Reset, "ada@x.io");
+    store.issue(&issue(&reset), &[]).unwrap();
+    assert_eq!(store.redeem(&reset, &LinkEffect::SetPassword(hash("reset")), t(4), &[]).unwrap(), Redeemed::Done);
+    assert_eq!(pending(), None, "a reset leaves the change pending");
+    assert_eq!(store.redeem(&second, &LinkEffect::SwitchEmail, t(5), &[]).unwrap(), Redeemed::Invalid);
+
+    // The owner's own cancel (a profile write naming the current address).
+    let third = pending_change(store, 4, &ada, "mallory@evil.io");
+    let cancel = ProfileChanges { cancel_pending_email: true, ..ProfileChanges::default() };
+    let UserWrite::Updated(after) = store.update_profile(ada.id, &cancel, t(6), &[]).unwrap() else { panic!("account gone") };
+    assert_eq!((after.email.as_str(), after.pending_email), ("ada@x.io", None));
+    assert_eq!(store.redeem(&third, &LinkEffect::SwitchEmail, t(7), &[]).unwrap(), Redeemed::Invalid);
+    assert_eq!(UserRepository::find(store, ada.id).unwrap().unwrap().email.as_str(), "ada@x.io");
+}
+
+fn a_switch_racing_a_reset_never_lands_after_it(store: &impl LinkStore) {
+    for round in 0..10_u128 {
+        let owner = user(40 + round, &format!("o{round}@x.io"), t(0));
+        UserRepository::insert(store, &owner, &hash("old"), &[]).unwrap();
+        let change = pending_change(store, 2_000 + round * 10, &owner, &format!("thief{round}@evil.io"));
+        let reset = link(2_001 + round * 10, &owner, LinkPurpose::Reset, owner.email.as_str());
+        store.issue(&issue(&reset), &[]).unwrap();
+        let start = Barrier::new(2);
+        let (switched, recovered) = std::thread::scope(|s| {
+            let switch = s.spawn(|| {
+                start.wait();
+                store.redeem(&change, &LinkEffect::SwitchEmail, t(10), &[]).unwrap()
+            });
+            let recover = s.spawn(|| {
+                start.wait();
+                store.redeem(&reset, &LinkEffect::SetPassword(hash("recovered")), t(10), &[]).unwrap()
+            });
+            (switch.join().unwrap(), recover.join().unwrap())
+        });
+        let after = UserRepository::find(store, owner.id).unwrap().unwrap();
+        match (switched, recovered) {
+            (Redeemed::Invalid, Redeemed::Done) => {
+                assert_eq!((after.email.as_str(), after.pending_email), (owner.email.as_str(), None), "round {round}");
+            }
+            // The switch came first: the reset link names the address the account no longer has.
+            (Redeemed::Done, Redeemed::Invalid) => assert_eq!(store.password_hash(owner.id).unwrap(), Some(hash("old")), "round {round}"),
+            other => panic!("round {round}: switch and reset ended {other:?}"),
+        }
+    }
+}
+
 store_contract_tests!(
     racing_issues_for_one_account_leave_one_live_link,
     an_account_its_link_its_mail_and_its_event_are_one_write_and_the_link_works_once,
@@ -248,4 +316,6 @@ store_contract_tests!(
     an_email_change_waits_then_switches_unless_the_address_was_taken,
     expired_links_are_purged_and_deleted_accounts_take_theirs,
     racing_uses_of_one_link_give_one_success,
+    recovery_ends_a_pending_email_change_and_its_link,
+    a_switch_racing_a_reset_never_lands_after_it,
 );

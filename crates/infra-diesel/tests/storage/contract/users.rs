@@ -49,8 +49,11 @@ fn a_profile_update_writes_only_name_email_and_its_time(store: &impl Store) {
     let admin_change = AdminChanges { role: Some(Role::Admin), is_active: Some(false), ..AdminChanges::default() };
     assert!(matches!(users.update_by_admin(ada.id, &admin_change, t(5), &[]).unwrap(), AdminWrite::Updated { .. }));
 
-    let changes =
-        ProfileChanges { name: Some(UserName::parse("Countess").unwrap()), email: Some(Email::parse("lovelace@example.com").unwrap()) };
+    let changes = ProfileChanges {
+        name: Some(UserName::parse("Countess").unwrap()),
+        email: Some(Email::parse("lovelace@example.com").unwrap()),
+        ..ProfileChanges::default()
+    };
     let written = users.update_profile(ada.id, &changes, t(10), &[]).unwrap();
 
     let expected = User {
@@ -69,10 +72,10 @@ fn a_profile_update_writes_only_name_email_and_its_time(store: &impl Store) {
     );
     assert_eq!(users.find(ada.id).unwrap(), Some(expected.clone()));
     assert_eq!(users.password_hash(ada.id).unwrap(), Some(hash("ada")), "the hash is not part of an update");
-    let name_only = ProfileChanges { name: Some(UserName::parse("Ada").unwrap()), email: None };
+    let name_only = ProfileChanges { name: Some(UserName::parse("Ada").unwrap()), ..ProfileChanges::default() };
     let UserWrite::Updated(renamed) = users.update_profile(ada.id, &name_only, t(11), &[]).unwrap() else { panic!("account gone") };
     assert_eq!((renamed.name.as_str(), renamed.email.as_str()), ("Ada", "lovelace@example.com"));
-    let stealing = ProfileChanges { email: Some(bob.email.clone()), name: None };
+    let stealing = ProfileChanges { email: Some(bob.email.clone()), ..ProfileChanges::default() };
     assert!(matches!(users.update_profile(ada.id, &stealing, t(12), &[]), Err(UniqueEmailError::EmailTaken(_))));
     assert_eq!(users.find(ada.id).unwrap().unwrap().email, expected.email);
     let ghost = user(3, "ghost@example.com", t(0));
