@@ -76,3 +76,7 @@ bench-metrics:
 # /users/me and task creation with 1, 2 and 3 instances on one local PostgreSQL; writes bench/results/<UTC time>-scale.md.
 bench-scale:
     bench/scale.sh
+
+# An older commit's release server against the working tree's: wrk rounds alternating, callgrind instructions per request; writes bench/results/<UTC time>-ab-<sha>.md.
+bench-ab REF:
+    bench/ab.sh {{REF}}

@@ -4,13 +4,11 @@
 use crate::blocking::Lane;
 use crate::config::ServerSettings;
 use crate::metrics::Metrics;
-use crate::request_metrics::record_request;
 use crate::routes;
 use crate::state::AppState;
-use crate::telemetry::request_span;
 use actix_cors::Cors;
 use actix_web::dev::Server;
-use actix_web::middleware::{Condition, DefaultHeaders, from_fn};
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use domain::PurgeRun;
 use std::net::TcpListener;
@@ -96,13 +94,8 @@ pub fn bind(
             .service(web::resource("/account/assets/{name}").route(web::get().to(routes::pages::asset)))
             .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json").persist_authorization(true)))
             .default_service(web::to(routes::fallback))
-            .wrap(from_fn(crate::edges::token_judged_first))
-            .wrap(from_fn(crate::edges::head_as_get))
             .wrap(Condition::new(!origins.is_empty(), cors(&origins, credentials)))
-            .wrap(from_fn(crate::edges::problem_for_bare_errors))
-            .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
-            .wrap(from_fn(record_request))
-            .wrap(from_fn(request_span))
+            .wrap(from_fn(crate::edges::edge))
     })
     // Storage and hashing have their own threads (crate::blocking); nothing of the server's
     // uses actix's blocking pool, whose default is 512 threads per process.

@@ -10,11 +10,15 @@
 //! never pause a passive checkpoint never finishes (new frames arrive while it copies), and
 //! the WAL would grow without end (measured: 1.9 GB in 8 s of task creation at 10k/s, the
 //! server's RSS 10 MB up from every connection mapping its ever larger index). So once the WAL
-//! holds more than [`WAL_LIMIT_FRAMES`], the checkpoint is `TRUNCATE`: it waits for the writer
-//! (within `busy_timeout`), copies what the passive one left, and empties the file. Only
-//! sustained writes get there; their p99 pays for it (task creation at 64 connections: 50 ms
-//! with the WAL at most 35 MB, against 157 ms when this ran every second and 15–18 ms with a
-//! WAL that grew without end).
+//! holds more than [`WAL_LIMIT_FRAMES`], the checkpoint is `RESTART`: it takes this process's
+//! write gate (`write_gate`), so writers wait in line rather than in SQLite's busy handler,
+//! copies what the passive one left, waits for readers of the old frames (within
+//! `busy_timeout`), and the next writer starts the WAL again from its beginning. The file keeps
+//! its largest size and is written over, which costs nothing; emptying it (`TRUNCATE`) made
+//! every writer after it grow the file again. Measured, task creation at 16 connections
+//! (`just bench-ab`, see `bench/README.md`): p99 74–78 ms with `TRUNCATE` past 16 MiB
+//! and no gate, 22–26 ms with the gate, 7–9 ms with `RESTART` past 4 MiB, the WAL file then
+//! 28–31 MB at 7–8k writes/s.
 
 use crate::shared::Shared;
 use diesel::sql_types::Integer;
@@ -25,9 +29,9 @@ use std::time::Duration;
 /// How often the WAL is copied back into the database file.
 const EVERY: Duration = Duration::from_millis(100);
 
-/// The WAL's size, in pages, past which the checkpoint waits for the writer and empties it
-/// (4,096 pages of 4 KiB: 16 MiB).
-pub(crate) const WAL_LIMIT_FRAMES: i32 = 4_096;
+/// The WAL's size, in pages, past which the checkpoint restarts it (1,024 pages of 4 KiB:
+/// 4 MiB; at 16 MiB the WAL file grew to 40–44 MB and each restart took longer).
+pub(crate) const WAL_LIMIT_FRAMES: i32 = 1_024;
 
 /// What `PRAGMA wal_checkpoint` answers.
 #[derive(Debug, QueryableByName)]
@@ -45,21 +49,50 @@ struct Checkpointed {
 pub(crate) enum Checkpoint {
     /// Passive: the WAL is within the limit.
     Passive,
-    /// The WAL was past the limit and has been emptied.
-    Truncated,
+    /// The WAL was past the limit, is copied back whole, and the next writer starts it over.
+    Restarted,
     /// The WAL was past the limit and another connection held on past `busy_timeout`; the
     /// next turn tries again.
     Busy,
 }
 
-/// One turn: passive, then `TRUNCATE` if the WAL is past `limit_frames` pages.
+/// One turn: passive, then `RESTART` if the WAL is past `limit_frames` pages.
+#[cfg(test)]
 pub(crate) fn checkpoint(sqlite: &mut SqliteConnection, limit_frames: i32) -> QueryResult<Checkpoint> {
-    let passive = diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result::<Checkpointed>(sqlite)?;
-    if passive.log <= limit_frames {
+    if passive(sqlite)? <= limit_frames {
         return Ok(Checkpoint::Passive);
     }
-    let truncated = diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").get_result::<Checkpointed>(sqlite)?;
-    Ok(if truncated.busy == 0 { Checkpoint::Truncated } else { Checkpoint::Busy })
+    restart(sqlite)
+}
+
+/// A passive checkpoint; the pages left in the WAL.
+fn passive(sqlite: &mut SqliteConnection) -> QueryResult<i32> {
+    Ok(diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)").get_result::<Checkpointed>(sqlite)?.log)
+}
+
+/// A checkpoint that waits for the writer and the readers of the WAL, so the next writer
+/// starts it over.
+fn restart(sqlite: &mut SqliteConnection) -> QueryResult<Checkpoint> {
+    let restarted = diesel::sql_query("PRAGMA wal_checkpoint(RESTART)").get_result::<Checkpointed>(sqlite)?;
+    Ok(if restarted.busy == 0 { Checkpoint::Restarted } else { Checkpoint::Busy })
+}
+
+/// One turn of the checkpointer on `shared`'s pool: passive, and past `limit_frames` a
+/// `RESTART` that takes the write gate first (and only then a connection), so this process's
+/// writers wait in line for it instead of in SQLite's busy handler (`write_gate`).
+fn turn(shared: &Shared, limit_frames: i32) -> Option<Checkpoint> {
+    let log = {
+        let mut conn = shared.pool.get().ok()?;
+        let crate::connection::AnyConnection::Sqlite(sqlite) = &mut *conn else { return None };
+        passive(sqlite).ok()?
+    };
+    if log <= limit_frames {
+        return Some(Checkpoint::Passive);
+    }
+    let _writers_wait = shared.writes.enter();
+    let mut conn = shared.pool.get().ok()?;
+    let crate::connection::AnyConnection::Sqlite(sqlite) = &mut *conn else { return None };
+    restart(sqlite).ok()
 }
 
 /// Starts the checkpointer of an SQLite file database; it ends once `shared` is gone.
@@ -73,11 +106,7 @@ pub(crate) fn spawn(shared: Weak<Shared>) -> std::io::Result<()> {
             let Some(shared) = shared.upgrade() else { return };
             // A busy pool or a failing file only delays the next checkpoint; the WAL keeps
             // every commit meanwhile, so nothing is lost.
-            if let Ok(mut conn) = shared.pool.get()
-                && let crate::connection::AnyConnection::Sqlite(sqlite) = &mut *conn
-            {
-                let _ = checkpoint(sqlite, WAL_LIMIT_FRAMES);
-            }
+            let _ = turn(&shared, WAL_LIMIT_FRAMES);
         }
     })?;
     Ok(())
@@ -94,7 +123,7 @@ mod tests {
     }
 
     #[test]
-    fn a_wal_past_the_limit_is_emptied_and_one_within_it_is_left_to_passive_checkpoints() {
+    fn a_wal_past_the_limit_is_started_over_and_one_within_it_is_left_to_passive_checkpoints() {
         let dir = std::env::temp_dir().join(format!("gatehouse-checkpoint-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
         let db = dir.join("c.db");
@@ -121,11 +150,15 @@ mod tests {
         checkpointer.batch_execute("PRAGMA busy_timeout = 50;").unwrap();
         assert_eq!(checkpoint(&mut checkpointer, 100).unwrap(), Checkpoint::Busy);
         reader.batch_execute("COMMIT;").unwrap();
-        assert_eq!(checkpoint(&mut checkpointer, 100).unwrap(), Checkpoint::Truncated);
-        assert_eq!(wal_bytes(&db), 0, "the WAL is emptied");
+        assert_eq!(checkpoint(&mut checkpointer, 100).unwrap(), Checkpoint::Restarted);
+        // As many writes again land at the start of the file instead of after its end.
+        for _ in 0..220 {
+            writer.batch_execute("INSERT INTO t VALUES (randomblob(4000));").unwrap();
+        }
+        assert!(wal_bytes(&db) <= before * 11 / 10, "the WAL was written over from its start: {} after {before} bytes", wal_bytes(&db));
         let rows: i64 =
             diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>("(SELECT count(*) FROM t)")).get_result(&mut writer).unwrap();
-        assert_eq!(rows, 220, "nothing is lost");
+        assert_eq!(rows, 440, "nothing is lost");
         std::fs::remove_dir_all(&dir).ok();
     }
 }

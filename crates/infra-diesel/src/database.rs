@@ -10,6 +10,7 @@ use crate::shared::Shared;
 use crate::sqlite_file::SqliteFile;
 use crate::store::DieselStore;
 use crate::url::{Target, redact_url, url_password};
+use crate::write_gate::WriteGate;
 use domain::InfraError;
 use r2d2::{CustomizeConnection, ManageConnection, Pool};
 use std::fmt;
@@ -96,7 +97,8 @@ impl Database {
         // After the probe connection, so the file exists.
         let sqlite_file = file_path.map(SqliteFile::opened);
         let has_file = sqlite_file.is_some();
-        let shared = Arc::new(Shared { pool, backend, redacted_url: redacted_url.clone(), sqlite_file });
+        let writes = WriteGate::for_sqlite(backend == Backend::Sqlite);
+        let shared = Arc::new(Shared { pool, backend, redacted_url: redacted_url.clone(), sqlite_file, writes });
         if has_file {
             // Pooled connections leave checkpoints to this thread (`checkpoint`).
             crate::checkpoint::spawn(Arc::downgrade(&shared))

@@ -20,6 +20,7 @@ mod stored_time;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod url;
+mod write_gate;
 
 pub use backend::Backend;
 pub use database::{ConnectError, Database, MigrationError, PoolOptions};

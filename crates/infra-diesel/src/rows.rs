@@ -57,8 +57,8 @@ impl UserRow {
     pub(crate) fn into_domain(self) -> Result<User, InfraError> {
         Ok(User {
             id: parse::<uuid::Uuid>("users.id", &self.id).map(UserId::from_uuid)?,
-            email: Email::parse(&self.email).map_err(|e| CorruptRow::error("users.email", e))?,
-            name: UserName::parse(&self.name).map_err(|e| CorruptRow::error("users.name", e))?,
+            email: Email::from_stored(self.email).map_err(|e| CorruptRow::error("users.email", e))?,
+            name: UserName::from_stored(self.name).map_err(|e| CorruptRow::error("users.name", e))?,
             role: parse::<Role>("users.role", &self.role)?,
             is_active: self.is_active,
             created_at: domain_time(self.created_at),
@@ -66,7 +66,7 @@ impl UserRow {
             email_verified: self.email_verified,
             pending_email: self
                 .pending_email
-                .map(|e| Email::parse(&e).map_err(|e| CorruptRow::error("users.pending_email", e)))
+                .map(|e| Email::from_stored(e).map_err(|e| CorruptRow::error("users.pending_email", e)))
                 .transpose()?,
         })
     }

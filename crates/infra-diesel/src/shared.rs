@@ -4,6 +4,7 @@ use crate::backend::Backend;
 use crate::connection::Manager;
 use crate::error;
 use crate::sqlite_file::{SqliteFile, write_probe};
+use crate::write_gate::WriteGate;
 use diesel::r2d2::R2D2Connection;
 use domain::InfraError;
 use r2d2::Pool;
@@ -15,6 +16,8 @@ pub(crate) struct Shared {
     pub(crate) redacted_url: String,
     /// For an SQLite file: the file the pool opened, which readiness checks is still there.
     pub(crate) sqlite_file: Option<SqliteFile>,
+    /// This process's writers of an SQLite database, one at a time (`write_gate`).
+    pub(crate) writes: WriteGate,
 }
 
 impl Shared {

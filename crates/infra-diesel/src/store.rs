@@ -36,10 +36,45 @@ impl DieselStore {
         self.shared.pool.get().map_err(error::pool)
     }
 
-    /// Runs statements that need no transaction on one pooled connection.
+    /// Runs statements that need no transaction on one pooled connection: reads. A write
+    /// goes through [`run_write`](Self::run_write) or [`write_conn`](Self::write_conn).
     pub(crate) fn run<T>(&self, f: impl FnOnce(&mut AnyConnection) -> diesel::QueryResult<T>) -> Result<T, InfraError> {
         let mut conn = self.conn()?;
         f(&mut conn).map_err(error::infra)
+    }
+
+    /// A pooled connection for a write (one statement, or a `write_transaction`), taken after
+    /// this process's other writers of an SQLite database are done (`write_gate`).
+    pub(crate) fn write_conn(&self) -> Result<Writing<'_>, InfraError> {
+        let gate = self.shared.writes.enter();
+        Ok(Writing { conn: self.conn()?, _gate: gate })
+    }
+
+    /// [`run`](Self::run) for statements that write.
+    pub(crate) fn run_write<T>(&self, f: impl FnOnce(&mut AnyConnection) -> diesel::QueryResult<T>) -> Result<T, InfraError> {
+        let mut conn = self.write_conn()?;
+        f(&mut conn).map_err(error::infra)
+    }
+}
+
+/// A connection that may write: it holds the write gate until it is dropped (after the pooled
+/// connection went back, fields dropping in order).
+pub(crate) struct Writing<'a> {
+    conn: PooledConnection<Manager>,
+    _gate: Option<std::sync::MutexGuard<'a, ()>>,
+}
+
+impl std::ops::Deref for Writing<'_> {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Writing<'_> {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
     }
 }
 

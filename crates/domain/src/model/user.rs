@@ -22,6 +22,21 @@ impl UserName {
         }
         Ok(Self(name))
     }
+
+    /// A name read back from storage, which holds only what [`parse`](Self::parse) accepted:
+    /// only its length is checked, not each character again on every read of an account.
+    ///
+    /// # Errors
+    /// [`TextError::Empty`] or [`TextError::TooLong`] for a value `parse` never made.
+    pub fn from_stored(stored: String) -> Result<Self, TextError> {
+        if stored.is_empty() {
+            return Err(TextError::Empty);
+        }
+        if stored.len() > Self::MAX_CHARS && stored.chars().count() > Self::MAX_CHARS {
+            return Err(TextError::TooLong { max: Self::MAX_CHARS });
+        }
+        Ok(Self(stored))
+    }
 }
 
 text_accessors!(UserName);

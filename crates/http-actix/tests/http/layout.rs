@@ -113,3 +113,54 @@ fn the_circle_check_finds_a_circle() {
     assert_eq!(cycle_in(&graph), Some(vec!["a".into(), "b".into(), "c".into(), "a".into()]));
     assert_eq!(mentioned_modules("use crate::state::AppState; x::crate::no; $crate::dto"), BTreeSet::from(["state".to_owned()]));
 }
+
+/// The text of every call `name(…)` in `text`, its parentheses balanced.
+fn calls<'a>(text: &'a str, name: &str) -> Vec<&'a str> {
+    text.match_indices(name)
+        .map(|(at, _)| {
+            let body = &text[at + name.len()..];
+            let mut depth = 1;
+            let end = body
+                .char_indices()
+                .find_map(|(i, c)| {
+                    depth += match c {
+                        '(' => 1,
+                        ')' => -1,
+                        _ => 0,
+                    };
+                    (depth == 0).then_some(i)
+                })
+                .unwrap_or(body.len());
+            &body[..end]
+        })
+        .collect()
+}
+
+#[test]
+fn every_write_of_the_sql_adapter_takes_the_write_gate() {
+    // `run` and `conn` are for reads; a write through them would skip the SQLite write gate
+    // and wait in SQLite's busy handler again (infra-diesel's `write_gate`).
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra-diesel/src/repo");
+    let writes = ["insert_into", "diesel::update", "diesel::delete", "write_transaction", "record_events", "queue_mail", "sql_query"];
+    let mut offenders = Vec::new();
+    for file in sources(&repo) {
+        let text = production_part(&file);
+        for call in calls(&text, "self.run(") {
+            if let Some(write) = writes.iter().find(|w| call.contains(*w)) {
+                offenders.push(format!("{}: {write} in a read: {}", file.display(), call.chars().take(80).collect::<String>()));
+            }
+        }
+        if text.contains("self.conn()") {
+            offenders.push(format!("{}: a bare connection (reads use `run`, writes `write_conn` or `run_write`)", file.display()));
+        }
+    }
+    assert!(offenders.is_empty(), "{offenders:#?}");
+}
+
+#[test]
+fn the_gate_check_sees_a_write_in_a_read() {
+    let text = "let n = self.run(|c| diesel::delete(t::table.find(id)).execute(c))?; self.run(|c| t::table.load(c))";
+    let found: Vec<_> = calls(text, "self.run(");
+    assert_eq!(found.len(), 2);
+    assert!(found[0].contains("diesel::delete") && !found[1].contains("diesel::delete"));
+}

@@ -45,7 +45,7 @@ macro_rules! reserve_by_upsert {
 
 impl AttemptCounter for DieselStore {
     fn reserve(&self, key: &CounterKey, policy: AttemptPolicy, now: Timestamp) -> Result<Reservation, InfraError> {
-        self.run(|c| match c {
+        self.run_write(|c| match c {
             AnyConnection::Sqlite(c) => reserve_by_upsert!(c, key, policy, now),
             #[cfg(feature = "postgres")]
             AnyConnection::Postgres(c) => reserve_by_upsert!(c, key, policy, now),
@@ -55,12 +55,13 @@ impl AttemptCounter for DieselStore {
     }
 
     fn clear(&self, key: &CounterKey) -> Result<(), InfraError> {
-        self.run(|c| diesel::delete(attempt_counters::table.find(key.as_str())).execute(c))?;
+        self.run_write(|c| diesel::delete(attempt_counters::table.find(key.as_str())).execute(c))?;
         Ok(())
     }
 
     fn purge(&self, now: Timestamp) -> Result<u64, InfraError> {
-        let n = self.run(|c| diesel::delete(attempt_counters::table.filter(attempt_counters::ends_at.le(db_time(now)))).execute(c))?;
+        let n =
+            self.run_write(|c| diesel::delete(attempt_counters::table.filter(attempt_counters::ends_at.le(db_time(now)))).execute(c))?;
         Ok(count(i64::try_from(n).unwrap_or(i64::MAX)))
     }
 }
@@ -171,7 +172,7 @@ fn duplicate_is_conflict(error: diesel::result::Error) -> diesel::result::Error 
 
 impl JobLeases for DieselStore {
     fn acquire(&self, job: &str, holder: &str, now: Timestamp, until: Timestamp) -> Result<Lease, InfraError> {
-        let taken = self.run(|c| {
+        let taken = self.run_write(|c| {
             ensure_lease(c, job)?;
             // One conditional write: of racing instances, one moves the lease.
             diesel::update(job_leases::table.find(job).filter(job_leases::lease_until.le(db_time(now)).or(job_leases::holder.eq(holder))))

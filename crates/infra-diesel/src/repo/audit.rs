@@ -73,7 +73,7 @@ pub(crate) fn record_events(c: &mut AnyConnection, events: &[AuditEvent]) -> Que
 
 impl AuditLog for DieselStore {
     fn record(&self, event: &AuditEvent) -> Result<(), InfraError> {
-        self.run(|c| record_events(c, std::slice::from_ref(event)))
+        self.run_write(|c| record_events(c, std::slice::from_ref(event)))
     }
 
     fn list(&self, filter: &AuditFilter, page: PageRequest) -> Result<Page<AuditEvent>, InfraError> {
@@ -114,7 +114,7 @@ impl AuditLog for DieselStore {
     }
 
     fn purge(&self, before: Timestamp) -> Result<u64, InfraError> {
-        let purged = self.run(|c| diesel::delete(audit_events::table.filter(audit_events::at.lt(db_time(before)))).execute(c))?;
+        let purged = self.run_write(|c| diesel::delete(audit_events::table.filter(audit_events::at.lt(db_time(before)))).execute(c))?;
         Ok(u64::try_from(purged).unwrap_or(0))
     }
 }

@@ -48,7 +48,7 @@ impl LinkRow {
             digest: LinkDigest::new(self.digest),
             user_id: parse::<uuid::Uuid>("email_links.user_id", &self.user_id).map(UserId::from_uuid)?,
             purpose: LinkPurpose::from_stored(&self.purpose).ok_or_else(|| CorruptRow::error("email_links.purpose", &self.purpose))?,
-            email: Email::parse(&self.email).map_err(|e| CorruptRow::error("email_links.email", e))?,
+            email: Email::from_stored(self.email).map_err(|e| CorruptRow::error("email_links.email", e))?,
             created_at: domain_time(self.created_at),
             expires_at: domain_time(self.expires_at),
         })
@@ -142,7 +142,7 @@ impl EmailLinks for DieselStore {
         issue: &LinkIssue,
         audit: &[AuditEvent],
     ) -> Result<(), UniqueEmailError> {
-        let mut conn = self.conn()?;
+        let mut conn = self.write_conn()?;
         // The unique index decides: of racing registrations exactly one insert succeeds.
         write_transaction(&mut conn, |c| {
             diesel::insert_into(users::table).values(NewUser::new(user, hash)).execute(c)?;
@@ -154,7 +154,7 @@ impl EmailLinks for DieselStore {
 
     fn issue(&self, issue: &LinkIssue, audit: &[AuditEvent]) -> Result<LinkWrite, InfraError> {
         let link = &issue.link;
-        self.run(|c| {
+        self.run_write(|c| {
             retry_conflicts(|| {
                 write_transaction(c, |c| {
                     // The account's row is locked, so two issues for one account take turns
@@ -181,7 +181,7 @@ impl EmailLinks for DieselStore {
         audit: &[AuditEvent],
     ) -> Result<UserWrite, UniqueEmailError> {
         let new_email = issue.link.email.as_str();
-        let mut conn = self.conn()?;
+        let mut conn = self.write_conn()?;
         let outcome = write_transaction(&mut conn, |c| {
             let taken = users::table.filter(users::email.eq(new_email)).filter(users::id.ne(id.to_string()));
             if diesel::select(exists(taken)).get_result::<bool>(c)? {
@@ -215,7 +215,7 @@ impl EmailLinks for DieselStore {
     }
 
     fn redeem(&self, link: &EmailLink, effect: &LinkEffect, now: Timestamp, audit: &[AuditEvent]) -> Result<Redeemed, InfraError> {
-        let mut conn = self.conn()?;
+        let mut conn = self.write_conn()?;
         let outcome = write_transaction(&mut conn, |c| {
             // The account's row first, as every write of the account takes it: a reset and an
             // email change racing on PostgreSQL or MySQL take turns instead of each holding
@@ -242,6 +242,6 @@ impl EmailLinks for DieselStore {
     }
 
     fn purge(&self, now: Timestamp) -> Result<u64, InfraError> {
-        self.run(|c| diesel::delete(email_links::table.filter(email_links::expires_at.le(db_time(now)))).execute(c)).map(affected)
+        self.run_write(|c| diesel::delete(email_links::table.filter(email_links::expires_at.le(db_time(now)))).execute(c)).map(affected)
     }
 }

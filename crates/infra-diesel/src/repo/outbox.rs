@@ -52,7 +52,7 @@ impl OutboxRow {
             mail: OutgoingMail {
                 id: parse::<Uuid>("outbox.id", &self.id)?,
                 created_at: domain_time(self.created_at),
-                to: Email::parse(&self.recipient).map_err(|e| CorruptRow::error("outbox.recipient", e))?,
+                to: Email::from_stored(self.recipient).map_err(|e| CorruptRow::error("outbox.recipient", e))?,
                 subject: self.subject,
                 text: self.text_body,
                 html: self.html_body,
@@ -72,7 +72,7 @@ pub(crate) fn queue_mail(c: &mut AnyConnection, mail: &[OutgoingMail]) -> QueryR
 
 impl Outbox for DieselStore {
     fn enqueue(&self, mail: &OutgoingMail) -> Result<(), InfraError> {
-        self.run(|c| queue_mail(c, std::slice::from_ref(mail)))
+        self.run_write(|c| queue_mail(c, std::slice::from_ref(mail)))
     }
 
     fn due(&self, now: Timestamp, limit: u32) -> Result<Vec<QueuedMail>, InfraError> {
@@ -89,7 +89,7 @@ impl Outbox for DieselStore {
     }
 
     fn mark_sent(&self, id: Uuid, now: Timestamp) -> Result<(), InfraError> {
-        self.run(|c| {
+        self.run_write(|c| {
             diesel::update(outbox::table.find(id.to_string()))
                 .set((
                     outbox::state.eq(MailState::Sent.as_str()),
@@ -106,7 +106,7 @@ impl Outbox for DieselStore {
     fn mark_attempt_failed(&self, id: Uuid, attempts: u32, retry_at: Option<Timestamp>, reason: &str) -> Result<(), InfraError> {
         let reason: String = reason.chars().take(MAX_REASON_CHARS).collect();
         let attempts = i32::try_from(attempts).unwrap_or(i32::MAX);
-        self.run(|c| {
+        self.run_write(|c| {
             let row = outbox::table.find(id.to_string());
             match retry_at {
                 Some(at) => diesel::update(row)

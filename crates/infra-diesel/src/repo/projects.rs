@@ -8,7 +8,7 @@ use domain::{InfraError, Page, PageRequest, Project, ProjectId, ProjectPatch, Pr
 impl ProjectRepository for DieselStore {
     fn insert(&self, project: &Project) -> Result<(), InfraError> {
         // An unknown owner violates the foreign key: an internal error, as in the memory store.
-        self.run(|c| diesel::insert_into(projects::table).values(ProjectRow::new(project)).execute(c))?;
+        self.run_write(|c| diesel::insert_into(projects::table).values(ProjectRow::new(project)).execute(c))?;
         Ok(())
     }
 
@@ -43,7 +43,7 @@ impl ProjectRepository for DieselStore {
     }
 
     fn update(&self, id: ProjectId, owner: UserId, patch: &ProjectPatch, now: Timestamp) -> Result<Option<Project>, InfraError> {
-        let row = self.run(|c| {
+        let row = self.run_write(|c| {
             write_transaction(c, |c| {
                 let mine = projects::table.find(id.to_string()).filter(projects::owner_id.eq(owner.to_string()));
                 if diesel::update(mine).set(ProjectChanges::new(patch, now)).execute(c)? == 0 {
@@ -57,8 +57,9 @@ impl ProjectRepository for DieselStore {
 
     fn delete(&self, id: ProjectId, owner: UserId) -> Result<Removal, InfraError> {
         // Its tasks go by ON DELETE CASCADE.
-        let deleted =
-            self.run(|c| diesel::delete(projects::table.find(id.to_string()).filter(projects::owner_id.eq(owner.to_string()))).execute(c))?;
+        let deleted = self.run_write(|c| {
+            diesel::delete(projects::table.find(id.to_string()).filter(projects::owner_id.eq(owner.to_string()))).execute(c)
+        })?;
         Ok(if deleted > 0 { Removal::Removed } else { Removal::NotFound })
     }
 }

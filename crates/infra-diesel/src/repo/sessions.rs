@@ -28,7 +28,7 @@ impl From<diesel::result::Error> for RotateStop {
 
 impl SessionRepository for DieselStore {
     fn insert(&self, session: &Session, digest: &RefreshTokenDigest, audit: &[AuditEvent]) -> Result<(), InfraError> {
-        let mut conn = self.conn()?;
+        let mut conn = self.write_conn()?;
         let token = NewRefreshToken { digest: digest.as_str(), session_id: session.id.to_string(), retired: false };
         match &mut *conn {
             // A login's write, in one round trip (see `one_statement`): its event adds a row,
@@ -82,7 +82,7 @@ impl SessionRepository for DieselStore {
         successor: &SuccessorMask,
         now: Timestamp,
     ) -> Result<Rotation, InfraError> {
-        let mut conn = self.conn()?;
+        let mut conn = self.write_conn()?;
         let session_id = id.to_string();
         let now = db_time(now);
         let outcome = write_transaction(&mut conn, |c| {
@@ -166,7 +166,7 @@ impl SessionRepository for DieselStore {
     }
 
     fn revoke(&self, id: SessionId, now: Timestamp, audit: &[AuditEvent]) -> Result<Revocation, InfraError> {
-        let revoked = self.run(|c| {
+        let revoked = self.run_write(|c| {
             write_transaction(c, |c| {
                 let revoked = diesel::update(sessions::table.find(id.to_string()).filter(sessions::revoked_at.is_null()))
                     .set(sessions::revoked_at.eq(db_time(now)))
@@ -182,7 +182,7 @@ impl SessionRepository for DieselStore {
     }
 
     fn revoke_all(&self, user: UserId, keep: Option<SessionId>, now: Timestamp, audit: &[AuditEvent]) -> Result<u64, InfraError> {
-        let revoked = self.run(|c| {
+        let revoked = self.run_write(|c| {
             write_transaction(c, |c| {
                 let revoked = revoke_sessions_of(c, user, keep, now)?;
                 record_events(c, audit)?;
@@ -193,7 +193,7 @@ impl SessionRepository for DieselStore {
     }
 
     fn revoke_oldest_beyond(&self, user: UserId, keep: u32, now: Timestamp) -> Result<u64, InfraError> {
-        let mut conn = self.conn()?;
+        let mut conn = self.write_conn()?;
         let user = user.to_string();
         let now = db_time(now);
         let revoked = write_transaction(&mut conn, |c| {
@@ -219,7 +219,7 @@ impl SessionRepository for DieselStore {
     fn purge(&self, now: Timestamp) -> Result<u64, InfraError> {
         // Their refresh-token digests go by ON DELETE CASCADE.
         let now = db_time(now);
-        let purged = self.run(|c| {
+        let purged = self.run_write(|c| {
             diesel::delete(sessions::table.filter(sessions::revoked_at.is_not_null().or(sessions::expires_at.le(now)))).execute(c)
         })?;
         Ok(affected(purged))

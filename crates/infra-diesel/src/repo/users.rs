@@ -15,7 +15,7 @@ use domain::{
 
 impl UserRepository for DieselStore {
     fn insert(&self, user: &User, password_hash: &PasswordHash, audit: &[AuditEvent]) -> Result<(), UniqueEmailError> {
-        let mut conn = self.conn()?;
+        let mut conn = self.write_conn()?;
         // The unique index decides: of racing registrations exactly one insert succeeds.
         write_transaction(&mut conn, |c| {
             diesel::insert_into(users::table).values(NewUser::new(user, password_hash)).execute(c)?;
@@ -69,7 +69,7 @@ impl UserRepository for DieselStore {
         now: Timestamp,
         audit: &[AuditEvent],
     ) -> Result<UserWrite, UniqueEmailError> {
-        let mut conn = self.conn()?;
+        let mut conn = self.write_conn()?;
         let row = write_transaction(&mut conn, |c| {
             let updated = diesel::update(users::table.find(id.to_string())).set(UserChanges::profile(changes, now)).execute(c)?;
             if updated == 0 {
@@ -117,7 +117,7 @@ impl UserRepository for DieselStore {
         now: Timestamp,
         audit: &[AuditEvent],
     ) -> Result<PasswordWrite, InfraError> {
-        let updated = self.run(|c| {
+        let updated = self.run_write(|c| {
             write_transaction(c, |c| {
                 // Recovery ends what someone who knew the old password could still hold: the
                 // other sessions, and a pending email change (its link too).
@@ -142,7 +142,7 @@ impl UserRepository for DieselStore {
     }
 
     fn upgrade_password_hash(&self, id: UserId, verified: &PasswordHash, fresh: &PasswordHash) -> Result<PasswordWrite, InfraError> {
-        let (updated, exists) = self.run(|c| {
+        let (updated, exists) = self.run_write(|c| {
             // One conditional write: the hash is replaced only while it is the one verified.
             let updated = diesel::update(users::table.find(id.to_string()).filter(users::password_hash.eq(verified.as_str())))
                 .set(users::password_hash.eq(fresh.as_str()))
@@ -201,7 +201,7 @@ impl DieselStore {
         id: UserId,
         write: impl Fn(&mut AnyConnection, User, usize) -> QueryResult<Guarded<T>>,
     ) -> Result<Guarded<T>, InfraError> {
-        self.run(|c| {
+        self.run_write(|c| {
             retry_conflicts(|| {
                 write_transaction(c, |c| {
                     let admins = lock_active_admins(c)?;
