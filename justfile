@@ -45,6 +45,10 @@ openapi:
 create-admin email name:
     cargo run -- create-admin --email {{email}} --name {{name}}
 
+# Validate the served OpenAPI document against the OpenAPI 3.1 schema (openapi-spec-validator).
+validate-openapi:
+    bash .ci/openapi.sh
+
 # Refresh the OpenAPI snapshot after an intended contract change.
 snapshot:
     INSTA_UPDATE=always cargo test -p api-tests openapi

@@ -1,5 +1,5 @@
-use http_actix::compose;
-use http_actix::config::Settings;
+use http_actix::app::compose;
+use http_actix::app::config::Settings;
 use infra_diesel::testing::TestDatabase;
 use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::{Value, json};

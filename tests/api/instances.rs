@@ -170,13 +170,13 @@ async fn the_purge_runs_on_one_instance_at_a_time() {
         let db = infra_diesel::testing::TestDatabase::from_env_mysql()
             .or_else(infra_diesel::testing::TestDatabase::from_env_postgres)
             .unwrap_or_else(infra_diesel::testing::TestDatabase::sqlite);
-        let settings = http_actix::config::Settings::defaults_with(
+        let settings = http_actix::app::config::Settings::defaults_with(
             "test",
             &[("database.url", db.url()), ("auth.secret", "test-secret-of-at-least-thirty-two-bytes!"), ("auth.bcrypt_cost", "4")],
         )
         .expect("settings");
         let attempts = Arc::new(domain::memory::MemoryAttempts::default());
-        let (app, _) = http_actix::compose::gatehouse_with(&settings, db.database(), attempts).expect("wiring");
+        let (app, _) = http_actix::app::compose::gatehouse_with(&settings, db.database(), attempts).expect("wiring");
         let purge = |holder| app.maintenance.purge(holder, chrono::Duration::minutes(20)).expect("purge");
 
         assert!(matches!(purge("instance-a"), domain::PurgeRun::Purged(_)), "the first instance takes the lease");

@@ -3,7 +3,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use ed25519_dalek::pkcs8::{EncodePrivateKey, EncodePublicKey};
-use http_actix::config::{Algorithm, PreviousKey};
+use http_actix::app::config::{Algorithm, PreviousKey};
 use reqwest::Method;
 use serde_json::Value;
 

@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 
+#[cfg(feature = "contract")]
+pub mod contract;
 pub mod error;
 pub mod memory;
 pub mod messages;

@@ -1,8 +1,8 @@
 //! The `gatehouse` binary.
 
 use clap::Parser;
-use http_actix::cli::{Cli, Command, run};
-use http_actix::config::Settings;
+use http_actix::app::cli::{Cli, Command, run};
+use http_actix::app::config::Settings;
 use std::process::ExitCode;
 
 // mimalloc instead of glibc's malloc: glibc keeps one arena per thread that ever allocated and
@@ -21,7 +21,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    http_actix::telemetry::init(&settings.log);
+    http_actix::app::telemetry::init(&settings.log);
     match run(cli.command.unwrap_or(Command::Serve), settings).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

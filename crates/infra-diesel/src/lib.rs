@@ -9,7 +9,6 @@ mod error;
 mod migrations;
 #[cfg(feature = "postgres")]
 mod one_statement;
-mod redis_attempts;
 mod repo;
 mod rows;
 mod schema;
@@ -24,6 +23,5 @@ mod write_gate;
 
 pub use backend::Backend;
 pub use database::{ConnectError, Database, MigrationError, PoolOptions};
-pub use redis_attempts::{RedisAttempts, RedisError};
 pub use store::DieselStore;
 pub use url::{is_local_server, redact_url};

@@ -2,7 +2,7 @@
 
 use crate::dto::page::page_type;
 use crate::dto::{AuditKindDto, PageQuery};
-use crate::error::{ApiError, FieldError};
+use crate::edge::error::{ApiError, FieldError};
 use chrono::{DateTime, Utc};
 use domain::{AuditEvent, AuditFilter, AuditKind, PageRequest, UserId};
 use serde::{Deserialize, Serialize};

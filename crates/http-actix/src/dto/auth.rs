@@ -2,7 +2,7 @@
 //! answer with (also `/auth/token`'s).
 
 use crate::dto::{FieldErrors, field_schemas};
-use crate::error::ApiError;
+use crate::edge::error::ApiError;
 use domain::{Email, Password, Registration, TokenPair, UserName};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-use crate::error::{ApiError, FieldError};
+use crate::edge::error::{ApiError, FieldError};
 use serde::{Deserialize, Deserializer};
 use std::fmt::Display;
 

@@ -2,7 +2,7 @@
 //! `/auth/email-change/confirm`) and of an admin's invite (`POST /users`).
 
 use crate::dto::{FieldErrors, Maybe, RoleDto, field_schemas};
-use crate::error::ApiError;
+use crate::edge::error::ApiError;
 use domain::{Email, Invite, Password, Role, UserName};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;

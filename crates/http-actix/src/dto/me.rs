@@ -3,7 +3,7 @@
 
 use crate::dto::page::page_type;
 use crate::dto::{FieldErrors, Maybe, field_schemas};
-use crate::error::ApiError;
+use crate::edge::error::ApiError;
 use chrono::{DateTime, Utc};
 use domain::{CandidatePassword, Email, Password, ProfileUpdate, SessionView, UserName};
 use secrecy::{ExposeSecret, SecretString};

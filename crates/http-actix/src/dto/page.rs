@@ -1,6 +1,6 @@
 //! Pagination: the `?limit&offset` query of every list and the page type of each resource.
 
-use crate::error::ApiError;
+use crate::edge::error::ApiError;
 use domain::PageRequest;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -25,7 +25,7 @@ impl PageQuery {
                 domain::PageError::Limit => "limit",
                 domain::PageError::Offset => "offset",
             };
-            ApiError::invalid_query(vec![crate::error::FieldError::new(field, e)])
+            ApiError::invalid_query(vec![crate::edge::error::FieldError::new(field, e)])
         })
     }
 }

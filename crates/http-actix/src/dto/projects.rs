@@ -1,6 +1,6 @@
 use crate::dto::page::page_type;
 use crate::dto::{FieldErrors, Maybe, field_schemas};
-use crate::error::ApiError;
+use crate::edge::error::ApiError;
 use chrono::{DateTime, Utc};
 use domain::{Description, Project, ProjectDraft, ProjectName, ProjectPatch};
 use serde::{Deserialize, Serialize};

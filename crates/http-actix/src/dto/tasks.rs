@@ -1,6 +1,6 @@
 use crate::dto::page::page_type;
 use crate::dto::{FieldErrors, Maybe, TaskPriorityDto, TaskStatusDto, field_schemas};
-use crate::error::{ApiError, FieldError};
+use crate::edge::error::{ApiError, FieldError};
 use chrono::{DateTime, Utc};
 use domain::{Description, DueDate, Task, TaskDraft, TaskPatch, TaskPriority, TaskStatus, TaskTitle};
 use serde::{Deserialize, Serialize};

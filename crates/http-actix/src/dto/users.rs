@@ -3,7 +3,7 @@
 
 use crate::dto::page::page_type;
 use crate::dto::{FieldErrors, Maybe, RoleDto, field_schemas};
-use crate::error::ApiError;
+use crate::edge::error::ApiError;
 use chrono::{DateTime, Utc};
 use domain::{AdminUpdate, Role, User, UserName};
 use serde::{Deserialize, Serialize};

@@ -1,9 +1,9 @@
 //! `/audit`: the admin's view of the security events.
 
-use crate::blocking::Lane;
 use crate::dto::{AuditPage, AuditQuery};
-use crate::error::{ApiError, Problem};
-use crate::extract::{ApiQuery, Caller};
+use crate::edge::blocking::Lane;
+use crate::edge::error::{ApiError, Problem};
+use crate::edge::extract::{ApiQuery, Caller};
 use crate::openapi::{QueryErrors, Unauthenticated, Unavailable};
 use actix_web::{get, web};
 
@@ -14,7 +14,7 @@ use actix_web::{get, web};
     security(("bearer" = []), ("oauth2" = [])),
     params(AuditQuery),
     responses(
-        (status = 200, body = AuditPage),
+        (status = 200, description = "a page of security events, newest first", body = AuditPage),
         (status = 403, description = "admin role required", body = Problem, content_type = "application/problem+json"),
         QueryErrors, Unauthenticated, Unavailable
     )

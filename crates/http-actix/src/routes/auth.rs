@@ -1,14 +1,14 @@
 //! `/auth/*`: registration, login, refresh, logout.
 
-use crate::blocking::Lane;
 use crate::dto::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse, UserResponse};
-use crate::error::FieldError;
-use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, Caller, MaybeJson, RequestClient};
-use crate::metrics::{LoginOutcome, RefreshOutcome};
+use crate::edge::blocking::Lane;
+use crate::edge::error::FieldError;
+use crate::edge::error::{ApiError, Problem};
+use crate::edge::extract::{ApiJson, Caller, MaybeJson, RequestClient};
+use crate::edge::metrics::{LoginOutcome, RefreshOutcome};
+use crate::edge::refresh_cookie::CookieWriter;
+use crate::edge::state::AppState;
 use crate::openapi::{JsonBodyErrors, RateLimited, Unauthenticated, Unavailable, UntrustedOrigin};
-use crate::refresh_cookie::CookieWriter;
-use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use domain::{CandidatePassword, LoginError, RefreshError, RegisterError, TokenPair};

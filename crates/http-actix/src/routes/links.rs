@@ -1,12 +1,12 @@
 //! The emailed flows: verify an address, ask for a new link, reset a password, confirm an
 //! email change. Each answers the same for every well-formed request it must not tell apart.
 
-use crate::blocking::Lane;
 use crate::dto::{EmailRequest, LinkTokenRequest, ResetConfirmRequest};
-use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, RequestClient};
+use crate::edge::blocking::Lane;
+use crate::edge::error::{ApiError, Problem};
+use crate::edge::extract::{ApiJson, RequestClient};
+use crate::edge::state::AppState;
 use crate::openapi::{JsonBodyErrors, RateLimited, Unavailable};
-use crate::state::AppState;
 use actix_web::{HttpResponse, post, web};
 use domain::Deferred;
 use secrecy::ExposeSecret;

@@ -1,18 +1,18 @@
 //! `/users/me*`: the caller's own account and sessions.
 
-use crate::blocking::Lane;
 use crate::dto::{AuditPage, ChangePassword, CurrentPassword, PageQuery, SessionPage, UpdateMe, UserResponse};
-use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery, Caller, RequestClient};
+use crate::edge::blocking::Lane;
+use crate::edge::error::{ApiError, Problem};
+use crate::edge::extract::{ApiJson, ApiQuery, Caller, RequestClient};
+use crate::edge::state::AppState;
 use crate::openapi::{BadPath, JsonBodyErrors, NotFound, QueryErrors, RateLimited, Unauthenticated, Unavailable};
-use crate::state::AppState;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use domain::{CandidatePassword, SessionId};
 use secrecy::ExposeSecret;
 use uuid::Uuid;
 
 /// The caller's account.
-#[utoipa::path(tag = "me", security(("bearer" = []), ("oauth2" = [])), responses((status = 200, body = UserResponse), Unauthenticated, Unavailable))]
+#[utoipa::path(tag = "me", security(("bearer" = []), ("oauth2" = [])), responses((status = 200, description = "the caller's account", body = UserResponse), Unauthenticated, Unavailable))]
 #[get("")]
 pub async fn get_me(caller: Caller) -> Result<web::Json<UserResponse>, ApiError> {
     Ok(web::Json(caller.principal().await?.user().clone().into()))
@@ -26,7 +26,7 @@ pub async fn get_me(caller: Caller) -> Result<web::Json<UserResponse>, ApiError>
     security(("bearer" = []), ("oauth2" = [])),
     request_body = UpdateMe,
     responses(
-        (status = 200, body = UserResponse),
+        (status = 200, description = "the account, changed; a new email waits for its confirmation in `pending_email`", body = UserResponse),
         (status = 409, description = "email already registered", body = Problem, content_type = "application/problem+json"),
         JsonBodyErrors, Unauthenticated, RateLimited, Unavailable
     )
@@ -89,7 +89,7 @@ pub async fn delete_me(
     tag = "me",
     security(("bearer" = []), ("oauth2" = [])),
     params(PageQuery),
-    responses((status = 200, body = SessionPage), QueryErrors, Unauthenticated, Unavailable)
+    responses((status = 200, description = "a page of the caller's live sessions", body = SessionPage), QueryErrors, Unauthenticated, Unavailable)
 )]
 #[get("/sessions")]
 pub async fn list_sessions(caller: Caller, ApiQuery(query): ApiQuery<PageQuery>) -> Result<web::Json<SessionPage>, ApiError> {
@@ -103,7 +103,7 @@ pub async fn list_sessions(caller: Caller, ApiQuery(query): ApiQuery<PageQuery>)
     tag = "me",
     security(("bearer" = []), ("oauth2" = [])),
     params(PageQuery),
-    responses((status = 200, body = AuditPage), QueryErrors, Unauthenticated, Unavailable)
+    responses((status = 200, description = "a page of the caller's security events, newest first", body = AuditPage), QueryErrors, Unauthenticated, Unavailable)
 )]
 #[get("/events")]
 pub async fn list_events(caller: Caller, ApiQuery(query): ApiQuery<PageQuery>) -> Result<web::Json<AuditPage>, ApiError> {

@@ -1,6 +1,6 @@
 //! Route registration, and the fallback that answers 404 or 405 (with `Allow`) for everything
 //! else. actix's route macros answer a wrong method with 404 (actix-web issue #2735), so the
-//! fallback looks the path up in the [`RouteTable`](crate::route_table::RouteTable) made from
+//! fallback looks the path up in the [`RouteTable`](crate::edge::route_table::RouteTable) made from
 //! the OpenAPI document, the one list of what exists.
 
 pub mod audit;
@@ -14,9 +14,9 @@ pub mod tasks;
 pub mod token;
 pub mod users;
 
-use crate::error::ApiError;
-use crate::rate_limit::PerClientLimit;
-use crate::state::AppState;
+use crate::edge::error::ApiError;
+use crate::edge::rate_limit::PerClientLimit;
+use crate::edge::state::AppState;
 use actix_web::HttpRequest;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -69,7 +69,7 @@ pub async fn asset(name: web::Path<String>) -> HttpResponse {
     let (body, content_type) = match name.as_str() {
         "account.js" => (include_str!("../pages/account.js"), "text/javascript; charset=utf-8"),
         "account.css" => (include_str!("../pages/account.css"), "text/css; charset=utf-8"),
-        _ => return actix_web::ResponseError::error_response(&crate::error::ApiError::not_found()),
+        _ => return actix_web::ResponseError::error_response(&crate::edge::error::ApiError::not_found()),
     };
     HttpResponse::Ok()
         .content_type(content_type)

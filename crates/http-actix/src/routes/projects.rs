@@ -1,9 +1,9 @@
 //! `/projects*`: the caller's projects.
 
-use crate::blocking::Lane;
 use crate::dto::{CreateProject, PageQuery, ProjectPage, ProjectResponse, UpdateProject};
-use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Caller};
+use crate::edge::blocking::Lane;
+use crate::edge::error::ApiError;
+use crate::edge::extract::{ApiJson, ApiQuery, Caller};
 use crate::openapi::{BadPath, JsonBodyErrors, NotFound, QueryErrors, Unauthenticated, Unavailable};
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
@@ -16,7 +16,7 @@ use uuid::Uuid;
     security(("bearer" = []), ("oauth2" = [])),
     request_body = CreateProject,
     responses(
-        (status = 201, body = ProjectResponse, headers(("Location" = String, description = "/projects/{id}"))),
+        (status = 201, description = "project created", body = ProjectResponse, headers(("Location" = String, description = "/projects/{id}"))),
         JsonBodyErrors, Unauthenticated, Unavailable
     )
 )]
@@ -32,7 +32,7 @@ pub async fn create_project(caller: Caller, ApiJson(body): ApiJson<CreateProject
     tag = "projects",
     security(("bearer" = []), ("oauth2" = [])),
     params(PageQuery),
-    responses((status = 200, body = ProjectPage), QueryErrors, Unauthenticated, Unavailable)
+    responses((status = 200, description = "a page of the caller's projects, newest first", body = ProjectPage), QueryErrors, Unauthenticated, Unavailable)
 )]
 #[get("/projects")]
 pub async fn list_projects(caller: Caller, ApiQuery(query): ApiQuery<PageQuery>) -> Result<web::Json<ProjectPage>, ApiError> {
@@ -45,7 +45,7 @@ pub async fn list_projects(caller: Caller, ApiQuery(query): ApiQuery<PageQuery>)
     tag = "projects",
     security(("bearer" = []), ("oauth2" = [])),
     params(("id" = Uuid, Path, description = "project id")),
-    responses((status = 200, body = ProjectResponse), BadPath, NotFound, Unauthenticated, Unavailable)
+    responses((status = 200, description = "the project", body = ProjectResponse), BadPath, NotFound, Unauthenticated, Unavailable)
 )]
 #[get("/projects/{id}")]
 pub async fn get_project(caller: Caller, id: web::Path<Uuid>) -> Result<web::Json<ProjectResponse>, ApiError> {
@@ -59,7 +59,7 @@ pub async fn get_project(caller: Caller, id: web::Path<Uuid>) -> Result<web::Jso
     security(("bearer" = []), ("oauth2" = [])),
     params(("id" = Uuid, Path, description = "project id")),
     request_body = UpdateProject,
-    responses((status = 200, body = ProjectResponse), JsonBodyErrors, NotFound, Unauthenticated, Unavailable)
+    responses((status = 200, description = "the project, changed", body = ProjectResponse), JsonBodyErrors, NotFound, Unauthenticated, Unavailable)
 )]
 #[patch("/projects/{id}")]
 pub async fn update_project(

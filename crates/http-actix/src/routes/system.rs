@@ -1,22 +1,22 @@
 //! Probes, key publication and API documentation.
 
-use crate::blocking::Lane;
 use crate::dto::HealthResponse;
-use crate::error::ApiError;
+use crate::edge::blocking::Lane;
+use crate::edge::error::ApiError;
+use crate::edge::state::AppState;
 use crate::openapi::Unavailable;
-use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 
 /// Liveness: answers without touching anything.
-#[utoipa::path(tag = "system", responses((status = 200, body = HealthResponse)))]
+#[utoipa::path(tag = "system", responses((status = 200, description = "the process is alive (touches nothing else)", body = HealthResponse)))]
 #[get("/health")]
 pub async fn health() -> web::Json<HealthResponse> {
     web::Json(HealthResponse { status: "ok" })
 }
 
 /// Readiness: 200 when the database answers, else 503.
-#[utoipa::path(tag = "system", responses((status = 200, body = HealthResponse), Unavailable))]
+#[utoipa::path(tag = "system", responses((status = 200, description = "the database answers", body = HealthResponse), Unavailable))]
 #[get("/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<HealthResponse>, ApiError> {
     state.run(Lane::Storage, |app| app.maintenance.check_storage()).await?;

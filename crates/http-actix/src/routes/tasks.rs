@@ -1,9 +1,9 @@
 //! `/projects/{id}/tasks` and `/tasks/{id}`: tasks of the caller's projects.
 
-use crate::blocking::Lane;
 use crate::dto::{CreateTask, PatchTask, TaskListQuery, TaskPage, TaskResponse};
-use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Caller};
+use crate::edge::blocking::Lane;
+use crate::edge::error::ApiError;
+use crate::edge::extract::{ApiJson, ApiQuery, Caller};
 use crate::openapi::{BadPath, JsonBodyErrors, NotFound, QueryErrors, Unauthenticated, Unavailable};
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
@@ -17,7 +17,7 @@ use uuid::Uuid;
     params(("id" = Uuid, Path, description = "project id")),
     request_body = CreateTask,
     responses(
-        (status = 201, body = TaskResponse, headers(("Location" = String, description = "/tasks/{id}"))),
+        (status = 201, description = "task created", body = TaskResponse, headers(("Location" = String, description = "/tasks/{id}"))),
         JsonBodyErrors, NotFound, Unauthenticated, Unavailable
     )
 )]
@@ -34,7 +34,7 @@ pub async fn create_task(caller: Caller, id: web::Path<Uuid>, ApiJson(body): Api
     tag = "tasks",
     security(("bearer" = []), ("oauth2" = [])),
     params(("id" = Uuid, Path, description = "project id"), TaskListQuery),
-    responses((status = 200, body = TaskPage), QueryErrors, NotFound, Unauthenticated, Unavailable)
+    responses((status = 200, description = "a page of the project's tasks, oldest first", body = TaskPage), QueryErrors, NotFound, Unauthenticated, Unavailable)
 )]
 #[get("/projects/{id}/tasks")]
 pub async fn list_tasks(
@@ -52,7 +52,7 @@ pub async fn list_tasks(
     tag = "tasks",
     security(("bearer" = []), ("oauth2" = [])),
     params(("id" = Uuid, Path, description = "task id")),
-    responses((status = 200, body = TaskResponse), BadPath, NotFound, Unauthenticated, Unavailable)
+    responses((status = 200, description = "the task", body = TaskResponse), BadPath, NotFound, Unauthenticated, Unavailable)
 )]
 #[get("/tasks/{id}")]
 pub async fn get_task(caller: Caller, id: web::Path<Uuid>) -> Result<web::Json<TaskResponse>, ApiError> {
@@ -66,7 +66,7 @@ pub async fn get_task(caller: Caller, id: web::Path<Uuid>) -> Result<web::Json<T
     security(("bearer" = []), ("oauth2" = [])),
     params(("id" = Uuid, Path, description = "task id")),
     request_body = PatchTask,
-    responses((status = 200, body = TaskResponse), JsonBodyErrors, NotFound, Unauthenticated, Unavailable)
+    responses((status = 200, description = "the task, changed", body = TaskResponse), JsonBodyErrors, NotFound, Unauthenticated, Unavailable)
 )]
 #[patch("/tasks/{id}")]
 pub async fn patch_task(
@@ -85,7 +85,7 @@ pub async fn patch_task(
     security(("bearer" = []), ("oauth2" = [])),
     params(("id" = Uuid, Path, description = "task id")),
     request_body = CreateTask,
-    responses((status = 200, body = TaskResponse), JsonBodyErrors, NotFound, Unauthenticated, Unavailable)
+    responses((status = 200, description = "the task, replaced", body = TaskResponse), JsonBodyErrors, NotFound, Unauthenticated, Unavailable)
 )]
 #[put("/tasks/{id}")]
 pub async fn replace_task(

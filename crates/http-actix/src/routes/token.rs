@@ -2,11 +2,11 @@
 //! button. Every client error answers in RFC 6749 §5.2's shape; 429, 503 and 500 stay problems.
 
 use crate::dto::{OAuthErrorResponse, TokenResponse};
-use crate::error::ApiError;
-use crate::extract::{client, read_body};
+use crate::edge::error::ApiError;
+use crate::edge::extract::{client, read_body};
+use crate::edge::state::AppState;
 use crate::openapi::{RateLimited, Unavailable, UntrustedOrigin};
 use crate::routes::auth::{login_with, refresh_with, token_response};
-use crate::state::AppState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, post, web};
 use domain::{LoginError, RefreshError};

@@ -1,9 +1,9 @@
 //! `/users` and `/users/{id}`: administration (and self-lookup by id).
 
-use crate::blocking::Lane;
 use crate::dto::{AdminUpdateUser, InviteRequest, PageQuery, UserPage, UserResponse};
-use crate::error::{ApiError, Problem};
-use crate::extract::{ApiJson, ApiQuery, Caller, RequestClient};
+use crate::edge::blocking::Lane;
+use crate::edge::error::{ApiError, Problem};
+use crate::edge::extract::{ApiJson, ApiQuery, Caller, RequestClient};
 use crate::openapi::{BadPath, JsonBodyErrors, NotFound, QueryErrors, Unauthenticated, Unavailable};
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
@@ -16,7 +16,7 @@ use uuid::Uuid;
     security(("bearer" = []), ("oauth2" = [])),
     params(PageQuery),
     responses(
-        (status = 200, body = UserPage),
+        (status = 200, description = "a page of accounts, oldest first", body = UserPage),
         (status = 403, description = "admin role required", body = Problem, content_type = "application/problem+json"),
         QueryErrors, Unauthenticated, Unavailable
     )
@@ -56,7 +56,7 @@ pub async fn invite_user(
     tag = "users",
     security(("bearer" = []), ("oauth2" = [])),
     params(("id" = Uuid, Path, description = "user id")),
-    responses((status = 200, body = UserResponse), BadPath, NotFound, Unauthenticated, Unavailable)
+    responses((status = 200, description = "the account", body = UserResponse), BadPath, NotFound, Unauthenticated, Unavailable)
 )]
 #[get("/users/{id}")]
 pub async fn get_user(caller: Caller, id: web::Path<Uuid>) -> Result<web::Json<UserResponse>, ApiError> {
@@ -71,7 +71,7 @@ pub async fn get_user(caller: Caller, id: web::Path<Uuid>) -> Result<web::Json<U
     params(("id" = Uuid, Path, description = "user id")),
     request_body = AdminUpdateUser,
     responses(
-        (status = 200, body = UserResponse),
+        (status = 200, description = "the account, changed", body = UserResponse),
         (status = 403, description = "admin role required", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "would remove the last active admin", body = Problem, content_type = "application/problem+json"),
         JsonBodyErrors, NotFound, Unauthenticated, Unavailable

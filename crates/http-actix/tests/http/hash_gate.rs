@@ -1,7 +1,7 @@
 //! The bound on concurrent password checks: beyond the permits a short queue waits, and
 //! anything beyond the queue or the wait gets 503 instead of piling up.
 
-use http_actix::blocking::HashGate;
+use http_actix::edge::blocking::HashGate;
 use std::time::Duration;
 
 #[tokio::test]

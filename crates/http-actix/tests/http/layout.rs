@@ -1,6 +1,7 @@
 //! The crate's layout rules, checked on its sources: only the composition root names an infra
-//! crate, and no two top-level modules of any workspace crate import each other, however
-//! indirectly.
+//! crate, no two top-level modules of any workspace crate import each other, however
+//! indirectly, nor do two modules of any one folder, and every write of the SQL adapter takes
+//! its write gate.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -29,13 +30,13 @@ fn only_the_composition_root_names_an_infra_crate() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let offenders: Vec<_> = sources(&src)
         .into_iter()
-        .filter(|p| !p.starts_with(src.join("compose")))
+        .filter(|p| !p.starts_with(src.join("app").join("compose")))
         .filter(|p| {
             let text = production_part(p);
-            text.contains("infra_diesel") || text.contains("infra_crypto")
+            text.contains("infra_")
         })
         .collect();
-    assert!(offenders.is_empty(), "infra crates named outside compose/: {offenders:?}");
+    assert!(offenders.is_empty(), "infra crates named outside app/compose/: {offenders:?}");
 }
 
 /// The top-level module a source file belongs to (`""` for the crate root).
@@ -88,7 +89,7 @@ fn cycle_in(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
 #[test]
 fn no_crate_has_an_import_circle_between_its_modules() {
     let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    for name in ["domain", "infra-crypto", "infra-diesel", "http-actix"] {
+    for name in ["domain", "infra-crypto", "infra-diesel", "infra-mail", "infra-redis", "http-actix"] {
         let src = crates.join(name).join("src");
         let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for file in sources(&src) {
@@ -101,6 +102,72 @@ fn no_crate_has_an_import_circle_between_its_modules() {
         }
         assert_eq!(cycle_in(&graph), None, "{name} has an import circle");
     }
+}
+
+/// The modules of one folder (`name.rs` files but `mod.rs`, and sub-folders), by name.
+fn sibling_modules(dir: &Path) -> BTreeMap<String, Vec<PathBuf>> {
+    let mut modules = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).expect("source folder") {
+        let path = entry.expect("entry").path();
+        let name = path.file_stem().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        if path.is_dir() {
+            modules.insert(name, sources(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") && !matches!(name.as_str(), "mod" | "lib" | "main") {
+            modules.insert(name, vec![path]);
+        }
+    }
+    modules
+}
+
+/// Which of `siblings` the text of a module in folder `folder` (its `crate::` path) mentions:
+/// through `crate::folder::name` or `super::name`.
+fn mentioned_siblings(text: &str, folder: &str, siblings: &BTreeMap<String, Vec<PathBuf>>) -> BTreeSet<String> {
+    siblings
+        .keys()
+        .filter(|name| {
+            let absolute = if folder.is_empty() { format!("crate::{name}::") } else { format!("crate::{folder}::{name}::") };
+            text.contains(&absolute) || text.contains(&format!("super::{name}::")) || text.contains(&format!("super::{name}}}"))
+        })
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn no_two_files_of_one_folder_import_each_other() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for name in ["domain", "infra-crypto", "infra-diesel", "infra-mail", "infra-redis", "http-actix"] {
+        let src = crates.join(name).join("src");
+        let mut folders = vec![src.clone()];
+        while let Some(dir) = folders.pop() {
+            let siblings = sibling_modules(&dir);
+            let folder = dir
+                .strip_prefix(&src)
+                .expect("inside src")
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("::");
+            let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+            for (module, files) in &siblings {
+                let text: String = files.iter().map(|f| production_part(f)).collect();
+                let uses = mentioned_siblings(&text, &folder, &siblings).into_iter().filter(|to| to != module).collect::<BTreeSet<_>>();
+                graph.insert(module.clone(), uses);
+            }
+            assert_eq!(cycle_in(&graph), None, "{name}/src/{folder}: two of its modules import each other");
+            folders.extend(std::fs::read_dir(&dir).expect("folder").filter_map(|e| Some(e.ok()?.path())).filter(|p| p.is_dir()));
+        }
+    }
+}
+
+#[test]
+fn the_folder_check_finds_two_files_that_import_each_other() {
+    // infra-diesel's repo/links.rs and repo/users.rs did, before `repo/account.rs`.
+    let siblings = BTreeMap::from([("links".to_owned(), vec![]), ("users".to_owned(), vec![]), ("audit".to_owned(), vec![])]);
+    let links = mentioned_siblings("use crate::repo::users::lock_user; use crate::repo::audit::record_events;", "repo", &siblings);
+    let users = mentioned_siblings("use super::links::forget_links;", "repo", &siblings);
+    assert_eq!(links, BTreeSet::from(["users".to_owned(), "audit".to_owned()]));
+    let graph = BTreeMap::from([("links".to_owned(), links), ("users".to_owned(), users)]);
+    assert_eq!(cycle_in(&graph), Some(vec!["links".into(), "users".into(), "links".into()]));
 }
 
 #[test]

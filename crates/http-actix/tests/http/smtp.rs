@@ -7,8 +7,8 @@ use domain::{
     CandidatePassword, Client, Email, LinkError, Outbox, OutboxCounts, OutgoingMail, Password, RefreshError, Registration, SenderRun,
     UserName, UserRepository,
 };
-use http_actix::compose;
-use http_actix::config::Settings;
+use http_actix::app::compose;
+use http_actix::app::config::Settings;
 use infra_diesel::testing::TestDatabase;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;

@@ -1,6 +1,6 @@
 //! The threads that run storage use cases off the async workers.
 
-use http_actix::blocking::StorageThreads;
+use http_actix::edge::blocking::StorageThreads;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;

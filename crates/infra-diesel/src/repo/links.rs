@@ -4,10 +4,10 @@
 
 use crate::connection::{AnyConnection, write_transaction};
 use crate::error::{self, CorruptRow, retry_conflicts};
+use crate::repo::account::{forget_links, lock_user};
 use crate::repo::audit::record_events;
 use crate::repo::outbox::queue_mail;
 use crate::repo::sessions::revoke_sessions_of;
-use crate::repo::users::lock_user;
 use crate::rows::{NewUser, UserRow, db_time, domain_time, parse};
 use crate::schema::{email_links, users};
 use crate::store::{DieselStore, affected, unique};
@@ -62,12 +62,6 @@ fn store_link(c: &mut AnyConnection, issue: &LinkIssue) -> QueryResult<()> {
     forget_links(c, link.user_id, link.purpose)?;
     diesel::insert_into(email_links::table).values(LinkRow::new(link)).execute(c)?;
     queue_mail(c, &issue.mail)
-}
-
-/// Deletes the account's unused links of `purpose`.
-pub(crate) fn forget_links(c: &mut AnyConnection, user: UserId, purpose: LinkPurpose) -> QueryResult<usize> {
-    diesel::delete(email_links::table.filter(email_links::user_id.eq(user.to_string())).filter(email_links::purpose.eq(purpose.as_str())))
-        .execute(c)
 }
 
 /// Why a redemption's transaction rolls back.

@@ -2,6 +2,7 @@
 //! hot read paths, through `on_backend!`, which compiles it for each backend's own connection:
 //! either way the compiler checks that it is portable to every backend.
 
+mod account;
 mod attempts;
 pub(crate) mod audit;
 pub(crate) mod links;

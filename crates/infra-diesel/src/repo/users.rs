@@ -1,7 +1,7 @@
 use crate::connection::{AnyConnection, write_transaction};
 use crate::error::{self, retry_conflicts};
+use crate::repo::account::{forget_links, lock_user};
 use crate::repo::audit::record_events;
-use crate::repo::links::forget_links;
 use crate::repo::sessions::revoke_sessions_of;
 use crate::rows::{NewUser, UserChanges, UserRow, db_time};
 use crate::schema::users;
@@ -255,18 +255,4 @@ fn lock_active_admins(c: &mut AnyConnection) -> QueryResult<Vec<String>> {
         #[cfg(feature = "mysql")]
         AnyConnection::Mysql(c) => query.for_update().load(c),
     }
-}
-
-/// The account's row, locked for the rest of the transaction (after the admins, in that order).
-pub(crate) fn lock_user(c: &mut AnyConnection, id: UserId) -> QueryResult<Option<UserRow>> {
-    let id = id.to_string();
-    // Written per arm: `as_select` is typed by the backend it loads from.
-    let rows = match c {
-        AnyConnection::Sqlite(c) => users::table.find(id).select(UserRow::as_select()).load(c),
-        #[cfg(feature = "postgres")]
-        AnyConnection::Postgres(c) => users::table.find(id).select(UserRow::as_select()).for_update().load(c),
-        #[cfg(feature = "mysql")]
-        AnyConnection::Mysql(c) => users::table.find(id).select(UserRow::as_select()).for_update().load(c),
-    };
-    unique(rows)
 }

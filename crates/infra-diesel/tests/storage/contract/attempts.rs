@@ -1,11 +1,13 @@
-//! The attempt counters' contract, on every database, on Redis (when `TEST_REDIS_URL` is set)
-//! and on the in-memory counter: fixed windows, atomic under racing reservations.
+//! The attempt counters' contract, on every database and on the in-memory counter: fixed
+//! windows, atomic under racing reservations (`domain::contract`, which `infra-redis` runs on
+//! Redis too).
 
 use crate::contract::support::t;
 use chrono::Duration;
+use domain::contract::racing_reservations_grant_exactly_the_limit;
 use domain::memory::MemoryAttempts;
 use domain::{AttemptCounter, AttemptPolicy, CounterKey, Email, JobLeases, Lease, Reservation};
-use infra_diesel::{Database, RedisAttempts};
+use infra_diesel::Database;
 use std::sync::Barrier;
 
 fn key(n: u32) -> CounterKey {
@@ -23,27 +25,6 @@ fn a_window_holds_its_limit_then_refuses_until_it_ends(counter: &dyn AttemptCoun
     assert_eq!(counter.reserve(&key(1), POLICY, t(10)).unwrap(), Reservation::Granted, "other keys are unaffected");
     counter.clear(&k).unwrap();
     assert_eq!(counter.reserve(&k, POLICY, t(11)).unwrap(), Reservation::Granted, "cleared");
-}
-
-fn racing_reservations_grant_exactly_the_limit(counter: &dyn AttemptCounter) {
-    const RACERS: usize = 12;
-    for round in 0..5 {
-        let k = key(round);
-        let start = Barrier::new(RACERS);
-        let granted = std::thread::scope(|s| {
-            let racers: Vec<_> = (0..RACERS)
-                .map(|_| {
-                    let (k, start) = (&k, &start);
-                    s.spawn(move || {
-                        start.wait();
-                        counter.reserve(k, POLICY, t(1)).unwrap()
-                    })
-                })
-                .collect();
-            racers.into_iter().map(|r| r.join().unwrap()).filter(|r| *r == Reservation::Granted).count()
-        });
-        assert_eq!(granted, 3, "round {round}");
-    }
 }
 
 fn database_windows_end_and_are_purged(db: &Database) {
@@ -80,7 +61,7 @@ fn one_of_racing_instances_takes_a_jobs_lease(db: &Database) {
 fn database_counter_contract(db: &Database) {
     let store = db.store();
     a_window_holds_its_limit_then_refuses_until_it_ends(&store);
-    racing_reservations_grant_exactly_the_limit(&store);
+    racing_reservations_grant_exactly_the_limit(&store, t(1));
 }
 
 contract_tests!(database_counter_contract, database_windows_end_and_are_purged, one_of_racing_instances_takes_a_jobs_lease);
@@ -89,7 +70,7 @@ contract_tests!(database_counter_contract, database_windows_end_and_are_purged, 
 fn the_memory_counter_keeps_the_contract() {
     let memory = MemoryAttempts::default();
     a_window_holds_its_limit_then_refuses_until_it_ends(&memory);
-    racing_reservations_grant_exactly_the_limit(&memory);
+    racing_reservations_grant_exactly_the_limit(&memory, t(1));
 }
 
 #[test]
@@ -101,22 +82,4 @@ fn the_memory_counter_stays_bounded_under_a_flood_of_distinct_keys() {
         memory.reserve(&CounterKey::client(std::net::IpAddr::from([10, (n >> 16) as u8, (n >> 8) as u8, n as u8])), POLICY, t(1)).unwrap();
     }
     assert!(memory.len() <= 1_000, "{}", memory.len());
-}
-
-#[test]
-fn the_redis_counter_keeps_the_contract() {
-    let Ok(url) = std::env::var("TEST_REDIS_URL") else { return };
-    let redis = RedisAttempts::connect(&url, 16, std::time::Duration::from_secs(2)).expect("redis");
-    // Redis keeps its own time: windows are measured from the real first attempt.
-    let now = chrono::Utc::now();
-    let k = key(0);
-    for _ in 0..3 {
-        assert_eq!(redis.reserve(&k, POLICY, now).unwrap(), Reservation::Granted);
-    }
-    assert!(
-        matches!(redis.reserve(&k, POLICY, now).unwrap(), Reservation::Refused { retry_after_secs } if (59..=60).contains(&retry_after_secs))
-    );
-    redis.clear(&k).unwrap();
-    assert_eq!(redis.reserve(&k, POLICY, now).unwrap(), Reservation::Granted);
-    racing_reservations_grant_exactly_the_limit(&redis);
 }

@@ -10,7 +10,7 @@
 //! that spin briefly on a shared channel before they sleep take the next job while awake
 //! (0.4 switches per request, 1.6× the throughput). See `bench/results/`.
 
-use crate::error::ApiError;
+use crate::edge::error::ApiError;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

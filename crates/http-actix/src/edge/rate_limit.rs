@@ -1,4 +1,4 @@
-//! The middleware of the per-client rate limit ([`ClientLimit`](crate::client_limit::ClientLimit))
+//! The middleware of the per-client rate limit ([`ClientLimit`](crate::edge::client_limit::ClientLimit))
 //! of `/auth/*` and the password-checking endpoints, counted in the shared attempt-counter store,
 //! so every instance on one store counts together.
 //!
@@ -8,9 +8,9 @@
 //! Reads pass straight through to the handler, with no boxing or extra state machine, since
 //! `GET /users/me` is one of the hottest requests there are.
 
-use crate::blocking::Lane;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::edge::blocking::Lane;
+use crate::edge::error::ApiError;
+use crate::edge::state::AppState;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::Method;

@@ -2,11 +2,6 @@
 //! lettre (STARTTLS when the server offers it, required with `?tls=required`, or implicit TLS
 //! with `smtps://`), through the OpenSSL the build already compiles.
 
-mod templates;
-
-pub use templates::composer;
-
-use crate::config::EmailSettings;
 use domain::{DeliveryFailure, MailTransport, OutgoingMail};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{Message, SmtpTransport, Transport};
@@ -35,13 +30,13 @@ pub enum MailSettingsError {
     },
 }
 
-/// The configured transport.
+/// The transport `email.transport` names (`url`), sending as `email.from` (`from`).
 ///
 /// # Errors
 /// [`MailSettingsError`] naming the key that is wrong.
-pub fn transport(settings: &EmailSettings) -> Result<Arc<dyn MailTransport>, MailSettingsError> {
-    let from: Mailbox = settings.from.parse().map_err(|e: lettre::address::AddressError| MailSettingsError::From(e.to_string()))?;
-    let url = settings.transport.trim();
+pub fn transport(url: &str, from: &str) -> Result<Arc<dyn MailTransport>, MailSettingsError> {
+    let from: Mailbox = from.parse().map_err(|e: lettre::address::AddressError| MailSettingsError::From(e.to_string()))?;
+    let url = url.trim();
     if url == "log" {
         return Ok(Arc::new(LogTransport));
     }
@@ -101,7 +96,7 @@ mod tests {
     use super::*;
 
     fn with(url: &str, from: &str) -> Result<Arc<dyn MailTransport>, MailSettingsError> {
-        transport(&EmailSettings { transport: url.into(), from: from.into(), ..EmailSettings::default() })
+        transport(url, from)
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! Serving a built [`AppState`]: the middleware stack, CORS, the listener, and the periodic
 //! purge. What is served is decided by the composition root (`compose`); this module only serves it.
 
-use crate::blocking::Lane;
-use crate::config::ServerSettings;
-use crate::metrics::Metrics;
+use crate::app::config::ServerSettings;
+use crate::edge::blocking::Lane;
+use crate::edge::metrics::Metrics;
+use crate::edge::state::AppState;
 use crate::routes;
-use crate::state::AppState;
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::middleware::{Condition, from_fn};
@@ -87,7 +87,7 @@ pub fn bind(
             .app_data(server_state.clone())
             .app_data(
                 web::PathConfig::default()
-                    .error_handler(|e, _| crate::error::ApiError::bad_request(format!("invalid path parameter: {e}")).into()),
+                    .error_handler(|e, _| crate::edge::error::ApiError::bad_request(format!("invalid path parameter: {e}")).into()),
             )
             .configure(routes::configure)
             .service(web::resource("/docs").route(web::get().to(routes::system::docs_redirect)))
@@ -95,9 +95,9 @@ pub fn bind(
             .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json").persist_authorization(true)))
             .default_service(web::to(routes::fallback))
             .wrap(Condition::new(!origins.is_empty(), cors(&origins, credentials)))
-            .wrap(from_fn(crate::edges::edge))
+            .wrap(from_fn(crate::edge::middleware::edge))
     })
-    // Storage and hashing have their own threads (crate::blocking); nothing of the server's
+    // Storage and hashing have their own threads (crate::edge::blocking); nothing of the server's
     // uses actix's blocking pool, whose default is 512 threads per process.
     .worker_max_blocking_threads(workers)
     .listen(listener)

@@ -1,7 +1,7 @@
 //! The `gatehouse` command line: `serve` (the default), `migrate`, `create-admin`, `openapi`.
 
-use crate::compose::{self, StartupError};
-use crate::config::Settings;
+use crate::app::compose::{self, StartupError};
+use crate::app::config::Settings;
 use clap::{Parser, Subcommand};
 use domain::{CreatedAdmin, Email, Password, UserName};
 use std::io::{BufRead, Write};
@@ -69,8 +69,8 @@ pub async fn run(command: Command, settings: Settings) -> Result<(), CliError> {
         Command::Openapi => {
             use domain::PasswordHasher;
             let max_password_bytes = compose::hasher(&settings)?.max_password_bytes();
-            let cookie = crate::refresh_cookie::RefreshCookie::from_settings(&settings);
-            let json = crate::openapi_document::openapi_for(max_password_bytes, &cookie)
+            let cookie = compose::refresh_cookie(&settings);
+            let json = crate::app::document::openapi_for(max_password_bytes, &cookie)
                 .to_pretty_json()
                 .map_err(|e| CliError::Input(e.to_string()))?;
             // `gatehouse openapi | head` closes the pipe early: that is the reader's choice,

@@ -1,6 +1,6 @@
 //! Each use-case error mapped to HTTP, once.
 
-use crate::error::{ApiError, FieldError};
+use crate::edge::error::{ApiError, FieldError};
 use domain::{
     AdminError, DeleteAccountError, LinkError, LoginError, PasswordChangeError, ProfileError, RefreshError, RegisterError, ResourceError,
 };

@@ -3,12 +3,24 @@
 //! token of its own, and the `Origin` checks that make it CSRF-safe both ways: a cookie is
 //! read only for a trusted origin, and written only in answer to one ([`CookieWriter`]).
 
-use crate::config::{RefreshTransport, Settings};
-use crate::error::ApiError;
+use crate::edge::error::ApiError;
 use actix_web::cookie::{Cookie, SameSite, time::Duration};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponseBuilder};
 use secrecy::SecretString;
+
+/// `auth.refresh_transport`: where token responses put the refresh token, and where refresh
+/// and logout read it.
+#[derive(Debug, Clone, Copy, serde::Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RefreshTransport {
+    /// In the JSON body only (v1).
+    Body,
+    /// In an `HttpOnly` cookie only, out of JavaScript's reach.
+    Cookie,
+    /// In both.
+    Both,
+}
 
 /// The cookie's name.
 pub const COOKIE_NAME: &str = "gatehouse_refresh";
@@ -27,14 +39,13 @@ pub struct RefreshCookie {
 
 impl RefreshCookie {
     /// From `auth.refresh_transport`, `server.public_url` and `cors.allowed_origins`.
-    pub fn from_settings(settings: &Settings) -> Self {
-        let public_url = settings.server.public_url();
-        let own = origin_of(&public_url);
+    pub fn new(transport: RefreshTransport, public_url: &str, allowed_origins: &[String]) -> Self {
+        let own = origin_of(public_url);
         // Plain HTTP only on the developer's own machine; anywhere else the cookie is `Secure`.
         let local = ["http://localhost", "http://127.0.0.1"].iter().any(|host| own == *host || own.starts_with(&format!("{host}:")));
         let mut trusted_origins = vec![own];
-        trusted_origins.extend(settings.cors.allowed_origins.iter().map(|o| o.trim_end_matches('/').to_owned()));
-        Self { transport: settings.auth.refresh_transport, secure: !local, trusted_origins }
+        trusted_origins.extend(allowed_origins.iter().map(|o| o.trim_end_matches('/').to_owned()));
+        Self { transport, secure: !local, trusted_origins }
     }
 
     /// Whether the JSON of a token response carries the refresh token.
@@ -146,22 +157,22 @@ fn origin_of(url: &str) -> String {
 mod tests {
     use super::*;
 
-    fn cookie_with(overrides: &[(&str, &str)]) -> RefreshCookie {
-        RefreshCookie::from_settings(&Settings::defaults_with("test", overrides).unwrap())
+    fn cookie_at(public_url: &str) -> RefreshCookie {
+        RefreshCookie::new(RefreshTransport::Cookie, public_url, &[])
     }
 
     #[test]
     fn the_cookie_is_secure_except_on_plain_local_http() {
-        assert!(!cookie_with(&[("server.public_url", "http://127.0.0.1:8080")]).secure);
-        assert!(!cookie_with(&[("server.public_url", "http://localhost")]).secure);
-        assert!(cookie_with(&[("server.public_url", "https://auth.example.com/")]).secure);
-        assert!(cookie_with(&[("server.public_url", "http://localhost.example.com")]).secure);
-        assert!(cookie_with(&[("server.public_url", "http://10.0.0.5:8080")]).secure);
+        assert!(!cookie_at("http://127.0.0.1:8080").secure);
+        assert!(!cookie_at("http://localhost").secure);
+        assert!(cookie_at("https://auth.example.com/").secure);
+        assert!(cookie_at("http://localhost.example.com").secure);
+        assert!(cookie_at("http://10.0.0.5:8080").secure);
     }
 
     #[test]
     fn the_own_origin_is_the_public_urls_scheme_host_and_port() {
-        let cookie = cookie_with(&[("server.public_url", "https://auth.example.com/base/")]);
+        let cookie = cookie_at("https://auth.example.com/base/");
         assert_eq!(cookie.trusted_origins, ["https://auth.example.com"]);
         assert_eq!(origin_of("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
     }

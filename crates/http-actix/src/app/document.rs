@@ -1,9 +1,9 @@
 //! The OpenAPI document as served: collected from the handlers, finished, and given the
 //! configured hasher's password limit.
 
+use crate::edge::refresh_cookie::RefreshCookie;
+use crate::edge::route_table::RouteTable;
 use crate::openapi::{Finish, set_password_limit, set_refresh_transport};
-use crate::refresh_cookie::RefreshCookie;
-use crate::route_table::RouteTable;
 use crate::routes;
 use actix_web::App;
 use utoipa::Modify;

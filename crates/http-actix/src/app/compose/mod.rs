@@ -1,6 +1,6 @@
 //! The composition root: the one module that turns settings into adapters (the infra crates
 //! are named here and nowhere else in this crate), wires them to the use cases and hands the
-//! result to [`serve`](crate::serve). Routes, extractors and DTOs know the domain and
+//! result to [`serve`](crate::app::serve). Routes, extractors and DTOs know the domain and
 //! [`AppState`], nothing else.
 
 mod counters;
@@ -9,13 +9,13 @@ mod keys;
 pub use counters::attempt_counter;
 pub use keys::{DEV_SECRET_FILE, jwt_codec};
 
-use crate::blocking::{HashGate, Offload, StorageThreads};
-use crate::config::{EmailChange, PasswordHash, Settings};
-use crate::metrics::Metrics;
-use crate::openapi_document::document;
-use crate::refresh_cookie::RefreshCookie;
-use crate::serve::Application;
-use crate::state::AppState;
+use crate::app::config::{EmailChange, PasswordHash, Settings};
+use crate::app::document::document;
+use crate::app::serve::Application;
+use crate::edge::blocking::{HashGate, Offload, StorageThreads};
+use crate::edge::metrics::Metrics;
+use crate::edge::refresh_cookie::RefreshCookie;
+use crate::edge::state::AppState;
 use actix_web::web;
 use domain::system::{RandomIds, SystemClock};
 use domain::{AttemptCounter, AttemptPolicy, EmailChangeMode, EmailPolicy, Gatehouse, Ports, SessionPolicy};
@@ -30,19 +30,24 @@ use std::time::Duration;
 pub enum StartupError {
     /// The configuration cannot be used.
     #[error(transparent)]
-    Settings(#[from] crate::config::SettingsError),
+    Settings(#[from] crate::app::config::SettingsError),
     /// The database cannot be reached or its URL is wrong.
     #[error("cannot connect to the database: {0}")]
     Database(#[from] infra_diesel::ConnectError),
     /// The configured Redis cannot be used.
+    #[cfg(feature = "redis")]
     #[error(transparent)]
-    Redis(#[from] infra_diesel::RedisError),
+    Redis(#[from] infra_redis::RedisError),
+    /// `rate_limit.store` names Redis, and this build has no Redis support.
+    #[cfg(not(feature = "redis"))]
+    #[error("rate_limit.store names Redis, but this server was built without the `redis` feature")]
+    RedisNotBuilt,
     /// Migrations failed.
     #[error("cannot apply migrations: {0}")]
     Migrations(#[from] infra_diesel::MigrationError),
     /// `email.*` is unusable.
     #[error(transparent)]
-    Mail(#[from] crate::mail::MailSettingsError),
+    Mail(#[from] infra_mail::MailSettingsError),
     /// Keys or hashing parameters are unusable.
     #[error("invalid crypto configuration: {0}")]
     Crypto(#[from] infra_crypto::CryptoConfigError),
@@ -56,7 +61,7 @@ pub enum StartupError {
     },
     /// The listening socket cannot be opened.
     #[error(transparent)]
-    Bind(#[from] crate::serve::BindError),
+    Bind(#[from] crate::app::serve::BindError),
     /// The OpenAPI document cannot be serialised (a bug).
     #[error("cannot serialise the OpenAPI document: {0}")]
     Document(String),
@@ -79,7 +84,7 @@ pub async fn application(settings: Settings) -> Result<Application, StartupError
     let (app, codec) = gatehouse_with(&settings, &database, attempts.clone())?;
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let hash_permits = settings.auth.max_concurrent_hashes.unwrap_or(cores);
-    let refresh_cookie = RefreshCookie::from_settings(&settings);
+    let refresh_cookie = refresh_cookie(&settings);
     let (openapi_json, routes) = document(app.auth.max_password_bytes(), &refresh_cookie).map_err(StartupError::Document)?;
     let hash_gate = HashGate::new(hash_permits, hash_permits * 64, Duration::from_secs(10));
     let metrics = settings.metrics.port.map(|_| metrics(&database, &hash_gate));
@@ -87,8 +92,8 @@ pub async fn application(settings: Settings) -> Result<Application, StartupError
         app: Arc::new(app),
         offload: Offload::new(StorageThreads::new(storage_threads(&database, settings.database.pool_size as usize, cores)), hash_gate),
         attempts,
-        clients: crate::client_limit::ClientIp::new(&settings.server.trusted_proxies),
-        client_limit: crate::client_limit::ClientLimit::new(&settings.rate_limit),
+        clients: crate::edge::client_limit::ClientIp::new(&settings.server.trusted_proxies),
+        client_limit: client_limit(&settings.rate_limit),
         body_limit: settings.server.body_limit_bytes,
         jwks: Arc::new(codec.jwks()),
         openapi_json: Arc::new(openapi_json),
@@ -96,7 +101,7 @@ pub async fn application(settings: Settings) -> Result<Application, StartupError
         metrics,
         refresh_cookie,
     };
-    Ok(crate::serve::bind(state, &settings.server, &settings.cors.allowed_origins, settings.metrics.port, cores)?)
+    Ok(crate::app::serve::bind(state, &settings.server, &settings.cors.allowed_origins, settings.metrics.port, cores)?)
 }
 
 /// The metrics of one server, sampling the pool and the password-check gate at each scrape.
@@ -210,9 +215,12 @@ pub fn gatehouse_with(
         audit: store.clone(),
         outbox: store.clone(),
         links: store,
-        mailer: crate::mail::transport(&settings.email)?,
+        mailer: infra_mail::transport(&settings.email.transport, &settings.email.from)?,
         link_tokens: Arc::new(RandomLinkTokens),
-        messages: crate::mail::composer(&settings.email, domain::messages::StandardMessages::new(&settings.server.public_url(), &email))?,
+        messages: infra_mail::composer(
+            settings.email.templates_dir.as_deref(),
+            domain::messages::StandardMessages::new(&settings.server.public_url(), &email),
+        )?,
         hasher: Arc::new(hasher(settings)?),
         access_tokens: Arc::new(codec.clone()),
         refresh_tokens: Arc::new(RandomRefreshTokens),
@@ -262,4 +270,15 @@ pub fn hasher(settings: &Settings) -> Result<Hasher, StartupError> {
 fn storage_threads(database: &Database, pool_size: usize, cores: usize) -> usize {
     let local = database.backend() == Backend::Sqlite || infra_diesel::is_local_server(database.redacted_url());
     if local { pool_size.min(cores) } else { pool_size }.max(1)
+}
+
+/// The refresh cookie's rules of `auth.refresh_transport`, `server.public_url` and
+/// `cors.allowed_origins`.
+pub fn refresh_cookie(settings: &Settings) -> RefreshCookie {
+    RefreshCookie::new(settings.auth.refresh_transport, &settings.server.public_url(), &settings.cors.allowed_origins)
+}
+
+/// The per-client limit of `rate_limit.*`, or `None` when `rate_limit.enabled` is false.
+fn client_limit(settings: &crate::app::config::RateLimitSettings) -> Option<crate::edge::client_limit::ClientLimit> {
+    settings.enabled.then(|| crate::edge::client_limit::ClientLimit::new(settings.per_minute, settings.burst))
 }

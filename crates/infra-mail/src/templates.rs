@@ -1,18 +1,18 @@
 //! `email.templates_dir`: the operator's template files, read once at start-up and checked
 //! there (a bad file stops the start, naming it), so no request reads the disk for a message.
 
-use super::MailSettingsError;
-use crate::config::EmailSettings;
+use crate::MailSettingsError;
 use domain::MailComposer;
 use domain::messages::{StandardMessages, TemplatedMessages};
 use std::sync::Arc;
 
-/// `standard`, with the parts the files of `email.templates_dir` replace when it is set.
+/// `standard`, with the parts the files of `email.templates_dir` (`templates_dir`) replace when
+/// it is set.
 ///
 /// # Errors
 /// [`MailSettingsError::Templates`] when the folder or one of its files cannot be read or used.
-pub fn composer(settings: &EmailSettings, standard: StandardMessages) -> Result<Arc<dyn MailComposer>, MailSettingsError> {
-    let Some(dir) = settings.templates_dir.as_deref().filter(|d| !d.trim().is_empty()) else {
+pub fn composer(templates_dir: Option<&str>, standard: StandardMessages) -> Result<Arc<dyn MailComposer>, MailSettingsError> {
+    let Some(dir) = templates_dir.filter(|d| !d.trim().is_empty()) else {
         return Ok(Arc::new(standard));
     };
     let failed = |reason: String| MailSettingsError::Templates { dir: dir.to_owned(), reason };

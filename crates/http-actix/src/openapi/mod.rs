@@ -4,7 +4,7 @@
 
 mod links;
 
-use crate::error::Problem;
+use crate::edge::error::Problem;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem};
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::Schema;

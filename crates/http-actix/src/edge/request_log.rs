@@ -1,24 +1,12 @@
-//! Logging, and the per-request span with its request id. Only method, path (never the query
-//! string), status and latency are logged: no header, body, token or password.
+//! Each request's id, its span and its log line. Only method, path (never the query string),
+//! status and latency are logged: no header, body, token or password.
 
-use crate::config::{LogFormat, LogSettings};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use std::time::Instant;
-use tracing_subscriber::EnvFilter;
 
 /// The request-id header.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// Installs the global subscriber (once; later calls are ignored, which tests rely on).
-pub fn init(settings: &LogSettings) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = match settings.format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        LogFormat::Pretty => builder.compact().try_init(),
-    };
-}
 
 /// A request's id: the incoming `X-Request-Id` when it is a plain token (letters, digits, `-`,
 /// `_`, `.`, at most 128), so it cannot inject anything into logs or headers; otherwise a new

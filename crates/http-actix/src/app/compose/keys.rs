@@ -2,7 +2,7 @@
 //! live in.
 
 use super::StartupError;
-use crate::config::{Algorithm, Settings};
+use crate::app::config::{Algorithm, Settings};
 use infra_crypto::{JwtCodec, JwtConfig, KeyConfig, KeySpec};
 use secrecy::{ExposeSecret, SecretString};
 use std::path::Path;
@@ -61,7 +61,8 @@ fn key_spec(
     private: Option<&Path>,
     public: Option<&Path>,
 ) -> Result<KeySpec, StartupError> {
-    let missing = |what: &str| StartupError::Settings(crate::config::SettingsError::Other(format!("{what} is required for {algorithm:?}")));
+    let missing =
+        |what: &str| StartupError::Settings(crate::app::config::SettingsError::Other(format!("{what} is required for {algorithm:?}")));
     Ok(match algorithm {
         Algorithm::Hs256 => KeySpec::Hs256 { secret: secret.cloned().ok_or_else(|| missing("a secret"))? },
         Algorithm::EdDsa | Algorithm::Es256 => {
@@ -87,7 +88,7 @@ pub fn jwt_codec(settings: &Settings) -> Result<JwtCodec, StartupError> {
         _ => None,
     };
     if auth.algorithm != Algorithm::Hs256 && auth.private_key_file.is_none() {
-        return Err(crate::config::SettingsError::Other("auth.private_key_file is required for EdDSA and ES256".into()).into());
+        return Err(crate::app::config::SettingsError::Other("auth.private_key_file is required for EdDSA and ES256".into()).into());
     }
     let current = KeyConfig {
         kid: auth.kid.clone(),

@@ -2,6 +2,7 @@
 //! `config/default.toml` and `config/{APP_ENV}.toml` on disk, a `.env` file, the common names
 //! `DATABASE_URL` and `SECRET_KEY`, then `APP__SECTION__KEY` variables (most specific wins).
 
+use crate::edge::refresh_cookie::RefreshTransport;
 use config::{Config, Environment, File, FileFormat};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -9,7 +10,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 /// The defaults, compiled in so the binary runs with no files at all.
-const DEFAULTS: &str = include_str!("../../../config/default.toml");
+const DEFAULTS: &str = include_str!("../../../../config/default.toml");
 
 /// Every setting.
 #[derive(Debug, Clone, Deserialize)]
@@ -179,18 +180,6 @@ pub enum EmailChange {
     Confirm,
     /// The address changes at once, with no mail (v1).
     Immediate,
-}
-
-/// `auth.refresh_transport`.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum RefreshTransport {
-    /// In the JSON body only (v1).
-    Body,
-    /// In an `HttpOnly` cookie only, out of JavaScript's reach.
-    Cookie,
-    /// In both.
-    Both,
 }
 
 /// `[audit]`.

@@ -1,11 +1,11 @@
 //! What every handler shares, and the one way handlers run use cases off the async workers.
 
-use crate::blocking::{Lane, Offload};
-use crate::client_limit::{ClientIp, ClientLimit};
-use crate::error::ApiError;
-use crate::metrics::Metrics;
-use crate::refresh_cookie::RefreshCookie;
-use crate::route_table::RouteTable;
+use crate::edge::blocking::{Lane, Offload};
+use crate::edge::client_limit::{ClientIp, ClientLimit};
+use crate::edge::error::ApiError;
+use crate::edge::metrics::Metrics;
+use crate::edge::refresh_cookie::RefreshCookie;
+use crate::edge::route_table::RouteTable;
 use actix_web::{HttpRequest, web};
 use domain::{AttemptCounter, Gatehouse};
 use std::sync::Arc;

@@ -34,7 +34,9 @@ pub struct RedisAttempts {
 #[derive(Debug, thiserror::Error)]
 #[error("cannot use Redis at {url}: {message}")]
 pub struct RedisError {
+    /// The server, without credentials.
     url: String,
+    /// What went wrong.
     message: String,
 }
 
@@ -44,7 +46,7 @@ impl RedisAttempts {
     /// # Errors
     /// A [`RedisError`] naming the URL without its password.
     pub fn connect(url: &str, pool_size: u32, timeout: Duration) -> Result<Self, RedisError> {
-        let failed = |message: String| RedisError { url: crate::redact_url(url), message };
+        let failed = |message: String| RedisError { url: described(url), message };
         let client = redis::Client::open(url).map_err(|e| failed(e.to_string()))?;
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
@@ -62,6 +64,16 @@ impl RedisAttempts {
 impl fmt::Debug for RedisAttempts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisAttempts").finish_non_exhaustive()
+    }
+}
+
+/// The server `url` names, without its user and password: as Redis itself parsed it, or, when
+/// it does not parse, nothing of it.
+fn described(url: &str) -> String {
+    use redis::IntoConnectionInfo;
+    match url.into_connection_info() {
+        Ok(info) => format!("{} (database {})", info.addr, info.redis.db),
+        Err(_) => "an unparsable redis URL".to_owned(),
     }
 }
 
@@ -93,5 +105,17 @@ impl AttemptCounter for RedisAttempts {
     /// Nothing to do: Redis expires each window's key by itself.
     fn purge(&self, _now: Timestamp) -> Result<u64, InfraError> {
         Ok(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_is_named_without_its_password() {
+        let named = described("redis://gatehouse:s3cr%2Ft@cache.example.com:6380/2");
+        assert!(named.contains("cache.example.com") && named.contains("6380") && !named.contains("s3cr"), "{named}");
+        assert!(!described("redis://user:s3cret@[::1").contains("s3cret"));
     }
 }

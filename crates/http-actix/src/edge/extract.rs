@@ -1,9 +1,9 @@
 //! Extractors whose every failure is a problem+json answer: JSON bodies (415, 413, 400, 422),
 //! query strings (400), and the bearer-token principal (401).
 
-use crate::blocking::Lane;
-use crate::error::{ApiError, FieldError};
-use crate::state::AppState;
+use crate::edge::blocking::Lane;
+use crate::edge::error::{ApiError, FieldError};
+use crate::edge::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};

@@ -1,7 +1,6 @@
 //! The per-client limit of the settings, and who a request comes from: `X-Forwarded-For` is
 //! believed only from configured proxies.
 
-use crate::config::RateLimitSettings;
 use domain::AttemptPolicy;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -43,17 +42,13 @@ pub struct ClientLimit {
 }
 
 impl ClientLimit {
-    /// The limit of the settings, or `None` when `rate_limit.enabled` is false. The sustained
-    /// rate and the burst become one fixed window: `burst` requests per the time `per_minute`
-    /// takes to refill them (5 per 30 s for the default 10 per minute with a burst of 5).
-    pub fn new(settings: &RateLimitSettings) -> Option<Self> {
-        if !settings.enabled {
-            return None;
-        }
-        let burst = settings.burst.max(1);
-        let window_ms = 60_000 * i64::from(burst) / i64::from(settings.per_minute.max(1));
-        let policy = AttemptPolicy { limit: burst, window: chrono::Duration::milliseconds(window_ms.max(1_000)) };
-        Some(Self { policy })
+    /// The limit of `rate_limit.per_minute` and `rate_limit.burst`. The sustained rate and the
+    /// burst become one fixed window: `burst` requests per the time `per_minute` takes to
+    /// refill them (5 per 30 s for the default 10 per minute with a burst of 5).
+    pub fn new(per_minute: u32, burst: u32) -> Self {
+        let burst = burst.max(1);
+        let window_ms = 60_000 * i64::from(burst) / i64::from(per_minute.max(1));
+        Self { policy: AttemptPolicy { limit: burst, window: chrono::Duration::milliseconds(window_ms.max(1_000)) } }
     }
 
     /// The window every client gets.

@@ -2,9 +2,9 @@
 //! and its 429s counted by reason. Only when `metrics.port` is set; called by the edge
 //! middleware (`edges::edge`) once the answer is final.
 
-use crate::metrics::Refusal;
-use crate::rate_limit::RateLimited;
-use crate::state::AppState;
+use crate::edge::metrics::Refusal;
+use crate::edge::rate_limit::RateLimited;
+use crate::edge::state::AppState;
 use actix_web::dev::ServiceResponse;
 use actix_web::web;
 use std::time::Instant;

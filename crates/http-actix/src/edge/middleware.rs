@@ -9,11 +9,11 @@
 //! (six of them were about 2.5k instructions of each `GET /users/me`, callgrind). Each concern
 //! stays a function of its own module; this only calls them in order.
 
-use crate::error::ApiError;
-use crate::extract::{JudgeLater, judge};
-use crate::request_metrics;
-use crate::state::AppState;
-use crate::telemetry;
+use crate::edge::error::ApiError;
+use crate::edge::extract::{JudgeLater, judge};
+use crate::edge::request_log;
+use crate::edge::request_metrics;
+use crate::edge::state::AppState;
 use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -26,8 +26,8 @@ use tracing::Instrument;
 /// The middleware: wraps everything else the app does (CORS included, so its refusals get a
 /// problem body too).
 pub async fn edge(mut req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let id = telemetry::RequestId::of(&req);
-    let span = telemetry::request_span(&id, &req);
+    let id = request_log::RequestId::of(&req);
+    let span = request_log::request_span(&id, &req);
     let started = Instant::now();
     // actix's HTTP/1 codec noted the method when it read the request, so it still writes the
     // `GET` answer's status and headers without the body.
@@ -41,9 +41,9 @@ pub async fn edge(mut req: ServiceRequest, next: Next<impl MessageBody + 'static
     let mut response = problem_for_bare_errors(response);
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(telemetry::REQUEST_ID, id.header());
+    headers.insert(request_log::REQUEST_ID, id.header());
     request_metrics::record(&response, started);
-    telemetry::log_finished(&response, started);
+    request_log::log_finished(&response, started);
     Ok(response)
 }
 

@@ -1,0 +1,5 @@
+#![doc = include_str!("../README.md")]
+
+mod attempts;
+
+pub use attempts::{RedisAttempts, RedisError};
