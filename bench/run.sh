@@ -12,6 +12,8 @@
 #   BENCH_FLOOD_CONNS  connections of the login flood that runs beside /users/me (default 32)
 #   TEST_POSTGRES_URL  e.g. postgres://postgres@127.0.0.1:5432/postgres: a fresh database is
 #                      created next to the one it names, used, and dropped
+#   BENCH_MFA_DURATION seconds of the /auth/login/mfa run (default 3); BENCH_MFA_CONNS its
+#                      connection counts (default 16)
 #   BENCH_IDLE_WAIT    seconds of rest before the idle RSS after the load is read (default 12:
 #                      tokio ends idle blocking threads after 10 s)
 #   BENCH_KEEP=1       keep the scratch folder (server logs, raw results) instead of deleting it
@@ -36,6 +38,9 @@ CLK_TCK=$(getconf CLK_TCK)
 PASSWORD=bench-password-0123456789 # what every seeded account uses (not a secret)
 LOGIN_USERS=8                       # accounts the login runs cycle through
 MINT_USERS=4                        # accounts the refresh tokens are minted on (≤ 90 sessions each)
+MFA_DURATION=${BENCH_MFA_DURATION:-3} # seconds of the second-step run (each request needs an account)
+MFA_ACCOUNTS=$((4000 * MFA_DURATION)) # more than the run uses on this machine (about 2,500/s), so the pool never runs dry
+read -r -a MFA_CONNS <<<"${BENCH_MFA_CONNS:-16}"
 
 # The server's settings come from this script alone: inherited APP__* and log filters go.
 while IFS='=' read -r name _; do
@@ -278,6 +283,19 @@ bench_backend() {
     sleep "${BENCH_IDLE_WAIT:-12}"
     metric "$BACKEND" rss_idle_end_kib "$(status_kib "$SERVER_PID" VmRSS)"
     metric "$BACKEND" rss_peak_kib "$PEAK_KIB"
+    stop_server
+
+    # 3. Restart at bcrypt cost 4: the second step of two-step sign-in, without the password's
+    #    hash in it. Each request needs an account of its own (a code works once per account and
+    #    step), so the accounts are enrolled and their mfa_tokens minted just before the run.
+    start_server "$BACKEND-second-step" 4 "$url" ready_ms_second_step
+    for n in "${MFA_CONNS[@]}"; do
+        "$PY" "$HELPER" mfa --port "$PORT" --prefix "two-step-$n" --count "$MFA_ACCOUNTS" --password "$PASSWORD" \
+            --out "$WORK/second-step-$BACKEND-$n.txt"
+        log "$BACKEND: $MFA_ACCOUNTS accounts with two-step sign-in on, each with an mfa_token"
+        DURATION=$MFA_DURATION run_wrk "POST /auth/login/mfa (TOTP code)" "$n" second_step.lua /auth/login/mfa \
+            "$WORK/second-step-$BACKEND-$n.txt" "$((n < CORES ? n : CORES))"
+    done
     stop_server
 }
 

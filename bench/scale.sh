@@ -42,6 +42,7 @@ cargo build --release --quiet -p http-actix --manifest-path "$ROOT/Cargo.toml"
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 SECRET=$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=' | head -c 40)
+ENCRYPTION_KEY=$(head -c 32 /dev/urandom | base64)
 
 # start N [VAR=VALUE...]: N instances on the database (with extra settings), their ports in PORTS.
 start() {
@@ -51,7 +52,7 @@ start() {
     for n in $(seq "$count"); do
         local port
         port=$(free_port)
-        (cd "$WORK" && exec env APP_ENV=production SECRET_KEY="$SECRET" DATABASE_URL="$DB_URL" APP__SERVER__PORT="$port" \
+        (cd "$WORK" && exec env APP_ENV=production SECRET_KEY="$SECRET" APP__AUTH__ENCRYPTION_KEY="$ENCRYPTION_KEY" DATABASE_URL="$DB_URL" APP__SERVER__PORT="$port" \
             APP__AUTH__BCRYPT_COST=4 APP__RATE_LIMIT__ENABLED=false APP__LOG__LEVEL=warn "$@" "$BIN" serve >"$WORK/server-$n.log" 2>&1) &
         PIDS+=($!)
         PORTS+=("$port")

@@ -59,6 +59,7 @@ async fn start(database: Arc<TestDatabase>, overrides: &[(&str, &str)], adjust: 
         ("database.url", &url),
         ("auth.secret", "test-secret-of-at-least-thirty-two-bytes!"),
         ("auth.bcrypt_cost", "4"),
+        ("auth.encryption_key", "dGVzdC1lbmNyeXB0aW9uLWtleS1vZi0zMi1ieXRlcyE="),
         ("rate_limit.enabled", "false"),
         // A mail server that never answers: messages stay queued with their bodies, so tests
         // read the emailed links from the outbox (the SMTP tests deliver to a real server).
@@ -187,6 +188,22 @@ impl TestApp {
         self.login(email).await
     }
 
+    /// Signs in an account with two-step sign-in on, finishing with `code`; the access token.
+    pub async fn login_with_mfa_code(&self, email: &str, code: &str) -> String {
+        let first: Value = self.login_as(email, PASSWORD).await.json().await.expect("mfa-required body");
+        let token = str_of(&first, "mfa_token");
+        let second = self.post("/auth/login/mfa", &json!({"mfa_token": token, "code": code})).await;
+        assert_eq!(second.status(), 200, "the second step of {email}");
+        str_of(&second.json().await.expect("token body"), "access_token")
+    }
+
+    /// Every byte the database holds: the SQLite file and its WAL, or a data dump of the
+    /// PostgreSQL or MySQL database (`pg_dump`, `mysqldump`), to search for secrets.
+    pub async fn dump_database(&self) -> Vec<u8> {
+        let url = self.database_url().to_owned();
+        tokio::task::spawn_blocking(move || dump(&url)).await.expect("dump task")
+    }
+
     pub async fn create_project(&self, token: &str, name: &str) -> Value {
         let response = self.send_json(Method::POST, "/projects", Some(token), &json!({"name": name})).await;
         assert_eq!(response.status(), 201);
@@ -220,4 +237,37 @@ pub async fn problem(response: Response, status: u16) -> Value {
 pub async fn invalid_fields(response: Response) -> Vec<String> {
     let body = problem(response, 422).await;
     body["errors"].as_array().expect("errors").iter().map(|e| e["field"].as_str().expect("field").to_owned()).collect()
+}
+
+fn dump(url: &str) -> Vec<u8> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let mut bytes = std::fs::read(path).expect("the SQLite file");
+        bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+        return bytes;
+    }
+    let output = if url.starts_with("postgres") {
+        std::process::Command::new("pg_dump").args(["--data-only", url]).output()
+    } else {
+        let rest = url.trim_start_matches("mysql://");
+        let (credentials, location) = rest.rsplit_once('@').unwrap_or(("root", rest));
+        let (host_port, database) = location.split_once('/').expect("a database in the URL");
+        let (host, port) = host_port.split_once(':').unwrap_or((host_port, "3306"));
+        let user = credentials.split(':').next().unwrap_or("root");
+        std::process::Command::new("mysqldump")
+            .args([
+                "--no-create-info",
+                "--skip-extended-insert",
+                "-h",
+                host,
+                "-P",
+                port,
+                "-u",
+                user,
+                database.split('?').next().unwrap_or(database),
+            ])
+            .output()
+    }
+    .expect("the dump command runs");
+    assert!(output.status.success(), "dump failed: {}", String::from_utf8_lossy(&output.stderr));
+    output.stdout
 }

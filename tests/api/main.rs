@@ -16,6 +16,7 @@ mod keys;
 mod links;
 mod me;
 mod metrics;
+mod mfa;
 mod openapi;
 mod outage;
 mod projects;

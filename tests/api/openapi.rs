@@ -47,6 +47,16 @@ const CONTRACT: &[(&str, &str)] = &[
     ("get", "/account/verify"),
     ("get", "/account/reset"),
     ("get", "/account/email-change"),
+    // v1.2: two-step sign-in, the password policy, signing out the other sessions.
+    ("post", "/auth/logout-others"),
+    ("get", "/users/me/mfa"),
+    ("post", "/users/me/mfa/totp"),
+    ("post", "/users/me/mfa/totp/confirm"),
+    ("delete", "/users/me/mfa"),
+    ("post", "/users/me/mfa/recovery-codes"),
+    ("post", "/auth/login/mfa"),
+    ("delete", "/users/{id}/mfa"),
+    ("get", "/auth/password-policy"),
 ];
 
 #[tokio::test]

@@ -49,6 +49,7 @@ fn access_tokens(c: &mut Criterion) {
         issued_at: now,
         expires_at: now + Ttl::seconds(3600),
         token_id: Uuid::new_v4(),
+        amr: domain::Amr::PASSWORD,
     };
 
     let mut group = c.benchmark_group("access_token");

@@ -25,6 +25,14 @@ pub enum CryptoConfigError {
         /// The largest allowance accepted.
         max: u64,
     },
+    /// An encryption key (`auth.encryption_key` or a previous one) that is not 32 bytes.
+    #[error("{key} must be 32 bytes (base64-encoded), not {len}")]
+    EncryptionKey {
+        /// Which key.
+        key: String,
+        /// Its length in bytes.
+        len: usize,
+    },
     /// An HS256 key with an empty secret.
     #[error("{key}: the HS256 secret is empty")]
     EmptySecret {

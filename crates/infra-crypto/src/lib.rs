@@ -3,6 +3,7 @@
 mod error;
 mod jwt;
 mod link;
+mod mfa;
 mod password;
 mod refresh;
 
@@ -12,5 +13,6 @@ pub use jwt::{
     hs256_secret_is_strong,
 };
 pub use link::{LINK_TOKEN_PREFIX, RandomLinkTokens};
+pub use mfa::{ENCRYPTION_KEY_BYTES, EncryptionKeys, KeyedRecoveryCodes, MFA_TOKEN_PREFIX, RandomMfaTokens, SealedSecrets, Totp, Zxcvbn};
 pub use password::{ARGON2_MAX_PASSWORD_BYTES, BCRYPT_MAX_PASSWORD_BYTES, HashAlgorithm, Hasher, HasherConfig};
 pub use refresh::{REFRESH_TOKEN_BYTES, REFRESH_TOKEN_CHARS, REFRESH_TOKEN_PREFIX, RandomRefreshTokens};

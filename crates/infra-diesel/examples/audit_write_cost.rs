@@ -57,6 +57,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             expires_at: now + Duration::days(14),
             revoked_at: None,
             user_agent: agent.clone(),
+            amr: domain::Amr::PASSWORD,
         };
         let digest = RefreshTokenDigest::new(format!("sha256:{}", Uuid::new_v4().simple()));
         let event = AuditEvent {

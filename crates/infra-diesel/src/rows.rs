@@ -7,9 +7,9 @@ use crate::stored_time::StoredTime;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use domain::{
-    AdminChanges, Description, DueDate, Email, InfraError, PasswordHash, ProfileChanges, Project, ProjectId, ProjectName, ProjectPatch,
-    Role, Session, SessionId, Task, TaskId, TaskPatch, TaskPriority, TaskStatus, TaskTitle, Timestamp, User, UserAgent, UserId, UserName,
-    truncate_to_micros,
+    AdminChanges, Amr, Description, DueDate, Email, InfraError, PasswordHash, ProfileChanges, Project, ProjectId, ProjectName,
+    ProjectPatch, Role, Session, SessionId, Task, TaskId, TaskPatch, TaskPriority, TaskStatus, TaskTitle, Timestamp, User, UserAgent,
+    UserId, UserName, truncate_to_micros,
 };
 use std::str::FromStr;
 
@@ -154,6 +154,7 @@ pub(crate) struct SessionRow {
     expires_at: StoredTime,
     revoked_at: Option<StoredTime>,
     user_agent: Option<String>,
+    amr: String,
 }
 
 impl SessionRow {
@@ -166,6 +167,7 @@ impl SessionRow {
             expires_at: db_time(session.expires_at),
             revoked_at: session.revoked_at.map(db_time),
             user_agent: session.user_agent.as_ref().map(|ua| cut(ua.as_str(), USER_AGENT_CHARS).to_owned()),
+            amr: session.amr.to_stored(),
         }
     }
 
@@ -179,6 +181,7 @@ impl SessionRow {
             revoked_at: self.revoked_at.map(domain_time),
             // The stored label was cleaned on the way in; cleaning again leaves it as it is.
             user_agent: self.user_agent.as_deref().and_then(UserAgent::from_header),
+            amr: Amr::from_stored(&self.amr).map_err(|_| CorruptRow::error("sessions.amr", &self.amr))?,
         })
     }
 }

@@ -25,6 +25,7 @@ diesel::table! {
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
         user_agent -> Nullable<Text>,
+        amr -> Text,
     }
 }
 
@@ -129,3 +130,33 @@ diesel::table! {
 
 diesel::joinable!(email_links -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(email_links, users);
+
+diesel::table! {
+    totp_factors (user_id) {
+        user_id -> Text,
+        key_id -> Text,
+        secret -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+        enrolment_expires_at -> Timestamp,
+        last_step -> BigInt,
+    }
+}
+
+diesel::table! {
+    recovery_codes (user_id, digest) {
+        user_id -> Text,
+        digest -> Text,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mfa_challenges (digest) {
+        digest -> Text,
+        user_id -> Text,
+        amr -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        failures -> Integer,
+    }
+}

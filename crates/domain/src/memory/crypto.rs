@@ -94,13 +94,14 @@ const ACCESS_PREFIX: &str = "fake-at";
 impl AccessTokenCodec for FakeAccessTokens {
     fn issue(&self, c: &AccessClaims) -> Result<AccessToken, InfraError> {
         let body = format!(
-            "{ACCESS_PREFIX}.{}.{}.{}.{}.{}.{}",
+            "{ACCESS_PREFIX}.{}.{}.{}.{}.{}.{}.{}",
             c.user_id,
             c.session_id,
             c.role,
             c.issued_at.timestamp_micros(),
             c.expires_at.timestamp_micros(),
-            c.token_id
+            c.token_id,
+            c.amr.to_stored().replace(' ', "+")
         );
         let checksum = fnv1a(body.as_bytes());
         Ok(AccessToken::new(format!("{body}.{checksum:016x}")))
@@ -112,7 +113,7 @@ impl AccessTokenCodec for FakeAccessTokens {
             return Err(TokenRejected::Invalid);
         }
         let fields: Vec<&str> = body.split('.').collect();
-        let [ACCESS_PREFIX, sub, sid, role, iat, exp, jti] = fields.as_slice() else {
+        let [ACCESS_PREFIX, sub, sid, role, iat, exp, jti, amr] = fields.as_slice() else {
             return Err(TokenRejected::Invalid);
         };
         let time = |s: &str| s.parse::<i64>().ok().and_then(DateTime::from_timestamp_micros).ok_or(TokenRejected::Invalid);
@@ -123,6 +124,7 @@ impl AccessTokenCodec for FakeAccessTokens {
             issued_at: time(iat)? as Timestamp,
             expires_at: time(exp)?,
             token_id: Uuid::try_parse(jti).map_err(|_| TokenRejected::Invalid)?,
+            amr: crate::model::Amr::from_stored(&amr.replace('+', " ")).map_err(|_| TokenRejected::Invalid)?,
         })
     }
 }

@@ -7,6 +7,8 @@ mod crypto;
 mod jobs;
 mod links;
 mod mail;
+mod mfa;
+mod mfa_crypto;
 mod store;
 mod system;
 
@@ -14,6 +16,7 @@ pub use attempts::MemoryAttempts;
 pub use crypto::{FakeAccessTokens, FakeHasher, FakeLinkTokens, FakeRefreshTokens};
 pub use jobs::MemoryLeases;
 pub use mail::{MemoryMailer, MemoryOutbox};
+pub use mfa_crypto::{FakeMfaTokens, FakeOtp, FakePasswordStrength, FakeRecoveryCodes, FakeSealer};
 pub use store::MemoryStore;
 pub use system::{ManualClock, SequentialIds};
 
@@ -84,6 +87,12 @@ impl InMemory {
             links: self.store.clone(),
             link_tokens: Arc::new(FakeLinkTokens::default()),
             messages: Arc::new(StandardMessages::new("http://gatehouse.test", &crate::model::EmailPolicy::DEFAULT)),
+            second_factors: self.store.clone(),
+            sealer: Arc::new(FakeSealer),
+            otp: Arc::new(FakeOtp::default()),
+            recovery_codes: Arc::new(FakeRecoveryCodes::default()),
+            mfa_tokens: Arc::new(FakeMfaTokens::default()),
+            passwords: Arc::new(FakePasswordStrength),
         }
     }
 }

@@ -33,6 +33,14 @@ pub(super) struct Tables {
     audit: Vec<AuditEvent>,
     /// Unused emailed links.
     pub(super) links: HashMap<LinkDigest, EmailLink>,
+    /// TOTP factors, confirmed or waiting.
+    pub(super) totp: HashMap<UserId, crate::model::TotpFactor>,
+    /// Recovery codes: digest and whether used.
+    pub(super) recovery_codes: HashMap<UserId, Vec<(crate::model::RecoveryCodeDigest, bool)>>,
+    /// Challenges between a sign-in's two steps.
+    pub(super) challenges: HashMap<crate::model::MfaTokenDigest, crate::model::MfaChallenge>,
+    /// Passkeys per account (counted only, until they exist).
+    pub(super) passkeys: HashMap<UserId, u32>,
 }
 
 impl MemoryStore {
@@ -43,6 +51,18 @@ impl MemoryStore {
 
     pub(super) fn tables(&self) -> Result<MutexGuard<'_, Tables>, InfraError> {
         self.tables.lock().map_err(|_| InfraError::internal("memory store poisoned by a panic"))
+    }
+
+    /// The live sessions of `user` (for tests).
+    pub fn sessions_of(&self, user: UserId) -> Vec<Session> {
+        self.tables()
+            .map(|t| t.sessions.values().filter(|s| s.user_id == user && s.revoked_at.is_none()).cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Every security event recorded so far, in order (for tests).
+    pub fn events(&self) -> Vec<AuditEvent> {
+        self.tables().map(|t| t.audit.clone()).unwrap_or_default()
     }
 
     /// The outbox the store's writes queue their messages in.
@@ -98,6 +118,10 @@ impl Tables {
             }
         }
         revoked
+    }
+
+    pub(super) fn sessions_mut(&mut self) -> &mut HashMap<SessionId, Session> {
+        &mut self.sessions
     }
 
     pub(super) fn record(&mut self, events: &[AuditEvent]) {

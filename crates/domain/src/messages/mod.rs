@@ -56,7 +56,12 @@ impl StandardMessages {
             Message::Invite { token } => linked(LinkPurpose::Reset, token, self.policy.invite_ttl),
             Message::ConfirmEmailChange { token } => linked(LinkPurpose::EmailChange, token, self.policy.email_change_ttl),
             Message::EmailChangeNotice { new_email } => Values { new_email: Some(new_email.to_string()), ..Values::default() },
-            Message::AlreadyRegistered => Values::default(),
+            Message::AlreadyRegistered
+            | Message::MfaEnabled
+            | Message::MfaDisabled
+            | Message::MfaReset
+            | Message::RecoveryCodeUsed
+            | Message::RecoveryCodesRegenerated => Values::default(),
         }
     }
 }
@@ -129,6 +134,25 @@ impl StandardMessages {
                 link: None,
                 not_you: "If it was you, sign in, or reset your password from the sign-in page. If not, you need do nothing.",
             },
+            MessageKind::MfaEnabled => notice(
+                "Two-step sign-in is on",
+                "Two-step sign-in was turned on for your account: signing in now also asks for a code from your authenticator app. Every other session was signed out.",
+            ),
+            MessageKind::MfaDisabled => notice(
+                "Two-step sign-in is off",
+                "Two-step sign-in was turned off for your account: its authenticator secret and recovery codes were deleted, and a password alone signs in again.",
+            ),
+            MessageKind::MfaReset => notice(
+                "An administrator removed your second factors",
+                "An administrator removed every second factor of your account (authenticator app, recovery codes and passkeys) and signed out every session. Sign in with your password and turn two-step sign-in on again.",
+            ),
+            MessageKind::RecoveryCodeUsed => notice(
+                "A recovery code of your account was used",
+                "One of your account's recovery codes was just used. Each works once; make new ones when few are left.",
+            ),
+            MessageKind::RecoveryCodesRegenerated => {
+                notice("New recovery codes for your account", "New recovery codes were made for your account; the old ones no longer work.")
+            }
         }
     }
 }
@@ -154,6 +178,16 @@ impl MailComposer for StandardMessages {
         text.push('\n');
         html.push_str(&format!("<p>{}</p></body></html>", escape_html(w.not_you)));
         Composed { subject: w.subject.to_owned(), text, html }
+    }
+}
+
+/// The wording of a security notice: no link, and the same advice when it was not you.
+fn notice(subject: &'static str, lead: &str) -> Wording {
+    Wording {
+        subject,
+        lead: lead.to_owned(),
+        link: None,
+        not_you: "If it was not you, reset your password now and sign out every session, then check your account's security events.",
     }
 }
 

@@ -24,12 +24,33 @@ pub enum MessageKind {
     EmailChangeNotice,
     /// [`Message::AlreadyRegistered`].
     AlreadyRegistered,
+    /// [`Message::MfaEnabled`].
+    MfaEnabled,
+    /// [`Message::MfaDisabled`].
+    MfaDisabled,
+    /// [`Message::MfaReset`].
+    MfaReset,
+    /// [`Message::RecoveryCodeUsed`].
+    RecoveryCodeUsed,
+    /// [`Message::RecoveryCodesRegenerated`].
+    RecoveryCodesRegenerated,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [Self; 6] =
-        [Self::Verify, Self::Reset, Self::Invite, Self::ConfirmEmailChange, Self::EmailChangeNotice, Self::AlreadyRegistered];
+    pub const ALL: [Self; 11] = [
+        Self::Verify,
+        Self::Reset,
+        Self::Invite,
+        Self::ConfirmEmailChange,
+        Self::EmailChangeNotice,
+        Self::AlreadyRegistered,
+        Self::MfaEnabled,
+        Self::MfaDisabled,
+        Self::MfaReset,
+        Self::RecoveryCodeUsed,
+        Self::RecoveryCodesRegenerated,
+    ];
 
     /// The start of its template files' names.
     pub fn name(self) -> &'static str {
@@ -40,6 +61,11 @@ impl MessageKind {
             Self::ConfirmEmailChange => "email-change",
             Self::EmailChangeNotice => "email-change-notice",
             Self::AlreadyRegistered => "already-registered",
+            Self::MfaEnabled => "mfa-enabled",
+            Self::MfaDisabled => "mfa-disabled",
+            Self::MfaReset => "mfa-reset",
+            Self::RecoveryCodeUsed => "recovery-code-used",
+            Self::RecoveryCodesRegenerated => "recovery-codes-regenerated",
         }
     }
 
@@ -48,7 +74,12 @@ impl MessageKind {
         match self {
             Self::Verify | Self::Reset | Self::Invite | Self::ConfirmEmailChange => &[Placeholder::Link, Placeholder::Lifetime],
             Self::EmailChangeNotice => &[Placeholder::NewEmail],
-            Self::AlreadyRegistered => &[],
+            Self::AlreadyRegistered
+            | Self::MfaEnabled
+            | Self::MfaDisabled
+            | Self::MfaReset
+            | Self::RecoveryCodeUsed
+            | Self::RecoveryCodesRegenerated => &[],
         }
     }
 }
@@ -63,6 +94,11 @@ impl Message<'_> {
             Self::ConfirmEmailChange { .. } => MessageKind::ConfirmEmailChange,
             Self::EmailChangeNotice { .. } => MessageKind::EmailChangeNotice,
             Self::AlreadyRegistered => MessageKind::AlreadyRegistered,
+            Self::MfaEnabled => MessageKind::MfaEnabled,
+            Self::MfaDisabled => MessageKind::MfaDisabled,
+            Self::MfaReset => MessageKind::MfaReset,
+            Self::RecoveryCodeUsed => MessageKind::RecoveryCodeUsed,
+            Self::RecoveryCodesRegenerated => MessageKind::RecoveryCodesRegenerated,
         }
     }
 }

@@ -47,6 +47,18 @@ pub enum AuditKind {
     UserDeleted,
     /// An admin was created or promoted from the command line.
     AdminCreated,
+    /// Two-step sign-in was turned on.
+    MfaEnabled,
+    /// Two-step sign-in was turned off by the owner.
+    MfaDisabled,
+    /// An admin removed every second factor of the account.
+    MfaReset,
+    /// A second step's code was wrong.
+    MfaFailed,
+    /// A recovery code was used.
+    MfaRecoveryCodeUsed,
+    /// New recovery codes replaced the old ones.
+    MfaRecoveryCodesRegenerated,
 }
 
 impl AuditKind {
@@ -70,6 +82,12 @@ impl AuditKind {
         Self::UserUpdated,
         Self::UserDeleted,
         Self::AdminCreated,
+        Self::MfaEnabled,
+        Self::MfaDisabled,
+        Self::MfaReset,
+        Self::MfaFailed,
+        Self::MfaRecoveryCodeUsed,
+        Self::MfaRecoveryCodesRegenerated,
     ];
 
     /// The wire and storage spelling (`login.failed`).
@@ -93,6 +111,12 @@ impl AuditKind {
             Self::UserUpdated => "user.updated",
             Self::UserDeleted => "user.deleted",
             Self::AdminCreated => "admin.created",
+            Self::MfaEnabled => "mfa.enabled",
+            Self::MfaDisabled => "mfa.disabled",
+            Self::MfaReset => "mfa.reset",
+            Self::MfaFailed => "mfa.failed",
+            Self::MfaRecoveryCodeUsed => "mfa.recovery_code_used",
+            Self::MfaRecoveryCodesRegenerated => "mfa.recovery_codes_regenerated",
         }
     }
 }
@@ -120,6 +144,8 @@ pub enum DetailValue {
     Flag(bool),
     /// A count.
     Count(i64),
+    /// Words from a closed set, in order (a session's `amr`).
+    Words(Vec<String>),
 }
 
 /// An event's detail: named values that can never be secrets. Keys are `&'static str` and
@@ -146,6 +172,13 @@ impl AuditDetail {
     #[must_use]
     pub fn flag(mut self, key: &'static str, value: bool) -> Self {
         self.set(key, DetailValue::Flag(value));
+        self
+    }
+
+    /// With `key` set to words of a closed set, in order.
+    #[must_use]
+    pub fn words(mut self, key: &'static str, values: impl IntoIterator<Item = &'static str>) -> Self {
+        self.set(key, DetailValue::Words(values.into_iter().map(str::to_owned).collect()));
         self
     }
 
@@ -186,6 +219,7 @@ impl AuditDetail {
                     DetailValue::Text(text) => serde_json::Value::from(text.as_str()),
                     DetailValue::Flag(flag) => serde_json::Value::from(*flag),
                     DetailValue::Count(n) => serde_json::Value::from(*n),
+                    DetailValue::Words(words) => serde_json::Value::from(words.clone()),
                 };
                 (key.clone(), value)
             })
@@ -205,6 +239,12 @@ impl AuditDetail {
                     serde_json::Value::String(text) => DetailValue::Text(text),
                     serde_json::Value::Bool(flag) => DetailValue::Flag(flag),
                     serde_json::Value::Number(n) => DetailValue::Count(n.as_i64().ok_or("a count out of range")?),
+                    serde_json::Value::Array(words) => DetailValue::Words(
+                        words
+                            .into_iter()
+                            .map(|w| w.as_str().map(str::to_owned).ok_or("a list of something else than words"))
+                            .collect::<Result<_, _>>()?,
+                    ),
                     _ => return Err("a value of an unknown shape"),
                 };
                 Ok((key, value))

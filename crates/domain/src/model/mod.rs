@@ -1,12 +1,14 @@
 //! Entities and the value types (newtypes) they are made of. Every newtype parses once, at the
 //! edge, and cannot hold an invalid value afterwards.
 
+mod amr;
 mod attempts;
 mod audit;
 mod email;
 mod ids;
 mod link;
 mod mail;
+mod mfa;
 mod page;
 mod password;
 mod project;
@@ -17,12 +19,17 @@ mod time;
 mod token;
 mod user;
 
+pub use amr::{Amr, AuthMethod};
 pub use attempts::{AttemptPolicy, CounterKey, Reservation};
 pub use audit::{AuditDetail, AuditEvent, AuditFilter, AuditKind, Client, DetailValue};
 pub use email::{Email, EmailError};
 pub use ids::{IdError, ProjectId, SessionId, TaskId, UserId};
 pub use link::{EmailChangeMode, EmailLink, EmailPolicy, LinkDigest, LinkIssue, LinkPurpose, LinkToken};
 pub use mail::{DeliveryFailure, MailState, OutboxCounts, OutgoingMail, QueuedMail, RetryPolicy};
+pub use mfa::{
+    CodeError, MfaChallenge, MfaStatus, MfaTokenDigest, OtpCode, RecoveryCode, RecoveryCodeDigest, Sealed, SecondFactor, SecondStepCode,
+    TotpEnrolment, TotpFactor, TotpRules, TotpSecret,
+};
 pub use page::{MAX_OFFSET, Page, PageError, PageRequest};
 pub use password::{CandidatePassword, MIN_PASSWORD_CHARS, Password, PasswordError, PasswordHash};
 pub use project::{Project, ProjectDraft, ProjectName, ProjectPatch};
@@ -30,5 +37,5 @@ pub use session::{RefreshTokenState, Retirement, Session, SessionPolicy, Session
 pub use task::{DueDate, DueDateError, Task, TaskDraft, TaskPatch, TaskPriority, TaskStatus, TaskTitle, UnknownVariant};
 pub use text::{Description, TextError};
 pub use time::{Timestamp, truncate_to_micros};
-pub use token::{AccessClaims, AccessToken, RefreshToken, RefreshTokenDigest, TokenPair};
+pub use token::{AccessClaims, AccessToken, MfaToken, RefreshToken, RefreshTokenDigest, TokenPair};
 pub use user::{Role, User, UserName};

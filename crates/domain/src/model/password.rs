@@ -19,6 +19,20 @@ pub enum PasswordError {
     /// Holds a control character (NUL, escape, ...).
     #[error("must not contain control characters")]
     ControlCharacter,
+    /// One of the most common passwords: among the first an attacker tries.
+    #[error("is one of the most common passwords; choose one that is not")]
+    Common,
+    /// Holds the account's email address or the part before the `@`.
+    #[error("must not contain your email address or its part before the @")]
+    ContainsEmail,
+    /// Below the configured strength (zxcvbn's score, 0 to 4).
+    #[error("is too easy to guess (strength {score} of 4, at least {min_score} needed); a longer phrase of unrelated words is stronger")]
+    TooWeak {
+        /// Its score.
+        score: u8,
+        /// `auth.password_min_score`.
+        min_score: u8,
+    },
 }
 
 /// A new password that meets the policy. Never trimmed, truncated or case-folded; its `Debug`

@@ -1,4 +1,4 @@
-use crate::model::{AttemptPolicy, SessionId, Timestamp, UserId};
+use crate::model::{Amr, AttemptPolicy, SessionId, Timestamp, UserId};
 use chrono::Duration;
 
 /// The client's `User-Agent`, as a label for the session list: control characters dropped and
@@ -43,6 +43,8 @@ pub struct Session {
     pub revoked_at: Option<Timestamp>,
     /// The client that logged in, when it said.
     pub user_agent: Option<UserAgent>,
+    /// How it signed in (`created_at` is when): a refresh keeps it.
+    pub amr: Amr,
 }
 
 impl Session {
@@ -124,6 +126,12 @@ pub struct SessionPolicy {
     pub mail_retry: crate::model::RetryPolicy,
     /// The emailed flows: link lifetimes, intervals, verification and concealment.
     pub email: crate::model::EmailPolicy,
+    /// How long after its sign-in a session is fresh: a sensitive operation needs no password.
+    pub fresh_window: Duration,
+    /// Whether admin-only operations need a two-factor session.
+    pub require_mfa_for_admins: bool,
+    /// The zxcvbn score a new password needs (0: none).
+    pub password_min_score: u8,
 }
 
 impl Default for SessionPolicy {
@@ -137,6 +145,9 @@ impl Default for SessionPolicy {
             refresh_grace: Duration::zero(),
             mail_retry: crate::model::RetryPolicy::DEFAULT,
             email: crate::model::EmailPolicy::DEFAULT,
+            fresh_window: Duration::seconds(300),
+            require_mfa_for_admins: false,
+            password_min_score: 0,
         }
     }
 }

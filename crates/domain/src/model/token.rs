@@ -1,4 +1,4 @@
-use crate::model::{Role, SessionId, Timestamp, UserId};
+use crate::model::{Amr, Role, SessionId, Timestamp, UserId};
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use uuid::Uuid;
@@ -18,6 +18,8 @@ pub struct AccessClaims {
     pub expires_at: Timestamp,
     /// `jti`.
     pub token_id: Uuid,
+    /// `amr`: how the session signed in (RFC 8176).
+    pub amr: Amr,
 }
 
 macro_rules! secret_token {
@@ -52,6 +54,11 @@ secret_token!(
 secret_token!(
     /// An opaque refresh token in plain text: given to the client once, stored only as a digest.
     RefreshToken
+);
+secret_token!(
+    /// The opaque token a first sign-in step hands out for the second (`gatehouse_mt_…`): given
+    /// to the client once, stored only as a digest.
+    MfaToken
 );
 
 /// The stored form of a refresh token (SHA-256 in production): finding a session by it

@@ -77,6 +77,16 @@ pub enum Message<'a> {
     },
     /// Registration concealed: someone tried to register this address, which has an account.
     AlreadyRegistered,
+    /// Two-step sign-in was turned on.
+    MfaEnabled,
+    /// Two-step sign-in was turned off.
+    MfaDisabled,
+    /// An admin removed every second factor of the account.
+    MfaReset,
+    /// A recovery code was used to sign in or to change the second factors.
+    RecoveryCodeUsed,
+    /// New recovery codes replaced the old ones.
+    RecoveryCodesRegenerated,
 }
 
 /// A message in words: a subject that says what it is, a plain-text and an HTML part.

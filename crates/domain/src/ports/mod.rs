@@ -7,6 +7,7 @@ mod crypto;
 mod jobs;
 mod links;
 mod mail;
+mod mfa;
 mod storage;
 mod system;
 
@@ -16,6 +17,10 @@ pub use crypto::{AccessTokenCodec, PasswordHasher, RefreshTokenIssuer, TokenReje
 pub use jobs::{JobLeases, Lease};
 pub use links::{EmailLinks, LinkEffect, LinkTokenIssuer, LinkWrite, Redeemed};
 pub use mail::{Composed, MailComposer, MailTransport, Message, Outbox};
+pub use mfa::{
+    Answering, ChallengeFailure, MfaTokenIssuer, OtpGenerator, PasswordStrength, RecoveryCodeIssuer, SecondFactorStore, SecretSealer,
+    TotpConfirmation, TotpConfirmed, TotpStart,
+};
 pub use storage::{
     AccountKey, AdminChanges, AdminWrite, EmailTaken, PasswordWrite, ProfileChanges, ProjectRepository, Removal, Revocation, Rotation,
     SessionRepository, TaskInsert, TaskRepository, UniqueEmailError, UserDelete, UserRepository, UserWrite,

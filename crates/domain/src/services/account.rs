@@ -2,13 +2,14 @@
 
 use crate::error::InfraError;
 use crate::model::{
-    AttemptPolicy, AuditEvent, AuditFilter, AuditKind, CandidatePassword, Client, Email, EmailChangeMode, EmailPolicy, LinkIssue,
-    LinkPurpose, Page, PageRequest, Password, SessionId, SessionView, User, UserName,
+    AuditEvent, AuditFilter, AuditKind, CandidatePassword, Client, Email, EmailChangeMode, EmailPolicy, LinkIssue, LinkPurpose, Page,
+    PageRequest, Password, PasswordError, SessionId, SessionView, User, UserName,
 };
 use crate::ports::{Message, PasswordWrite, ProfileChanges, UniqueEmailError, UserDelete, UserWrite};
 use crate::services::audit;
 use crate::services::links::{self, NewLink, new_link};
-use crate::services::lockout::{Locked, Lockout};
+use crate::services::password_policy::PasswordPolicy;
+use crate::services::reauth::{Proof, Reauth, ReauthError};
 use crate::services::{Ports, Principal, ResourceError};
 
 /// A partial update of the caller's profile. Changing the email needs the current password.
@@ -59,9 +60,16 @@ pub enum ProfileError {
 /// Why a password change failed.
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordChangeError {
+    /// No current password, for an account that has one (or, without one, a session that is
+    /// not fresh).
+    #[error("current password required")]
+    CurrentPasswordRequired,
     /// The current password is wrong.
     #[error("current password is wrong")]
     WrongPassword,
+    /// The password policy refuses the new password.
+    #[error("the new password {0}")]
+    WeakPassword(PasswordError),
     /// The account was deleted meanwhile.
     #[error("account not found")]
     AccountGone,
@@ -79,6 +87,10 @@ pub enum PasswordChangeError {
 /// Why deleting the caller's account failed.
 #[derive(Debug, thiserror::Error)]
 pub enum DeleteAccountError {
+    /// No current password, for an account that has one (or, without one, a session that is
+    /// not fresh).
+    #[error("current password required")]
+    CurrentPasswordRequired,
     /// The current password is wrong.
     #[error("current password is wrong")]
     WrongPassword,
@@ -99,19 +111,38 @@ pub enum DeleteAccountError {
     Infra(#[from] InfraError),
 }
 
+/// The same answers to a caller who did not prove it is them, in each operation's words.
+macro_rules! from_reauth {
+    ($($error:ident),*) => {$(
+        impl From<ReauthError> for $error {
+            fn from(e: ReauthError) -> Self {
+                match e {
+                    ReauthError::CurrentPasswordRequired => Self::CurrentPasswordRequired,
+                    ReauthError::WrongPassword => Self::WrongPassword,
+                    ReauthError::Locked { retry_after_secs } => Self::Locked { retry_after_secs },
+                    ReauthError::AccountGone => Self::AccountGone,
+                    ReauthError::Infra(e) => Self::Infra(e),
+                }
+            }
+        }
+    )*};
+}
+from_reauth!(ProfileError, PasswordChangeError, DeleteAccountError);
+
 /// The caller's own account.
 #[derive(Debug, Clone)]
 pub struct AccountService {
     ports: Ports,
-    lockout: Lockout,
     email: EmailPolicy,
+    reauth: Reauth,
+    passwords: PasswordPolicy,
 }
 
 impl AccountService {
-    /// Wires the service; `lockout` limits the current-password checks of each account, and
-    /// `email` says how an email change is made.
-    pub fn new(ports: Ports, lockout: AttemptPolicy, email: EmailPolicy) -> Self {
-        Self { lockout: Lockout::new(ports.clone(), lockout), ports, email }
+    /// Wires the service; `email` says how an email change is made, `reauth` how the caller
+    /// proves it is them, `passwords` what a new password must be.
+    pub(crate) fn new(ports: Ports, email: EmailPolicy, reauth: Reauth, passwords: PasswordPolicy) -> Self {
+        Self { ports, email, reauth, passwords }
     }
 
     /// Changes name and/or email. An email equal to the current one is no change and needs
@@ -129,13 +160,7 @@ impl AccountService {
             cancel_pending_email,
         };
         if changes.email.is_some() {
-            let candidate = update.current_password.as_ref().ok_or(ProfileError::CurrentPasswordRequired)?;
-            match self.check_password(principal, candidate)? {
-                PasswordCheck::Right => {}
-                PasswordCheck::Wrong => return Err(ProfileError::WrongPassword),
-                PasswordCheck::AccountGone => return Err(ProfileError::AccountGone),
-                PasswordCheck::Locked { retry_after_secs } => return Err(ProfileError::Locked { retry_after_secs }),
-            }
+            self.reauth.confirm(principal, update.current_password.as_ref(), Proof::Password)?;
         }
         if changes == ProfileChanges::default() {
             return Ok(user.clone());
@@ -183,23 +208,20 @@ impl AccountService {
     }
 
     /// Sets a new password and revokes every other session of the caller; the current one
-    /// stays signed in.
+    /// stays signed in. An account without a password (an invite taken up by a provider, say)
+    /// sets its first one from a fresh session.
     ///
     /// # Errors
     /// [`PasswordChangeError::WrongPassword`] when `current` is wrong.
     pub fn change_password(
         &self,
         principal: &Principal,
-        current: &CandidatePassword,
+        current: Option<&CandidatePassword>,
         new: &Password,
         client: &Client,
     ) -> Result<(), PasswordChangeError> {
-        match self.check_password(principal, current)? {
-            PasswordCheck::Right => {}
-            PasswordCheck::Wrong => return Err(PasswordChangeError::WrongPassword),
-            PasswordCheck::AccountGone => return Err(PasswordChangeError::AccountGone),
-            PasswordCheck::Locked { retry_after_secs } => return Err(PasswordChangeError::Locked { retry_after_secs }),
-        }
+        self.reauth.confirm(principal, current, Proof::Password)?;
+        self.passwords.check(new, &principal.user().email).map_err(PasswordChangeError::WeakPassword)?;
         let now = self.ports.clock.now();
         let hash = self.ports.hasher.hash(new)?;
         let changed = audit::own(&self.ports, AuditKind::PasswordChanged, principal, client);
@@ -214,13 +236,13 @@ impl AccountService {
     ///
     /// # Errors
     /// [`DeleteAccountError::WrongPassword`], or [`DeleteAccountError::LastActiveAdmin`].
-    pub fn delete_account(&self, principal: &Principal, current: &CandidatePassword, client: &Client) -> Result<(), DeleteAccountError> {
-        match self.check_password(principal, current)? {
-            PasswordCheck::Right => {}
-            PasswordCheck::Wrong => return Err(DeleteAccountError::WrongPassword),
-            PasswordCheck::AccountGone => return Err(DeleteAccountError::AccountGone),
-            PasswordCheck::Locked { retry_after_secs } => return Err(DeleteAccountError::Locked { retry_after_secs }),
-        }
+    pub fn delete_account(
+        &self,
+        principal: &Principal,
+        current: Option<&CandidatePassword>,
+        client: &Client,
+    ) -> Result<(), DeleteAccountError> {
+        self.reauth.confirm(principal, current, Proof::Password)?;
         let deleted = audit::own(&self.ports, AuditKind::UserDeleted, principal, client);
         match self.ports.users.delete(principal.user_id(), &[deleted])? {
             UserDelete::Deleted => Ok(()),
@@ -263,26 +285,4 @@ impl AccountService {
             _ => Err(ResourceError::NotFound),
         }
     }
-
-    /// Checks `candidate` against the caller's password, through the account's lockout.
-    fn check_password(&self, principal: &Principal, candidate: &CandidatePassword) -> Result<PasswordCheck, InfraError> {
-        if let Err(Locked(retry_after_secs)) = self.lockout.reserve(&principal.user().email)? {
-            return Ok(PasswordCheck::Locked { retry_after_secs });
-        }
-        // `None`: the account was deleted while the request ran, which is not a wrong password.
-        let Some(hash) = self.ports.users.password_hash(principal.user_id())? else { return Ok(PasswordCheck::AccountGone) };
-        if !hash.is_set() || !self.ports.hasher.verify(candidate, &hash)? {
-            return Ok(PasswordCheck::Wrong);
-        }
-        self.lockout.succeeded(&principal.user().email)?;
-        Ok(PasswordCheck::Right)
-    }
-}
-
-/// What checking the caller's current password found.
-enum PasswordCheck {
-    Right,
-    Wrong,
-    AccountGone,
-    Locked { retry_after_secs: u64 },
 }

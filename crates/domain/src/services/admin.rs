@@ -7,6 +7,7 @@ use crate::model::{
 };
 use crate::ports::{AdminChanges, AdminWrite, Message, UniqueEmailError, UserDelete};
 use crate::services::links::{NewLink, mail, new_link};
+use crate::services::password_policy::PasswordPolicy;
 use crate::services::{Ports, Principal, audit};
 
 /// An admin's invite: the account to create. Its owner sets the password through the link.
@@ -31,12 +32,39 @@ pub struct AdminUpdate {
     pub is_active: Option<bool>,
 }
 
+/// Why the command line could not create an admin.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateAdminError {
+    /// The password policy refuses the password.
+    #[error("the password {0}")]
+    WeakPassword(crate::model::PasswordError),
+    /// Another process registered the email meanwhile.
+    #[error("email already registered")]
+    EmailTaken,
+    /// The infrastructure failed.
+    #[error(transparent)]
+    Infra(#[from] InfraError),
+}
+
+impl From<UniqueEmailError> for CreateAdminError {
+    fn from(e: UniqueEmailError) -> Self {
+        match e {
+            UniqueEmailError::EmailTaken(_) => Self::EmailTaken,
+            UniqueEmailError::Infra(e) => Self::Infra(e),
+        }
+    }
+}
+
 /// Why an administrative operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
-    /// The caller is not an admin.
+    /// The caller is not an admin (or, for a second-factor reset, is the account itself).
     #[error("admin role required")]
     Forbidden,
+    /// The caller is an admin whose session is not two-factor while
+    /// `auth.require_mfa_for_admins` is on.
+    #[error("an admin must sign in with two-step sign-in for this")]
+    MfaEnrolmentRequired,
     /// No such account (or, for a non-admin, not the caller's own).
     #[error("user not found")]
     NotFound,
@@ -65,12 +93,14 @@ pub enum CreatedAdmin {
 pub struct AdminService {
     ports: Ports,
     email: EmailPolicy,
+    passwords: PasswordPolicy,
 }
 
 impl AdminService {
-    /// Wires the service; invites follow `email`'s link lifetime.
-    pub fn new(ports: Ports, email: EmailPolicy) -> Self {
-        Self { ports, email }
+    /// Wires the service; invites follow `email`'s link lifetime, a new admin's password
+    /// `passwords`.
+    pub fn new(ports: Ports, email: EmailPolicy, passwords: PasswordPolicy) -> Self {
+        Self { ports, email, passwords }
     }
 
     /// Creates an unverified account with no password anyone knows and emails its owner a
@@ -137,6 +167,7 @@ impl AdminService {
         if !principal.is_admin() {
             return Err(AdminError::NotFound);
         }
+        require_admin(principal)?;
         self.ports.users.find(id)?.ok_or(AdminError::NotFound)
     }
 
@@ -170,12 +201,36 @@ impl AdminService {
         }
     }
 
+    /// Removes every second factor of another account (TOTP, recovery codes, passkeys) for a
+    /// person locked out of it: its sessions end and its owner is told. Admins only; an admin's
+    /// own factors are theirs to change.
+    ///
+    /// # Errors
+    /// [`AdminError::Forbidden`] (also for the caller's own account) or [`AdminError::NotFound`].
+    pub fn reset_second_factors(&self, principal: &Principal, id: UserId, client: &Client) -> Result<(), AdminError> {
+        require_admin(principal)?;
+        if id == principal.user_id() {
+            return Err(AdminError::Forbidden);
+        }
+        let target = self.ports.users.find(id)?.ok_or(AdminError::NotFound)?;
+        let reset = audit::by_admin(&self.ports, AuditKind::MfaReset, principal, id, client);
+        let notice = mail(&self.ports, &target.email, &Message::MfaReset);
+        self.ports.second_factors.remove_second_factors(id, true, true, self.ports.clock.now(), &[reset], &[notice])?;
+        Ok(())
+    }
+
     /// Creates an admin, or (the recovery path) makes an existing account an active admin with
     /// the given password and revokes its sessions.
     ///
     /// # Errors
-    /// [`UniqueEmailError::EmailTaken`] only if another process registered the email meanwhile.
-    pub fn create_admin(&self, email: Email, name: UserName, password: &Password) -> Result<CreatedAdmin, UniqueEmailError> {
+    /// [`CreateAdminError::WeakPassword`] for a password the policy refuses;
+    /// [`CreateAdminError::EmailTaken`] only if another process registered the email meanwhile.
+    pub fn create_admin(&self, email: Email, name: UserName, password: &Password) -> Result<CreatedAdmin, CreateAdminError> {
+        self.passwords.check(password, &email).map_err(CreateAdminError::WeakPassword)?;
+        Ok(self.create_admin_with(email, name, password)?)
+    }
+
+    fn create_admin_with(&self, email: Email, name: UserName, password: &Password) -> Result<CreatedAdmin, UniqueEmailError> {
         let now = self.ports.clock.now();
         let hash = self.ports.hasher.hash(password)?;
         // The command line has no client address or agent.
@@ -228,6 +283,11 @@ fn named_changes(changes: &AdminChanges) -> AuditDetail {
     detail
 }
 
+/// Admins only, and with `auth.require_mfa_for_admins` only from a two-factor session.
 fn require_admin(principal: &Principal) -> Result<(), AdminError> {
-    if principal.is_admin() { Ok(()) } else { Err(AdminError::Forbidden) }
+    match (principal.is_admin(), principal.admin_needs_mfa()) {
+        (false, _) => Err(AdminError::Forbidden),
+        (true, true) => Err(AdminError::MfaEnrolmentRequired),
+        (true, false) => Ok(()),
+    }
 }

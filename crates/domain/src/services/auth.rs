@@ -3,12 +3,14 @@
 
 use crate::error::InfraError;
 use crate::model::{
-    AccessClaims, CandidatePassword, Email, Password, PasswordHash, RefreshToken, RefreshTokenState, Retirement, Role, Session, SessionId,
+    AccessClaims, Amr, CandidatePassword, Email, Password, PasswordError, PasswordHash, RefreshTokenState, Retirement, Role, Session,
     SessionPolicy, Timestamp, TokenPair, User, UserId, UserName,
 };
 use crate::model::{AuditDetail, AuditEvent, AuditKind, Client};
 use crate::ports::{Message, Rotation, TokenRejected, UniqueEmailError};
 use crate::services::lockout::{Locked, Lockout};
+use crate::services::password_policy::PasswordPolicy;
+use crate::services::signin::{SecondProof, SecondStepError, SignIn, SignInOutcome};
 use crate::services::{Ports, Principal};
 use crate::services::{audit, links};
 use chrono::Duration;
@@ -31,6 +33,9 @@ pub enum RegisterError {
     /// Another account has this email.
     #[error("email already registered")]
     EmailTaken,
+    /// The password policy refuses the password.
+    #[error("the password {0}")]
+    WeakPassword(PasswordError),
     /// The infrastructure failed.
     #[error(transparent)]
     Infra(#[from] InfraError),
@@ -105,6 +110,8 @@ pub struct AuthService {
     ports: Ports,
     policy: SessionPolicy,
     lockout: Lockout,
+    sign_in: SignIn,
+    passwords: PasswordPolicy,
     /// Hash of a password nobody has, verified when the email is unknown so that path costs
     /// what a wrong password costs. Computed on first use: hashing at start-up would slow
     /// every process start by one full hash.
@@ -113,8 +120,8 @@ pub struct AuthService {
 
 impl AuthService {
     /// Wires the service.
-    pub fn new(ports: Ports, policy: SessionPolicy) -> Self {
-        Self { lockout: Lockout::new(ports.clone(), policy.lockout), ports, policy, dummy_hash: Arc::default() }
+    pub(crate) fn new(ports: Ports, policy: SessionPolicy, sign_in: SignIn, passwords: PasswordPolicy) -> Self {
+        Self { lockout: Lockout::new(ports.clone(), policy.lockout), ports, policy, sign_in, passwords, dummy_hash: Arc::default() }
     }
 
     /// The longest password, in bytes, the configured hasher takes: the edge uses it to parse
@@ -128,6 +135,7 @@ impl AuthService {
     /// # Errors
     /// [`RegisterError::EmailTaken`] when the email is in use.
     pub fn register(&self, registration: Registration, client: &Client) -> Result<User, RegisterError> {
+        self.passwords.check(&registration.password, &registration.email).map_err(RegisterError::WeakPassword)?;
         let now = self.ports.clock.now();
         let hash = self.ports.hasher.hash(&registration.password)?;
         let user = User {
@@ -164,13 +172,14 @@ impl AuthService {
         Ok(())
     }
 
-    /// Checks the credentials and opens a session. No password policy applies here. An unknown
-    /// email still costs one verification (against a dummy hash), and a hash in an outdated
-    /// format is replaced after a successful check.
+    /// The first step by password: checks the credentials, then opens a session, or (two-step
+    /// sign-in on) leaves the challenge of the second step. No password policy applies here. An
+    /// unknown email still costs one verification (against a dummy hash), and a hash in an
+    /// outdated format is replaced after a successful check.
     ///
     /// # Errors
     /// [`LoginError::InvalidCredentials`] for every kind of wrong credentials.
-    pub fn login(&self, email: &str, password: &CandidatePassword, client: &Client) -> Result<TokenPair, LoginError> {
+    pub fn login(&self, email: &str, password: &CandidatePassword, client: &Client) -> Result<SignInOutcome, LoginError> {
         // An email that does not parse names no account: nothing to lock, and no key to store.
         let email = Email::parse(email).ok();
         if let Some(email) = &email
@@ -214,7 +223,21 @@ impl AuthService {
             })?;
             return Err(LoginError::EmailNotVerified);
         }
-        Ok(self.open_session(&user, client)?)
+        Ok(self.sign_in.first_step_done(&user, Amr::PASSWORD, "password", client)?)
+    }
+
+    /// The second step of a sign-in whose first step left a challenge: a TOTP or recovery code
+    /// for the `mfa_token`.
+    ///
+    /// # Errors
+    /// See [`SecondStepError`].
+    pub fn second_step(&self, mfa_token: &str, proof: &SecondProof, client: &Client) -> Result<TokenPair, SecondStepError> {
+        self.sign_in.second_step(mfa_token, proof, client)
+    }
+
+    /// The rules a new password meets, for clients to show.
+    pub fn password_rules(&self) -> crate::services::PasswordRules {
+        self.passwords.rules()
     }
 
     /// Exchanges a refresh token for a new pair. The presented token is retired; presenting
@@ -259,7 +282,7 @@ impl AuthService {
             return self.presented_again(&session, refresh_token, &retirement, client);
         }
         session.last_used_at = now;
-        Ok(self.token_pair(&user, &session, next)?)
+        Ok(self.sign_in.token_pair(&user, &session, next)?)
     }
 
     /// A retired token presented again. Within the grace window, the token that was current
@@ -304,7 +327,7 @@ impl AuthService {
         match self.ports.sessions.find_by_refresh_digest(&digest)? {
             Some((current, RefreshTokenState::Current)) if current.id == session.id && current.is_live(now) => {
                 match self.ports.users.find(current.user_id)? {
-                    Some(user) if user.is_active => Ok(Some(self.token_pair(&user, &current, successor)?)),
+                    Some(user) if user.is_active => Ok(Some(self.sign_in.token_pair(&user, &current, successor)?)),
                     _ => Ok(None),
                 }
             }
@@ -340,6 +363,19 @@ impl AuthService {
     pub fn logout_all(&self, principal: &Principal, client: &Client) -> Result<(), InfraError> {
         let ended = audit::own(&self.ports, AuditKind::LogoutAll, principal, client);
         self.ports.sessions.revoke_all(principal.user_id(), None, self.ports.clock.now(), &[ended])?;
+        Ok(())
+    }
+
+    /// Ends every session of the caller but the one making the request.
+    ///
+    /// # Errors
+    /// Only an [`InfraError`].
+    pub fn logout_others(&self, principal: &Principal, client: &Client) -> Result<(), InfraError> {
+        let ended = AuditEvent {
+            detail: AuditDetail::new().flag("kept_current", true),
+            ..audit::own(&self.ports, AuditKind::LogoutAll, principal, client)
+        };
+        self.ports.sessions.revoke_all(principal.user_id(), Some(principal.session_id()), self.ports.clock.now(), &[ended])?;
         Ok(())
     }
 
@@ -390,7 +426,7 @@ impl AuthService {
         if !session.is_live(now) || !user.is_active {
             return Err(TokenRejected::Revoked.into());
         }
-        Ok(Principal::new(user, session.id))
+        Ok(Principal::new(user, &session, self.policy.require_mfa_for_admins))
     }
 
     /// Checks `password` against a stored hash; an account without a password matches nothing,
@@ -428,47 +464,5 @@ impl AuthService {
             self.ports.users.upgrade_password_hash(user.id, hash, &fresh)?;
         }
         Ok(())
-    }
-
-    fn open_session(&self, user: &User, client: &Client) -> Result<TokenPair, InfraError> {
-        let now = self.ports.clock.now();
-        let session = Session {
-            id: SessionId::from_uuid(self.ports.ids.new_id()),
-            user_id: user.id,
-            created_at: now,
-            last_used_at: now,
-            expires_at: now + self.policy.session_ttl,
-            revoked_at: None,
-            user_agent: client.user_agent.clone(),
-        };
-        let refresh = self.ports.refresh_tokens.generate();
-        let opened = AuditEvent {
-            user_id: Some(user.id),
-            session_id: Some(session.id),
-            ..audit::event(&self.ports, AuditKind::LoginSucceeded, client)
-        };
-        self.ports.sessions.insert(&session, &self.ports.refresh_tokens.digest(refresh.expose()), &[opened])?;
-        self.ports.sessions.revoke_oldest_beyond(user.id, self.policy.max_sessions_per_user, now)?;
-        self.token_pair(user, &session, refresh)
-    }
-
-    fn token_pair(&self, user: &User, session: &Session, refresh_token: RefreshToken) -> Result<TokenPair, InfraError> {
-        let now = session.last_used_at;
-        // An access token never outlives its session.
-        let expires_at = (now + self.policy.access_ttl).min(session.expires_at);
-        let claims = AccessClaims {
-            user_id: user.id,
-            session_id: session.id,
-            role: user.role,
-            issued_at: now,
-            expires_at,
-            token_id: self.ports.ids.new_id(),
-        };
-        Ok(TokenPair {
-            access_token: self.ports.access_tokens.issue(&claims)?,
-            refresh_token,
-            expires_in: (expires_at - now).num_seconds(),
-            refresh_expires_in: (session.expires_at - now).num_seconds(),
-        })
     }
 }

@@ -10,6 +10,7 @@ use crate::model::{
 use crate::ports::{LinkEffect, LinkWrite, Message, Redeemed};
 use crate::services::Ports;
 use crate::services::audit;
+use crate::services::password_policy::PasswordPolicy;
 use chrono::Duration;
 
 /// Why using a link failed.
@@ -21,6 +22,9 @@ pub enum LinkError {
     /// An email change whose address another account took meanwhile.
     #[error("email already registered")]
     EmailTaken,
+    /// The password policy refuses the new password (the link stays usable).
+    #[error("the new password {0}")]
+    WeakPassword(crate::model::PasswordError),
     /// The infrastructure failed.
     #[error(transparent)]
     Infra(#[from] InfraError),
@@ -96,12 +100,14 @@ pub struct LinkService {
     ports: Ports,
     policy: EmailPolicy,
     lockout: AttemptPolicy,
+    passwords: PasswordPolicy,
 }
 
 impl LinkService {
-    /// Wires the service; a reset clears the account's `lockout` counter.
-    pub fn new(ports: Ports, policy: EmailPolicy, lockout: AttemptPolicy) -> Self {
-        Self { ports, policy, lockout }
+    /// Wires the service; a reset clears the account's `lockout` counter, and its new password
+    /// meets `passwords`.
+    pub fn new(ports: Ports, policy: EmailPolicy, lockout: AttemptPolicy, passwords: PasswordPolicy) -> Self {
+        Self { ports, policy, lockout, passwords }
     }
 
     /// The rules the flows follow.
@@ -199,6 +205,7 @@ impl LinkService {
     /// [`LinkError::InvalidToken`] for a wrong, used or expired token.
     pub fn reset_password(&self, token: &str, new: &Password, client: &Client) -> Result<(), LinkError> {
         let link = self.live_link(token, LinkPurpose::Reset)?;
+        self.passwords.check(new, &link.email).map_err(LinkError::WeakPassword)?;
         let hash = self.ports.hasher.hash(new)?;
         let reset = AuditEvent { user_id: Some(link.user_id), ..audit::event(&self.ports, AuditKind::PasswordReset, client) };
         self.redeem(&link, &LinkEffect::SetPassword(hash), &[reset])?;

@@ -8,26 +8,35 @@ mod auth;
 mod links;
 mod lockout;
 mod maintenance;
+mod mfa;
 mod outbox;
+mod password_policy;
 mod principal;
 mod projects;
+mod reauth;
+mod signin;
 mod tasks;
 
 pub use account::{AccountService, DeleteAccountError, PasswordChangeError, ProfileError, ProfileUpdate};
-pub use admin::{AdminError, AdminService, AdminUpdate, CreatedAdmin, Invite};
+pub use admin::{AdminError, AdminService, AdminUpdate, CreateAdminError, CreatedAdmin, Invite};
 pub use auth::{AuthService, AuthenticateError, LoginError, RefreshError, RegisterError, Registration, VerifiedToken};
 pub use links::{Deferred, LinkError, LinkService};
 pub use maintenance::{MaintenanceService, PurgeRun};
+pub use mfa::{MfaError, MfaService};
 pub use outbox::{OutboxSender, SenderRun};
+pub use password_policy::{PasswordPolicy, PasswordRules};
 pub use principal::Principal;
 pub use projects::ProjectService;
+pub use reauth::{Proof, ReauthError};
+pub use signin::{SecondProof, SecondStepError, SecondStepRequired, SignInOutcome};
 pub use tasks::TaskService;
 
 use crate::error::InfraError;
 use crate::model::SessionPolicy;
 use crate::ports::{
     AccessTokenCodec, AttemptCounter, AuditLog, Clock, EmailLinks, IdGenerator, JobLeases, LinkTokenIssuer, MailComposer, MailTransport,
-    Outbox, PasswordHasher, ProjectRepository, RefreshTokenIssuer, SessionRepository, StorageProbe, TaskRepository, UserRepository,
+    MfaTokenIssuer, OtpGenerator, Outbox, PasswordHasher, PasswordStrength, ProjectRepository, RecoveryCodeIssuer, RefreshTokenIssuer,
+    SecondFactorStore, SecretSealer, SessionRepository, StorageProbe, TaskRepository, UserRepository,
 };
 use std::sync::Arc;
 
@@ -70,6 +79,18 @@ pub struct Ports {
     pub link_tokens: Arc<dyn LinkTokenIssuer>,
     /// The words of the messages.
     pub messages: Arc<dyn MailComposer>,
+    /// Second factors and the challenges between a sign-in's steps.
+    pub second_factors: Arc<dyn SecondFactorStore>,
+    /// Sealing of the secrets the server reads back (TOTP keys).
+    pub sealer: Arc<dyn SecretSealer>,
+    /// TOTP secrets and codes.
+    pub otp: Arc<dyn OtpGenerator>,
+    /// Recovery codes and their digests.
+    pub recovery_codes: Arc<dyn RecoveryCodeIssuer>,
+    /// The `mfa_token`s of the second step.
+    pub mfa_tokens: Arc<dyn MfaTokenIssuer>,
+    /// Common passwords and strength.
+    pub passwords: Arc<dyn PasswordStrength>,
 }
 
 impl std::fmt::Debug for Ports {
@@ -98,19 +119,25 @@ pub struct Gatehouse {
     pub outbox: OutboxSender,
     /// Verification, password reset and email-change links.
     pub links: LinkService,
+    /// The caller's second factors.
+    pub mfa: MfaService,
 }
 
 impl Gatehouse {
     /// Wires every service to `ports`.
     pub fn new(ports: Ports, policy: SessionPolicy) -> Self {
+        let reauth = reauth::Reauth::new(ports.clone(), policy.lockout, policy.fresh_window);
+        let sign_in = signin::SignIn::new(ports.clone(), policy);
+        let passwords = PasswordPolicy::new(ports.clone(), policy.password_min_score);
         Self {
-            auth: AuthService::new(ports.clone(), policy),
-            accounts: AccountService::new(ports.clone(), policy.lockout, policy.email),
-            admin: AdminService::new(ports.clone(), policy.email),
+            auth: AuthService::new(ports.clone(), policy, sign_in.clone(), passwords.clone()),
+            accounts: AccountService::new(ports.clone(), policy.email, reauth.clone(), passwords.clone()),
+            admin: AdminService::new(ports.clone(), policy.email, passwords.clone()),
+            mfa: MfaService::new(ports.clone(), policy.lockout, reauth, sign_in),
             projects: ProjectService::new(ports.clone()),
             tasks: TaskService::new(ports.clone()),
             outbox: OutboxSender::new(ports.clone(), policy.mail_retry),
-            links: LinkService::new(ports.clone(), policy.email, policy.lockout),
+            links: LinkService::new(ports.clone(), policy.email, policy.lockout, passwords),
             maintenance: MaintenanceService::new(ports, policy.audit_retention),
         }
     }

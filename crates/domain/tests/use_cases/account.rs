@@ -69,10 +69,10 @@ fn changing_the_password_revokes_the_other_sessions_but_not_this_one() {
     let (ada, current) = w.signed_in("ada@example.com");
     let other = w.login("ada@example.com");
     assert!(matches!(
-        w.app.accounts.change_password(&ada, &candidate("wrong pass"), &new_password(), &domain::Client::default()),
+        w.app.accounts.change_password(&ada, Some(&candidate("wrong pass")), &new_password(), &domain::Client::default()),
         Err(PasswordChangeError::WrongPassword)
     ));
-    w.app.accounts.change_password(&ada, &candidate(PASSWORD), &new_password(), &domain::Client::default()).unwrap();
+    w.app.accounts.change_password(&ada, Some(&candidate(PASSWORD)), &new_password(), &domain::Client::default()).unwrap();
     assert!(w.app.auth.authenticate(current.access_token.expose()).is_ok());
     assert!(w.app.auth.authenticate(other.access_token.expose()).is_err());
     assert!(w.app.auth.refresh(other.refresh_token.expose(), &domain::Client::default()).is_err());
@@ -87,10 +87,10 @@ fn deleting_the_account_needs_the_password_and_removes_everything_it_owns() {
     let draft = ProjectDraft { name: ProjectName::parse("P").unwrap(), description: Default::default() };
     let project = w.app.projects.create(&ada, draft).unwrap();
     assert!(matches!(
-        w.app.accounts.delete_account(&ada, &candidate("wrong pass"), &domain::Client::default()),
+        w.app.accounts.delete_account(&ada, Some(&candidate("wrong pass")), &domain::Client::default()),
         Err(DeleteAccountError::WrongPassword)
     ));
-    w.app.accounts.delete_account(&ada, &candidate(PASSWORD), &domain::Client::default()).unwrap();
+    w.app.accounts.delete_account(&ada, Some(&candidate(PASSWORD)), &domain::Client::default()).unwrap();
     assert_eq!(w.mem.store.find(ada.user_id()).unwrap(), None);
     assert!(w.app.auth.authenticate(tokens.access_token.expose()).is_err());
     assert!(domain::ProjectRepository::find(w.mem.store.as_ref(), project.id, ada.user_id()).unwrap().is_none());
@@ -102,11 +102,11 @@ fn the_last_active_admin_cannot_delete_their_own_account() {
     let w = World::new();
     let (root, _) = w.signed_in_admin("root@example.com");
     assert!(matches!(
-        w.app.accounts.delete_account(&root, &candidate(PASSWORD), &domain::Client::default()),
+        w.app.accounts.delete_account(&root, Some(&candidate(PASSWORD)), &domain::Client::default()),
         Err(DeleteAccountError::LastActiveAdmin)
     ));
     w.signed_in_admin("second@example.com");
-    w.app.accounts.delete_account(&root, &candidate(PASSWORD), &domain::Client::default()).unwrap();
+    w.app.accounts.delete_account(&root, Some(&candidate(PASSWORD)), &domain::Client::default()).unwrap();
 }
 
 #[test]
@@ -144,11 +144,11 @@ fn an_account_deleted_meanwhile_is_gone_not_a_wrong_password() {
     w.app.admin.delete_user(&root, ada.user_id(), &domain::Client::default()).unwrap();
     // `ada` was authenticated before the deletion, as a request already running would be.
     assert!(matches!(
-        w.app.accounts.change_password(&ada, &candidate(PASSWORD), &new_password(), &domain::Client::default()),
+        w.app.accounts.change_password(&ada, Some(&candidate(PASSWORD)), &new_password(), &domain::Client::default()),
         Err(PasswordChangeError::AccountGone)
     ));
     assert!(matches!(
-        w.app.accounts.delete_account(&ada, &candidate(PASSWORD), &domain::Client::default()),
+        w.app.accounts.delete_account(&ada, Some(&candidate(PASSWORD)), &domain::Client::default()),
         Err(DeleteAccountError::AccountGone)
     ));
     let change_email = ProfileUpdate {

@@ -183,7 +183,7 @@ fn a_deactivated_users_token_is_refused_at_once() {
 fn a_deleted_users_token_is_refused() {
     let w = World::new();
     let (ada, tokens) = w.signed_in("ada@example.com");
-    w.app.accounts.delete_account(&ada, &candidate(PASSWORD), &domain::Client::default()).unwrap();
+    w.app.accounts.delete_account(&ada, Some(&candidate(PASSWORD)), &domain::Client::default()).unwrap();
     assert!(w.app.auth.authenticate(tokens.access_token.expose()).is_err());
 }
 

@@ -6,6 +6,7 @@ mod auth;
 mod links;
 mod lockout;
 mod maintenance;
+mod mfa;
 mod outbox;
 mod projects;
 mod races;

@@ -39,7 +39,10 @@ impl World {
     }
 
     pub fn login_with(&self, email: &str, password: &str) -> TokenPair {
-        self.app.auth.login(email, &CandidatePassword::new(password), &domain::Client::default()).unwrap()
+        match self.app.auth.login(email, &CandidatePassword::new(password), &domain::Client::default()).unwrap() {
+            domain::SignInOutcome::Complete(pair) => pair,
+            domain::SignInOutcome::SecondStep(_) => panic!("{email} has two-step sign-in on"),
+        }
     }
 
     pub fn principal(&self, tokens: &TokenPair) -> Principal {

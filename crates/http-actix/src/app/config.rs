@@ -170,6 +170,18 @@ pub struct AuthSettings {
     pub email_change: EmailChange,
     /// Whether registration hides which addresses have accounts.
     pub conceal_registration: bool,
+    /// How long after its sign-in a session needs no `current_password` (1 s to a day).
+    pub fresh_window_secs: i64,
+    /// The issuer authenticator apps show above the code.
+    pub totp_issuer: String,
+    /// 32 bytes, base64: seals TOTP secrets and keys recovery codes.
+    pub encryption_key: Option<SecretString>,
+    /// Earlier encryption keys, still opening what they sealed.
+    pub previous_encryption_keys: Vec<SecretString>,
+    /// Whether admin-only endpoints need a two-factor session.
+    pub require_mfa_for_admins: bool,
+    /// The zxcvbn score a new password needs (0 to 4; 0: none).
+    pub password_min_score: u8,
 }
 
 /// `auth.email_change`.
@@ -382,6 +394,24 @@ impl Settings {
                 )));
             }
         }
+        if self.is_production() && self.auth.encryption_key.is_none() {
+            return Err(invalid(
+                "auth.encryption_key is required when APP_ENV=production (32 random bytes, base64: `head -c 32 /dev/urandom | base64`)"
+                    .into(),
+            ));
+        }
+        for (name, key) in std::iter::once(("auth.encryption_key".to_owned(), self.auth.encryption_key.as_ref())).chain(
+            self.auth.previous_encryption_keys.iter().enumerate().map(|(i, k)| (format!("auth.previous_encryption_keys[{i}]"), Some(k))),
+        ) {
+            if let Some(key) = key {
+                decode_key(key).map_err(|reason| invalid(format!("{name}: {reason}")))?;
+            }
+        }
+        in_range("auth.fresh_window_secs", self.auth.fresh_window_secs, 1..=86_400)?;
+        in_range("auth.password_min_score", i64::from(self.auth.password_min_score), 0..=4)?;
+        if self.auth.totp_issuer.trim().is_empty() || self.auth.totp_issuer.contains(':') {
+            return Err(invalid("auth.totp_issuer must be a name without `:`".into()));
+        }
         in_range("auth.access_ttl_secs", self.auth.access_ttl_secs, ACCESS_TTL_SECS)?;
         in_range("auth.refresh_ttl_secs", self.auth.refresh_ttl_secs, REFRESH_TTL_SECS)?;
         in_range("auth.bcrypt_cost", i64::from(self.auth.bcrypt_cost), 4..=31)?;
@@ -419,6 +449,21 @@ impl Settings {
         }
         Ok(())
     }
+}
+
+/// The bytes of an encryption key given as base64 (standard or URL-safe, padded or not): exactly
+/// 32 of them.
+///
+/// # Errors
+/// Why it is no key, never the key itself.
+pub fn decode_key(key: &SecretString) -> Result<Vec<u8>, String> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use secrecy::ExposeSecret;
+    let text = key.expose_secret().trim();
+    let bytes =
+        STANDARD.decode(text).or_else(|_| URL_SAFE_NO_PAD.decode(text.trim_end_matches('='))).map_err(|_| "is not base64".to_owned())?;
+    if bytes.len() == 32 { Ok(bytes) } else { Err(format!("must be 32 bytes, not {}", bytes.len())) }
 }
 
 /// The shortest HS256 secret production accepts, in bytes (RFC 7518 §3.2: at least the hash size).
@@ -469,12 +514,22 @@ mod tests {
         assert!(s.cors.allowed_origins.is_empty() && s.server.trusted_proxies.is_empty());
     }
 
+    /// A strong signing secret and a 32-byte encryption key: what production needs to start.
+    const STRONG_SECRET: &str = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    const ENCRYPTION_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+    fn production(overrides: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let mut all = vec![("auth.encryption_key", ENCRYPTION_KEY)];
+        all.extend_from_slice(overrides);
+        Settings::defaults_with("production", &all)
+    }
+
     #[test]
     fn app_env_is_one_of_three_in_any_case() {
-        let strong = "x".repeat(32);
         for spelling in ["Production", "PRODUCTION", "production"] {
-            assert!(matches!(Settings::defaults_with(spelling, &[("auth.secret", "short")]), Err(SettingsError::WeakSecret)), "{spelling}");
-            assert_eq!(Settings::defaults_with(spelling, &[("auth.secret", &strong)]).unwrap().environment, "production");
+            let with = |secret| Settings::defaults_with(spelling, &[("auth.secret", secret), ("auth.encryption_key", ENCRYPTION_KEY)]);
+            assert!(matches!(with("short"), Err(SettingsError::WeakSecret)), "{spelling}");
+            assert_eq!(with(STRONG_SECRET).unwrap().environment, "production");
         }
         for bad in ["prod", "staging", ""] {
             let message = Settings::defaults_with(bad, &[]).unwrap_err().to_string();
@@ -484,13 +539,12 @@ mod tests {
 
     #[test]
     fn production_refuses_a_weak_retired_hs256_key() {
-        let strong = "x".repeat(32);
         let weak_previous = |settings: &mut Settings| {
             settings.auth.previous_keys =
                 vec![PreviousKey { kid: "old".into(), algorithm: Algorithm::Hs256, secret: Some("k".into()), public_key_file: None }];
             settings.check()
         };
-        let mut production = Settings::defaults_with("production", &[("auth.secret", &strong)]).unwrap();
+        let mut production = production(&[("auth.secret", STRONG_SECRET)]).unwrap();
         let message = weak_previous(&mut production).unwrap_err().to_string();
         assert!(message.contains("auth.previous_keys[0].secret"), "{message}");
         let mut development = Settings::defaults_with("development", &[]).unwrap();
@@ -515,10 +569,20 @@ mod tests {
 
     #[test]
     fn production_refuses_a_missing_or_short_secret() {
-        assert!(matches!(Settings::defaults_with("production", &[]), Err(SettingsError::WeakSecret)));
-        assert!(matches!(Settings::defaults_with("production", &[("auth.secret", "short")]), Err(SettingsError::WeakSecret)));
-        let strong = "x".repeat(32);
-        assert!(Settings::defaults_with("production", &[("auth.secret", &strong)]).is_ok());
+        assert!(matches!(production(&[]), Err(SettingsError::WeakSecret)));
+        assert!(matches!(production(&[("auth.secret", "short")]), Err(SettingsError::WeakSecret)));
+        assert!(production(&[("auth.secret", STRONG_SECRET)]).is_ok());
+    }
+
+    #[test]
+    fn production_refuses_a_missing_or_malformed_encryption_key() {
+        let missing = Settings::defaults_with("production", &[("auth.secret", STRONG_SECRET)]).unwrap_err().to_string();
+        assert!(missing.contains("auth.encryption_key is required"), "{missing}");
+        for bad in ["not base64!", "AAECAwQFBgcICQoLDA0ODw=="] {
+            let message = production(&[("auth.secret", STRONG_SECRET), ("auth.encryption_key", bad)]).unwrap_err().to_string();
+            assert!(message.contains("auth.encryption_key") && !message.contains(bad), "{bad}: {message}");
+        }
+        assert!(Settings::defaults_with("development", &[]).is_ok(), "development uses a generated key file");
     }
 
     #[test]

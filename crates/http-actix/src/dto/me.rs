@@ -46,32 +46,44 @@ impl UpdateMe {
 /// `POST /users/me/password`.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ChangePassword {
-    /// The current password.
+    /// The current password (an account without one, made by an invite or a provider's
+    /// sign-in, leaves it out and needs a fresh session instead).
+    #[serde(default)]
     #[schema(value_type = String, format = Password)]
-    pub current_password: SecretString,
+    pub current_password: Maybe<SecretString>,
     /// The new password: 8 characters to 72 bytes.
     #[schema(schema_with = field_schemas::new_password)]
     pub new_password: SecretString,
 }
 
 impl ChangePassword {
-    /// Parses into the current password and a policy-checked new one.
-    pub fn into_parts(self, max_password_bytes: usize) -> Result<(CandidatePassword, Password), ApiError> {
+    /// Parses into the current password and a length-checked new one.
+    pub fn into_parts(self, max_password_bytes: usize) -> Result<(Option<CandidatePassword>, Password), ApiError> {
         let mut v = FieldErrors::default();
+        let current = crate::dto::mfa::current_password(&mut v, self.current_password);
         let new = v.check("new_password", Password::new(self.new_password.expose_secret(), max_password_bytes));
-        match new {
-            Some(new) => Ok((CandidatePassword::new(self.current_password.expose_secret()), new)),
-            None => Err(v.into_error()),
+        match (current, new) {
+            (Some(current), Some(new)) => Ok((current, new)),
+            _ => Err(v.into_error()),
         }
     }
 }
 
 /// `DELETE /users/me`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CurrentPassword {
-    /// The current password.
+    /// The current password (an account without one leaves it out and needs a fresh session).
+    #[serde(default)]
     #[schema(value_type = String, format = Password)]
-    pub current_password: SecretString,
+    pub current_password: Maybe<SecretString>,
+}
+
+impl CurrentPassword {
+    /// The current password, if given.
+    pub fn into_current_password(self) -> Result<Option<CandidatePassword>, ApiError> {
+        let mut v = FieldErrors::default();
+        crate::dto::mfa::current_password(&mut v, self.current_password).ok_or_else(|| v.into_error())
+    }
 }
 
 /// A live login session of the caller.

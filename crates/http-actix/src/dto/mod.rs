@@ -11,6 +11,7 @@ pub mod field_schemas;
 mod fields;
 mod links;
 mod me;
+pub(crate) mod mfa;
 mod page;
 mod projects;
 mod system;
@@ -25,6 +26,10 @@ pub use auth::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse};
 pub use fields::{FieldErrors, Maybe};
 pub use links::{EmailRequest, InviteRequest, LinkTokenRequest, ResetConfirmRequest};
 pub use me::{ChangePassword, CurrentPassword, SessionPage, SessionResponse, UpdateMe};
+pub use mfa::{
+    CodeRequest, ConfirmTotpRequest, FreshRequest, MfaRequiredProblem, MfaStatusResponse, PasswordPolicyResponse, RecoveryCodesResponse,
+    SecondStepRequest, TotpEnrolmentResponse,
+};
 pub use page::PageQuery;
 pub use projects::{CreateProject, ProjectPage, ProjectResponse, UpdateProject};
 pub use system::HealthResponse;

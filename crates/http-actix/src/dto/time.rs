@@ -16,6 +16,14 @@ pub(crate) fn rfc3339<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Res
     }
 }
 
+/// `serialize_with` for an `Option<DateTime<Utc>>` field: `null` when absent.
+pub(crate) fn rfc3339_option<S: Serializer>(time: &Option<DateTime<Utc>>, serializer: S) -> Result<S::Ok, S::Error> {
+    match time {
+        Some(time) => rfc3339(time, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
 /// `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`
 const MAX_LEN: usize = 30;
 

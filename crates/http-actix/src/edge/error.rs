@@ -10,6 +10,12 @@ use std::error::Error as StdError;
 use std::fmt;
 use utoipa::ToSchema;
 
+/// The problem type of a first step that needs a second.
+pub const MFA_REQUIRED: &str = "urn:gatehouse:mfa-required";
+
+/// The problem type of an admin operation that needs a two-factor session.
+pub const MFA_ENROLMENT_REQUIRED: &str = "urn:gatehouse:mfa-enrolment-required";
+
 /// One invalid field of a request.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
 pub struct FieldError {
@@ -29,7 +35,8 @@ impl FieldError {
 /// An RFC 9457 problem document, as every error (but `/auth/token`'s) is answered.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
-    /// Always `about:blank`: the status says what kind of problem it is.
+    /// `about:blank` (the status says what kind of problem it is), or one of Gatehouse's own
+    /// types: `urn:gatehouse:mfa-required`, `urn:gatehouse:mfa-enrolment-required`.
     #[schema(example = "about:blank")]
     pub r#type: &'static str,
     /// The status's reason phrase.
@@ -44,12 +51,19 @@ pub struct Problem {
     /// The invalid fields, on 422.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// What a problem type of Gatehouse's own adds (`mfa_token`, `methods`, `expires_in`).
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 /// An error answered as problem+json.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
+    kind: &'static str,
+    /// Boxed: rare (only `mfa-required` has any), and every `Result<_, ApiError>` pays for its size.
+    extensions: Option<Box<serde_json::Map<String, serde_json::Value>>>,
     detail: String,
     errors: Vec<FieldError>,
     headers: Vec<(HeaderName, HeaderValue)>,
@@ -58,7 +72,7 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, detail: impl Into<String>) -> Self {
-        Self { status, detail: detail.into(), errors: Vec::new(), headers: Vec::new(), cause: None }
+        Self { status, kind: "about:blank", extensions: None, detail: detail.into(), errors: Vec::new(), headers: Vec::new(), cause: None }
     }
 
     fn with_header(mut self, name: HeaderName, value: &str) -> Self {
@@ -104,6 +118,33 @@ impl ApiError {
             StatusCode::FORBIDDEN,
             "the email address must be verified before signing in: use the link that was emailed, or ask for a new one",
         )
+    }
+
+    /// 403 `urn:gatehouse:mfa-required`: the first step proved one factor and the account has
+    /// two-step sign-in on. The answer carries the `mfa_token` (its one showing), what may
+    /// finish the sign-in, and for how long; no token pair.
+    pub fn mfa_required(mfa_token: &str, methods: &[&str], expires_in: i64) -> Self {
+        let mut error =
+            Self::new(StatusCode::FORBIDDEN, "the password was right; the second step of two-step sign-in is needed: POST /auth/login/mfa");
+        error.kind = MFA_REQUIRED;
+        let mut extensions = serde_json::Map::new();
+        extensions.insert("mfa_token".into(), mfa_token.into());
+        extensions.insert("methods".into(), methods.into());
+        extensions.insert("expires_in".into(), expires_in.into());
+        error.extensions = Some(Box::new(extensions));
+        error.headers.push((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+        error
+    }
+
+    /// 403 `urn:gatehouse:mfa-enrolment-required`: an admin whose session is not two-factor,
+    /// while `auth.require_mfa_for_admins` is on.
+    pub fn mfa_enrolment_required() -> Self {
+        let mut error = Self::new(
+            StatusCode::FORBIDDEN,
+            "admin operations need a session signed in with two-step sign-in: turn it on, then sign in again",
+        );
+        error.kind = MFA_ENROLMENT_REQUIRED;
+        error
     }
 
     /// 404: no such resource, or someone else's.
@@ -165,11 +206,12 @@ impl ApiError {
     /// The problem document this error answers with.
     pub fn problem(&self) -> Problem {
         Problem {
-            r#type: "about:blank",
+            r#type: self.kind,
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
             errors: self.errors.clone(),
+            extensions: self.extensions.as_deref().cloned().unwrap_or_default(),
         }
     }
 }

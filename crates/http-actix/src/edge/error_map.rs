@@ -2,7 +2,8 @@
 
 use crate::edge::error::{ApiError, FieldError};
 use domain::{
-    AdminError, DeleteAccountError, LinkError, LoginError, PasswordChangeError, ProfileError, RefreshError, RegisterError, ResourceError,
+    AdminError, DeleteAccountError, LinkError, LoginError, MfaError, PasswordChangeError, ProfileError, ReauthError, RefreshError,
+    RegisterError, ResourceError, SecondStepError,
 };
 
 const EMAIL_TAKEN: &str = "this email is already registered";
@@ -12,10 +13,59 @@ fn wrong_password() -> ApiError {
     ApiError::validation(vec![FieldError::new("current_password", "is incorrect")])
 }
 
+/// No `current_password`, and the session signed in too long ago (or the account has a
+/// password and the operation asks for it).
+fn password_required() -> ApiError {
+    ApiError::validation(vec![FieldError::new(
+        "current_password",
+        "is required: give the account's password, or sign in again (a sign-in of the last few minutes needs none)",
+    )])
+}
+
+impl From<ReauthError> for ApiError {
+    fn from(e: ReauthError) -> Self {
+        match e {
+            ReauthError::CurrentPasswordRequired => password_required(),
+            ReauthError::WrongPassword => wrong_password(),
+            ReauthError::Locked { retry_after_secs } => Self::too_many_requests(retry_after_secs),
+            ReauthError::AccountGone => Self::unauthorized(true),
+            ReauthError::Infra(e) => e.into(),
+        }
+    }
+}
+
+impl From<MfaError> for ApiError {
+    fn from(e: MfaError) -> Self {
+        match e {
+            MfaError::Reauth(e) => e.into(),
+            MfaError::AlreadyOn => Self::conflict("two-step sign-in is already on: turn it off first to enrol a new authenticator"),
+            MfaError::NoEnrolment => {
+                Self::conflict("no enrolment waits for a code (none started, or it expired after 10 minutes): start one")
+            }
+            MfaError::NotOn => Self::conflict("two-step sign-in is off"),
+            MfaError::WrongCode => Self::validation(vec![FieldError::new("code", "is wrong or was used before")]),
+            MfaError::Locked { retry_after_secs } => Self::too_many_requests(retry_after_secs),
+            MfaError::Infra(e) => e.into(),
+        }
+    }
+}
+
+impl From<SecondStepError> for ApiError {
+    fn from(e: SecondStepError) -> Self {
+        match e {
+            SecondStepError::InvalidToken => Self::invalid_credentials("the mfa_token is invalid, used or expired: sign in again"),
+            SecondStepError::WrongCode => Self::invalid_credentials("the code is wrong or was used before"),
+            SecondStepError::Locked { retry_after_secs } => Self::too_many_requests(retry_after_secs),
+            SecondStepError::Infra(e) => e.into(),
+        }
+    }
+}
+
 impl From<RegisterError> for ApiError {
     fn from(e: RegisterError) -> Self {
         match e {
             RegisterError::EmailTaken => Self::conflict(EMAIL_TAKEN),
+            RegisterError::WeakPassword(why) => Self::validation(vec![FieldError::new("password", why)]),
             RegisterError::Infra(e) => e.into(),
         }
     }
@@ -46,9 +96,7 @@ impl From<RefreshError> for ApiError {
 impl From<ProfileError> for ApiError {
     fn from(e: ProfileError) -> Self {
         match e {
-            ProfileError::CurrentPasswordRequired => {
-                Self::validation(vec![FieldError::new("current_password", "is required to change the email")])
-            }
+            ProfileError::CurrentPasswordRequired => password_required(),
             ProfileError::WrongPassword => wrong_password(),
             ProfileError::EmailTaken => Self::conflict(EMAIL_TAKEN),
             // The caller's account was deleted while the request ran: its token is refused from
@@ -63,7 +111,9 @@ impl From<ProfileError> for ApiError {
 impl From<PasswordChangeError> for ApiError {
     fn from(e: PasswordChangeError) -> Self {
         match e {
+            PasswordChangeError::CurrentPasswordRequired => password_required(),
             PasswordChangeError::WrongPassword => wrong_password(),
+            PasswordChangeError::WeakPassword(why) => Self::validation(vec![FieldError::new("new_password", why)]),
             // Deleted while the request ran: like any request of a deleted account, 401.
             PasswordChangeError::AccountGone => Self::unauthorized(true),
             PasswordChangeError::Locked { retry_after_secs } => Self::too_many_requests(retry_after_secs),
@@ -75,6 +125,7 @@ impl From<PasswordChangeError> for ApiError {
 impl From<DeleteAccountError> for ApiError {
     fn from(e: DeleteAccountError) -> Self {
         match e {
+            DeleteAccountError::CurrentPasswordRequired => password_required(),
             DeleteAccountError::WrongPassword => wrong_password(),
             DeleteAccountError::AccountGone => Self::unauthorized(true),
             DeleteAccountError::LastActiveAdmin => Self::conflict(LAST_ADMIN),
@@ -88,6 +139,7 @@ impl From<AdminError> for ApiError {
     fn from(e: AdminError) -> Self {
         match e {
             AdminError::Forbidden => Self::forbidden(),
+            AdminError::MfaEnrolmentRequired => Self::mfa_enrolment_required(),
             AdminError::NotFound => Self::not_found(),
             AdminError::LastActiveAdmin => Self::conflict(LAST_ADMIN),
             AdminError::EmailTaken => Self::conflict(EMAIL_TAKEN),
@@ -101,6 +153,7 @@ impl From<LinkError> for ApiError {
         match e {
             LinkError::InvalidToken => Self::validation(vec![FieldError::new("token", "is invalid, used or expired")]),
             LinkError::EmailTaken => Self::conflict(EMAIL_TAKEN),
+            LinkError::WeakPassword(why) => Self::validation(vec![FieldError::new("new_password", why)]),
             LinkError::Infra(e) => e.into(),
         }
     }

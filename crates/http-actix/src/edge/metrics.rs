@@ -42,6 +42,8 @@ impl std::fmt::Debug for Metrics {
 pub enum LoginOutcome {
     /// A session was opened.
     Succeeded,
+    /// The password was right and two-step sign-in asks for a second step.
+    SecondStep,
     /// Wrong email or password, or an inactive account.
     Failed,
     /// The account's lockout refused the check.
@@ -89,7 +91,7 @@ macro_rules! labels {
     };
 }
 
-labels!(LoginOutcome { Succeeded => "succeeded", Failed => "failed", Locked => "locked", Error => "error" });
+labels!(LoginOutcome { Succeeded => "succeeded", SecondStep => "second_step", Failed => "failed", Locked => "locked", Error => "error" });
 labels!(RefreshOutcome { Succeeded => "succeeded", Invalid => "invalid", Reused => "reused", Error => "error" });
 labels!(Refusal { RateLimit => "rate_limit", Lockout => "lockout" });
 

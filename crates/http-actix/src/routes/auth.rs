@@ -1,6 +1,6 @@
 //! `/auth/*`: registration, login, refresh, logout.
 
-use crate::dto::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse, UserResponse};
+use crate::dto::{LoginRequest, MfaRequiredProblem, RefreshRequest, RegisterRequest, TokenResponse, UserResponse};
 use crate::edge::blocking::Lane;
 use crate::edge::error::FieldError;
 use crate::edge::error::{ApiError, Problem};
@@ -11,17 +11,22 @@ use crate::edge::state::AppState;
 use crate::openapi::{JsonBodyErrors, RateLimited, Unauthenticated, Unavailable, UntrustedOrigin};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use domain::{CandidatePassword, LoginError, RefreshError, RegisterError, TokenPair};
+use domain::{CandidatePassword, LoginError, RefreshError, RegisterError, SecondFactor, SignInOutcome, TokenPair};
 use secrecy::{ExposeSecret, SecretString};
 
 /// A token response: never cached (RFC 6749 §5.1); the refresh token in the JSON, the
 /// cookie, or both, as `auth.refresh_transport` says. The [`CookieWriter`] is taken before
 /// the sign-in runs, so a request from an untrusted origin signs nobody in.
 pub(crate) fn token_response(pair: &TokenPair, writer: CookieWriter<'_>) -> HttpResponse {
-    let mut response = HttpResponse::Ok();
-    response.insert_header((header::CACHE_CONTROL, "no-store")).insert_header((header::PRAGMA, "no-cache"));
+    let mut response = super::uncached(HttpResponse::Ok());
     writer.set(&mut response, pair.refresh_token.expose(), pair.refresh_expires_in);
     response.json(TokenResponse::new(pair, writer.in_body()))
+}
+
+/// The `mfa-required` answer of a first step that needs a second.
+pub(crate) fn mfa_required(second: &domain::SecondStepRequired) -> ApiError {
+    let methods: Vec<&str> = second.methods.iter().map(|m: &SecondFactor| m.as_str()).collect();
+    ApiError::mfa_required(second.mfa_token.expose(), &methods, second.expires_in)
 }
 
 /// The refresh token of a refresh or logout: the body's, else (in cookie mode) the cookie's,
@@ -48,7 +53,7 @@ pub(crate) async fn login_with(
     email: String,
     password: SecretString,
     client: domain::Client,
-) -> Result<Result<TokenPair, LoginError>, ApiError> {
+) -> Result<Result<SignInOutcome, LoginError>, ApiError> {
     let outcome = state
         .run(Lane::PasswordCheck, move |app| {
             Ok::<_, ApiError>(app.auth.login(&email, &CandidatePassword::new(password.expose_secret()), &client))
@@ -56,7 +61,8 @@ pub(crate) async fn login_with(
         .await;
     if let Some(metrics) = &state.metrics {
         metrics.login(match &outcome {
-            Ok(Ok(_)) => LoginOutcome::Succeeded,
+            Ok(Ok(SignInOutcome::Complete(_))) => LoginOutcome::Succeeded,
+            Ok(Ok(SignInOutcome::SecondStep(_))) => LoginOutcome::SecondStep,
             Ok(Err(LoginError::InvalidCredentials | LoginError::EmailNotVerified)) => LoginOutcome::Failed,
             Ok(Err(LoginError::Locked { .. })) => LoginOutcome::Locked,
             Ok(Err(LoginError::Infra(_))) | Err(_) => LoginOutcome::Error,
@@ -121,7 +127,7 @@ pub async fn register(
     responses(
         (status = 200, description = "signed in", body = TokenResponse, headers(("Cache-Control" = String))),
         (status = 401, description = "invalid email or password", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "with `auth.require_verified_email`: the address must be verified first; in cookie mode, an `Origin` that is neither the server's own nor allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "two-step sign-in is on: `urn:gatehouse:mfa-required` with the `mfa_token` for `POST /auth/login/mfa` (no token pair); with `auth.require_verified_email`, the address must be verified first; in cookie mode, an `Origin` that is neither the server's own nor allowed", body = MfaRequiredProblem, content_type = "application/problem+json"),
         JsonBodyErrors, RateLimited, Unavailable
     )
 )]
@@ -133,8 +139,10 @@ pub async fn login(
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let writer = state.refresh_cookie.writer(&req)?;
-    let pair = login_with(&state, body.email, body.password, client).await??;
-    Ok(token_response(&pair, writer))
+    match login_with(&state, body.email, body.password, client).await?? {
+        SignInOutcome::Complete(pair) => Ok(token_response(&pair, writer)),
+        SignInOutcome::SecondStep(second) => Err(mfa_required(&second)),
+    }
 }
 
 /// Exchange a refresh token for a new pair; the presented token is retired.
@@ -181,6 +189,18 @@ pub async fn logout(
     let mut response = HttpResponse::NoContent();
     state.refresh_cookie.clear(&mut response);
     Ok(response.finish())
+}
+
+/// End every session of the caller but the one making the request ("sign out other devices").
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = []), ("oauth2" = [])),
+    responses((status = 204, description = "every other session ended"), Unauthenticated, RateLimited, Unavailable)
+)]
+#[post("/logout-others")]
+pub async fn logout_others(caller: Caller, RequestClient(client): RequestClient) -> Result<HttpResponse, ApiError> {
+    caller.run(Lane::Storage, move |app, me| app.auth.logout_others(me, &client)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// End every session of the caller.

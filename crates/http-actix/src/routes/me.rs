@@ -3,12 +3,11 @@
 use crate::dto::{AuditPage, ChangePassword, CurrentPassword, PageQuery, SessionPage, UpdateMe, UserResponse};
 use crate::edge::blocking::Lane;
 use crate::edge::error::{ApiError, Problem};
-use crate::edge::extract::{ApiJson, ApiQuery, Caller, RequestClient};
+use crate::edge::extract::{ApiJson, ApiQuery, Caller, MaybeJson, RequestClient};
 use crate::edge::state::AppState;
 use crate::openapi::{BadPath, JsonBodyErrors, NotFound, QueryErrors, RateLimited, Unauthenticated, Unavailable};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use domain::{CandidatePassword, SessionId};
-use secrecy::ExposeSecret;
+use domain::SessionId;
 use uuid::Uuid;
 
 /// The caller's account.
@@ -58,7 +57,7 @@ pub async fn change_password(
     ApiJson(body): ApiJson<ChangePassword>,
 ) -> Result<HttpResponse, ApiError> {
     let (current, new) = body.into_parts(state.app.auth.max_password_bytes())?;
-    caller.run(Lane::PasswordCheck, move |app, me| app.accounts.change_password(me, &current, &new, &client)).await?;
+    caller.run(Lane::PasswordCheck, move |app, me| app.accounts.change_password(me, current.as_ref(), &new, &client)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -77,10 +76,10 @@ pub async fn change_password(
 pub async fn delete_me(
     caller: Caller,
     RequestClient(client): RequestClient,
-    ApiJson(body): ApiJson<CurrentPassword>,
+    MaybeJson(body): MaybeJson<CurrentPassword>,
 ) -> Result<HttpResponse, ApiError> {
-    let current = CandidatePassword::new(body.current_password.expose_secret());
-    caller.run(Lane::PasswordCheck, move |app, me| app.accounts.delete_account(me, &current, &client)).await?;
+    let current = body.unwrap_or_default().into_current_password()?;
+    caller.run(Lane::PasswordCheck, move |app, me| app.accounts.delete_account(me, current.as_ref(), &client)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

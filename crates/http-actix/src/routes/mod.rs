@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod links;
 pub mod me;
+pub mod mfa;
 pub mod pages;
 pub mod projects;
 pub mod system;
@@ -17,7 +18,8 @@ pub mod users;
 use crate::edge::error::ApiError;
 use crate::edge::rate_limit::PerClientLimit;
 use crate::edge::state::AppState;
-use actix_web::HttpRequest;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponseBuilder};
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -40,7 +42,12 @@ macro_rules! register_routes {
                 .service(me::change_password)
                 .service(me::list_sessions)
                 .service(me::list_events)
-                .service(me::revoke_session),
+                .service(me::revoke_session)
+                .service(mfa::mfa_status)
+                .service(mfa::start_totp)
+                .service(mfa::confirm_totp)
+                .service(mfa::disable_mfa)
+                .service(mfa::regenerate_recovery_codes),
         );
         cfg.service(system::health).service(system::ready).service(system::jwks).service(system::openapi_json);
         cfg.service(tasks::create_task)
@@ -63,6 +70,9 @@ macro_rules! register_routes {
                 .service(auth::refresh)
                 .service(auth::logout)
                 .service(auth::logout_all)
+                .service(auth::logout_others)
+                .service(mfa::login_mfa)
+                .service(mfa::password_policy)
                 .service(links::verify_email)
                 .service(links::resend_verification)
                 .service(links::request_password_reset)
@@ -70,6 +80,7 @@ macro_rules! register_routes {
                 .service(links::confirm_email_change),
         );
         cfg.service(audit::list_audit);
+        cfg.service(mfa::reset_mfa);
         cfg.service(users::list_users)
             .service(users::invite_user)
             .service(users::get_user)
@@ -77,6 +88,13 @@ macro_rules! register_routes {
             .service(users::delete_user);
         cfg.service(pages::verify_page).service(pages::reset_page).service(pages::email_change_page);
     }};
+}
+
+/// An answer that shows a secret (tokens, an enrolment's key, recovery codes): no cache, shared
+/// or private, may keep it (RFC 6749 §5.1; `Pragma` for HTTP/1.0 caches).
+pub(crate) fn uncached(mut response: HttpResponseBuilder) -> HttpResponseBuilder {
+    response.insert_header((header::CACHE_CONTROL, "no-store")).insert_header((header::PRAGMA, "no-cache"));
+    response
 }
 
 /// Registers every handler on the server's app. Plain actix: utoipa's wrappers would build

@@ -2,6 +2,7 @@
 //! button. Every client error answers in RFC 6749 §5.2's shape; 429, 503 and 500 stay problems.
 
 use crate::dto::{OAuthErrorResponse, TokenResponse};
+use crate::edge::blocking::Lane;
 use crate::edge::error::ApiError;
 use crate::edge::extract::{client, read_body};
 use crate::edge::state::AppState;
@@ -9,7 +10,7 @@ use crate::openapi::{RateLimited, Unavailable, UntrustedOrigin};
 use crate::routes::auth::{login_with, refresh_with, token_response};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, post, web};
-use domain::{LoginError, RefreshError};
+use domain::{LoginError, RefreshError, SecondProof, SecondStepCode, SecondStepError, SignInOutcome};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt;
@@ -28,6 +29,10 @@ pub struct TokenForm {
     pub password: Option<String>,
     /// A refresh token (refresh_token grant).
     pub refresh_token: Option<String>,
+    /// The `mfa_token` of an `mfa_required` answer (mfa grant).
+    pub mfa_token: Option<String>,
+    /// A code of the authenticator app or a recovery code (mfa grant).
+    pub code: Option<String>,
     /// Ignored.
     pub scope: Option<String>,
     /// Ignored.
@@ -36,12 +41,16 @@ pub struct TokenForm {
 
 /// The supported grants.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
 pub enum GrantType {
     /// Resource-owner password credentials.
+    #[serde(rename = "password")]
     Password,
     /// Refresh-token rotation.
+    #[serde(rename = "refresh_token")]
     RefreshToken,
+    /// The second step of a sign-in: `mfa_token` and `code`.
+    #[serde(rename = "urn:gatehouse:grant-type:mfa")]
+    Mfa,
 }
 
 /// An error of the token endpoint.
@@ -49,6 +58,8 @@ pub enum GrantType {
 pub enum TokenError {
     /// RFC 6749 §5.2: 400 with `error` and `error_description`.
     OAuth(&'static str, String),
+    /// 403 `mfa_required`: the password was right, a second step is needed.
+    MfaRequired(domain::SecondStepRequired),
     /// 429, 503 or 500: answered like every other endpoint.
     Api(ApiError),
 }
@@ -78,6 +89,7 @@ impl fmt::Display for TokenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::OAuth(code, description) => write!(f, "{code}: {description}"),
+            Self::MfaRequired(_) => f.write_str("mfa_required"),
             Self::Api(e) => e.fmt(f),
         }
     }
@@ -87,15 +99,21 @@ impl ResponseError for TokenError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::OAuth(..) => StatusCode::BAD_REQUEST,
+            Self::MfaRequired(_) => StatusCode::FORBIDDEN,
             Self::Api(e) => e.status(),
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            Self::OAuth(code, description) => HttpResponse::BadRequest()
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .json(OAuthErrorResponse { error: code, error_description: description.clone() }),
+            Self::OAuth(code, description) => super::uncached(HttpResponse::BadRequest()).json(OAuthErrorResponse { error: code, error_description: description.clone() }),
+            Self::MfaRequired(second) => super::uncached(HttpResponse::Forbidden()).json(serde_json::json!({
+                "error": "mfa_required",
+                "error_description": "the password was right; finish the sign-in with grant_type=urn:gatehouse:grant-type:mfa, the mfa_token and a code",
+                "mfa_token": second.mfa_token.expose(),
+                "methods": second.methods.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+                "expires_in": second.expires_in,
+            })),
             Self::Api(e) => e.error_response(),
         }
     }
@@ -126,13 +144,15 @@ fn required<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str
     form.get(name).map(String::as_str).ok_or_else(|| TokenError::invalid_request(format!("parameter {name} is required")))
 }
 
-/// OAuth2 token endpoint (password and refresh_token grants).
+/// OAuth2 token endpoint: the password grant, the refresh_token grant, and the second step of a
+/// two-step sign-in (`urn:gatehouse:grant-type:mfa` with `mfa_token` and `code`).
 #[utoipa::path(
     tag = "auth",
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "token pair", body = TokenResponse, headers(("Cache-Control" = String))),
         (status = 400, description = "RFC 6749 error: invalid_request, invalid_grant or unsupported_grant_type", body = OAuthErrorResponse),
+        (status = 403, description = "`mfa_required`: the password was right and two-step sign-in is on; `mfa_token`, `methods` and `expires_in` finish it with the mfa grant (or an untrusted Origin in cookie mode, as a problem)", body = OAuthErrorResponse),
         UntrustedOrigin, RateLimited, Unavailable
     )
 )]
@@ -150,7 +170,8 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, payload: web::P
             let email = required(&form, "username")?.to_owned();
             let password = secrecy::SecretString::from(required(&form, "password")?);
             match login_with(&state, email, password, client(&req, &state)).await? {
-                Ok(pair) => Ok(token_response(&pair, writer)),
+                Ok(SignInOutcome::Complete(pair)) => Ok(token_response(&pair, writer)),
+                Ok(SignInOutcome::SecondStep(second)) => Err(TokenError::MfaRequired(second)),
                 Err(LoginError::InvalidCredentials) => Err(TokenError::invalid_grant("invalid username or password")),
                 Err(LoginError::EmailNotVerified) => Err(TokenError::invalid_grant("the email address must be verified before signing in")),
                 // 429 stays 429 (RFC 6749 §5.2 has no error for it).
@@ -173,6 +194,21 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, payload: web::P
                     Err(TokenError::invalid_grant("the refresh token is invalid, expired or revoked"))
                 }
                 Err(RefreshError::Infra(e)) => Err(TokenError::Api(e.into())),
+            }
+        }
+        "urn:gatehouse:grant-type:mfa" => {
+            let mfa_token = required(&form, "mfa_token")?.to_owned();
+            let code = SecondStepCode::parse(required(&form, "code")?).map_err(|e| TokenError::invalid_request(format!("code {e}")))?;
+            let client = client(&req, &state);
+            let outcome = state
+                .run(Lane::Storage, move |app| Ok::<_, ApiError>(app.auth.second_step(&mfa_token, &SecondProof::Code(code), &client)))
+                .await?;
+            match outcome {
+                Ok(pair) => Ok(token_response(&pair, writer)),
+                Err(SecondStepError::InvalidToken) => Err(TokenError::invalid_grant("the mfa_token is invalid, used or expired")),
+                Err(SecondStepError::WrongCode) => Err(TokenError::invalid_grant("the code is wrong or was used before")),
+                Err(locked @ SecondStepError::Locked { .. }) => Err(TokenError::Api(locked.into())),
+                Err(SecondStepError::Infra(e)) => Err(TokenError::Api(e.into())),
             }
         }
         other => Err(TokenError::OAuth("unsupported_grant_type", format!("grant type {other:?} is not supported"))),

@@ -99,11 +99,19 @@ fn production_with_the_log_transport_warns_at_start_up() {
         let dir = std::env::temp_dir().join(format!("gatehouse-serve-{environment}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let served = Served::start(&dir, &[("APP_ENV", OsStr::new(environment)), ("APP__AUTH__SECRET", OsStr::new(secret))]);
+        let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+        let served = Served::start(
+            &dir,
+            &[
+                ("APP_ENV", OsStr::new(environment)),
+                ("APP__AUTH__SECRET", OsStr::new(secret)),
+                ("APP__AUTH__ENCRYPTION_KEY", OsStr::new(key)),
+            ],
+        );
         let said = served.early.iter().filter(|line| line.contains(warning)).collect::<Vec<_>>();
         assert_eq!(said.len(), usize::from(warned), "{environment}: {:#?}", served.early);
         assert!(said.iter().all(|line| line.contains(r#""level":"WARN""#)), "{said:?}");
-        assert!(served.early.iter().all(|line| !line.contains(secret)), "the secret is never logged");
+        assert!(served.early.iter().all(|line| !line.contains(secret) && !line.contains(key)), "no key is ever logged");
         let health = http(served.port, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         assert!(health.starts_with("HTTP/1.1 200"), "{environment}: {health}");
         drop(served);

@@ -1,7 +1,7 @@
 //! The JWT payload as written and as read back.
 
 use chrono::DateTime;
-use domain::{AccessClaims, SessionId, TokenRejected, UserId};
+use domain::{AccessClaims, Amr, AuthMethod, SessionId, TokenRejected, UserId};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -16,6 +16,8 @@ pub(crate) struct Outgoing<'a> {
     pub(crate) jti: String,
     pub(crate) sid: String,
     pub(crate) role: &'static str,
+    /// RFC 8176 methods, as an array (RFC 9068 §2.2.3.1).
+    pub(crate) amr: Vec<&'static str>,
 }
 
 impl<'a> Outgoing<'a> {
@@ -31,6 +33,7 @@ impl<'a> Outgoing<'a> {
             jti: claims.token_id.hyphenated().to_string(),
             sid: claims.session_id.to_string(),
             role: claims.role.as_str(),
+            amr: claims.amr.methods().map(AuthMethod::as_str).collect(),
         }
     }
 }
@@ -45,6 +48,10 @@ pub(crate) struct Incoming {
     iat: i64,
     exp: i64,
     jti: String,
+    /// Absent in tokens issued before sessions recorded it (they signed in by password); they
+    /// expire within `auth.access_ttl_secs` of the upgrade.
+    #[serde(default)]
+    amr: Option<Vec<String>>,
 }
 
 impl Incoming {
@@ -67,6 +74,10 @@ impl Incoming {
             issued_at: time(self.iat)?,
             expires_at: time(self.exp)?,
             token_id: Uuid::try_parse(&self.jti).map_err(|_| TokenRejected::Invalid)?,
+            amr: match self.amr {
+                None => Amr::PASSWORD,
+                Some(methods) => Amr::from_stored(&methods.join(" ")).map_err(|_| TokenRejected::Invalid)?,
+            },
         })
     }
 }

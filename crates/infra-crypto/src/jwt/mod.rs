@@ -269,6 +269,7 @@ mod tests {
             issued_at: DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap(),
             expires_at,
             token_id: Uuid::new_v4(),
+            amr: domain::Amr::PASSWORD,
         }
     }
 

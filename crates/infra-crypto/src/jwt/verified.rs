@@ -90,6 +90,7 @@ mod tests {
             issued_at: at,
             expires_at: at + chrono::Duration::hours(1),
             token_id: uuid::Uuid::from_u128(n),
+            amr: domain::Amr::PASSWORD,
         }
     }
 

@@ -4,4 +4,5 @@ mod access_tokens;
 mod config;
 mod passwords;
 mod refresh_tokens;
+mod second_factors;
 mod support;

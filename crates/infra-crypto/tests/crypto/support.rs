@@ -73,6 +73,7 @@ pub fn claims() -> AccessClaims {
         issued_at: now,
         expires_at: now + chrono::Duration::seconds(900),
         token_id: Uuid::new_v4(),
+        amr: domain::Amr::PASSWORD,
     }
 }
 

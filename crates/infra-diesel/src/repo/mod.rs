@@ -8,6 +8,7 @@ pub(crate) mod audit;
 pub(crate) mod links;
 pub(crate) mod outbox;
 mod projects;
+mod second_factors;
 pub(crate) mod sessions;
 mod tasks;
 pub(crate) mod users;

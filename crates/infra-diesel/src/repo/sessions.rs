@@ -193,9 +193,23 @@ impl SessionRepository for DieselStore {
     }
 
     fn revoke_oldest_beyond(&self, user: UserId, keep: u32, now: Timestamp) -> Result<u64, InfraError> {
-        let mut conn = self.write_conn()?;
         let user = user.to_string();
         let now = db_time(now);
+        // Nearly always nothing is beyond the limit: a read says so without the write gate. Safe
+        // under racing logins: each reads after its own session is committed, so the last of
+        // them sees every one, and it revokes the excess in the transaction below.
+        let live: i64 = self.run(|c| {
+            sessions::table
+                .filter(sessions::user_id.eq(&user))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::expires_at.gt(now))
+                .count()
+                .get_result(c)
+        })?;
+        if live <= i64::from(keep) {
+            return Ok(0);
+        }
+        let mut conn = self.write_conn()?;
         let revoked = write_transaction(&mut conn, |c| {
             let live: Vec<String> = sessions::table
                 .filter(sessions::user_id.eq(&user))

@@ -55,6 +55,7 @@ fn eight_threads_insert_two_hundred_rows_each_into_one_sqlite_file_without_error
                                 expires_at: at + Duration::days(1),
                                 revoked_at: None,
                                 user_agent: None,
+                                amr: domain::Amr::PASSWORD,
                             };
                             SessionRepository::insert(store, &session, &domain::RefreshTokenDigest::new(format!("d{thread}-{i}")), &[])
                         };

@@ -10,6 +10,9 @@ use std::path::Path;
 /// Where the development secret is kept.
 pub const DEV_SECRET_FILE: &str = "data/secret.key";
 
+/// Where the development encryption key is kept.
+pub const DEV_ENCRYPTION_KEY_FILE: &str = "data/encryption.key";
+
 fn read(path: &Path) -> Result<String, StartupError> {
     std::fs::read_to_string(path).map_err(|source| StartupError::File { path: path.to_owned(), source })
 }
@@ -36,6 +39,52 @@ fn hs256_secret(settings: &Settings) -> Result<SecretString, StartupError> {
     write_private(path, secret.expose_secret()).map_err(io)?;
     tracing::info!(file = DEV_SECRET_FILE, "no auth.secret configured; generated a development secret and kept it in the file");
     Ok(secret)
+}
+
+/// `auth.encryption_key` and its predecessors, or outside production (which refuses to start
+/// without one) a random key kept in `data/`, so sealed secrets survive restarts of a
+/// development server.
+///
+/// # Errors
+/// A [`StartupError`] for a key that is not 32 bytes of base64, or a file that cannot be used.
+pub fn encryption_keys(settings: &Settings) -> Result<infra_crypto::EncryptionKeys, StartupError> {
+    let auth = &settings.auth;
+    let invalid =
+        |key: String, reason: String| StartupError::Settings(crate::app::config::SettingsError::Other(format!("{key}: {reason}")));
+    let current = match &auth.encryption_key {
+        Some(key) => crate::app::config::decode_key(key).map_err(|r| invalid("auth.encryption_key".into(), r))?,
+        None => development_encryption_key()?,
+    };
+    let previous = auth
+        .previous_encryption_keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| crate::app::config::decode_key(k).map_err(|r| invalid(format!("auth.previous_encryption_keys[{i}]"), r)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(infra_crypto::EncryptionKeys::new(&current, &previous)?)
+}
+
+fn development_encryption_key() -> Result<Vec<u8>, StartupError> {
+    use base64::Engine;
+    let path = Path::new(DEV_ENCRYPTION_KEY_FILE);
+    if let Ok(existing) = std::fs::read_to_string(path)
+        && let Ok(bytes) = crate::app::config::decode_key(&SecretString::from(existing.trim().to_owned()))
+    {
+        tracing::info!(file = DEV_ENCRYPTION_KEY_FILE, "no auth.encryption_key configured; using the development key kept in the file");
+        return Ok(bytes);
+    }
+    let mut bytes = [0_u8; 32];
+    rand::fill(&mut bytes);
+    let io = |source| StartupError::File { path: path.to_owned(), source };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    write_private(path, &base64::engine::general_purpose::STANDARD.encode(bytes)).map_err(io)?;
+    tracing::info!(
+        file = DEV_ENCRYPTION_KEY_FILE,
+        "no auth.encryption_key configured; generated a development key and kept it in the file"
+    );
+    Ok(bytes.to_vec())
 }
 
 fn random_secret() -> SecretString {

@@ -7,7 +7,7 @@ mod counters;
 mod keys;
 
 pub use counters::attempt_counter;
-pub use keys::{DEV_SECRET_FILE, jwt_codec};
+pub use keys::{DEV_ENCRYPTION_KEY_FILE, DEV_SECRET_FILE, encryption_keys, jwt_codec};
 
 use crate::app::config::{EmailChange, PasswordHash, Settings};
 use crate::app::document::document;
@@ -19,7 +19,10 @@ use crate::edge::state::AppState;
 use actix_web::web;
 use domain::system::{RandomIds, SystemClock};
 use domain::{AttemptCounter, AttemptPolicy, EmailChangeMode, EmailPolicy, Gatehouse, Ports, SessionPolicy};
-use infra_crypto::{HashAlgorithm, Hasher, HasherConfig, JwtCodec, RandomLinkTokens, RandomRefreshTokens};
+use infra_crypto::{
+    HashAlgorithm, Hasher, HasherConfig, JwtCodec, KeyedRecoveryCodes, RandomLinkTokens, RandomMfaTokens, RandomRefreshTokens,
+    SealedSecrets, Totp, Zxcvbn,
+};
 use infra_diesel::{Backend, Database, PoolOptions};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -186,6 +189,7 @@ pub fn gatehouse_with(
 ) -> Result<(Gatehouse, JwtCodec), StartupError> {
     let store = Arc::new(database.store());
     let codec = jwt_codec(settings)?;
+    let keys = encryption_keys(settings)?;
     let email = EmailPolicy {
         verify_ttl: chrono::Duration::seconds(settings.auth.verify_ttl_secs),
         reset_ttl: chrono::Duration::seconds(settings.auth.reset_ttl_secs),
@@ -214,7 +218,7 @@ pub fn gatehouse_with(
         probe: store.clone(),
         audit: store.clone(),
         outbox: store.clone(),
-        links: store,
+        links: store.clone(),
         mailer: infra_mail::transport(&settings.email.transport, &settings.email.from)?,
         link_tokens: Arc::new(RandomLinkTokens),
         messages: infra_mail::composer(
@@ -227,6 +231,12 @@ pub fn gatehouse_with(
         clock: Arc::new(SystemClock),
         attempts,
         ids: Arc::new(RandomIds),
+        second_factors: store,
+        sealer: Arc::new(SealedSecrets::new(keys.clone())),
+        otp: Arc::new(Totp::new(&settings.auth.totp_issuer)),
+        recovery_codes: Arc::new(KeyedRecoveryCodes::new(keys)),
+        mfa_tokens: Arc::new(RandomMfaTokens),
+        passwords: Arc::new(Zxcvbn),
     };
     let policy = SessionPolicy {
         access_ttl: chrono::Duration::seconds(settings.auth.access_ttl_secs),
@@ -244,6 +254,9 @@ pub fn gatehouse_with(
             max_delay: chrono::Duration::hours(1),
         },
         email,
+        fresh_window: chrono::Duration::seconds(settings.auth.fresh_window_secs),
+        require_mfa_for_admins: settings.auth.require_mfa_for_admins,
+        password_min_score: settings.auth.password_min_score,
         ..SessionPolicy::default()
     };
     Ok((Gatehouse::new(ports, policy), codec))

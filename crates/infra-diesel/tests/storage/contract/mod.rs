@@ -76,6 +76,7 @@ mod links;
 mod outbox;
 mod projects;
 mod races;
+mod second_factors;
 mod sessions;
 pub(crate) mod support;
 mod tasks;

@@ -45,6 +45,7 @@ pub fn session(n: u128, user: UserId, created: Timestamp, expires: Timestamp) ->
         expires_at: expires,
         revoked_at: None,
         user_agent: UserAgent::from_header("contract-test/1.0"),
+        amr: domain::Amr::PASSWORD,
     }
 }
 
