@@ -132,10 +132,19 @@ fn mfa_tokens_are_recognised_by_their_prefix_and_stored_as_sha256() {
 #[test]
 fn zxcvbn_knows_common_passwords_and_weighs_the_rest() {
     let strength = Zxcvbn;
+    // Every word of zxcvbn's own `passwords` dictionary that it ranks among its first 30,000 is
+    // common to us too: its matcher, not our list, finds these.
+    for word in ["dragon", "trustno1", "sunshine", "letmein", "monkey"] {
+        let ranked = zxcvbn::zxcvbn(word, &[]).sequence().iter().any(|m| {
+            matches!(&m.pattern, zxcvbn::matching::patterns::MatchPattern::Dictionary(d)
+                if format!("{:?}", d.dictionary_name) == "Passwords" && d.rank <= 30_000 && m.i == 0 && m.j + 1 == word.len())
+        });
+        assert!(ranked && strength.is_common(word), "{word}");
+    }
     for common in ["password", "123456", "qwerty", "iloveyou", "Password"] {
         assert!(strength.is_common(common), "{common}");
     }
-    for not_common in ["correct horse battery staple", "p4ssw0rd!x", "vN3-kqT8-zzW1"] {
+    for not_common in ["correct horse battery staple", "p4ssw0rd!x", "vN3-kqT8-zzW1", "123456 ", " password"] {
         assert!(!strength.is_common(not_common), "{not_common}");
     }
     assert!(strength.score("correct horse battery staple", &[]) >= 3);
