@@ -66,6 +66,9 @@ export APP__AUTH__BCRYPT_COST=4
 export APP__RATE_LIMIT__ENABLED=false
 # The lockout has its own switch: schemathesis guesses passwords of its own account by the hundred.
 export APP__RATE_LIMIT__FAILED_LOGINS_PER_ACCOUNT=0
+# The hooks' sign-ins stay fresh for the run (the maximum, a day): a fresh-session operation
+# whose body leaves out `current_password` is then accepted, as the document allows.
+export APP__AUTH__FRESH_WINDOW_SECS=86400
 export APP__SERVER__PORT=$port
 export APP__LOG__LEVEL=info
 export APP__LOG__FORMAT=json

@@ -49,7 +49,7 @@ pub struct ChangePassword {
     /// The current password (an account without one, made by an invite or a provider's
     /// sign-in, leaves it out and needs a fresh session instead).
     #[serde(default)]
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, format = Password, required = true)]
     pub current_password: Maybe<SecretString>,
     /// The new password: 8 characters to 72 bytes.
     #[schema(schema_with = field_schemas::new_password)]
@@ -74,7 +74,7 @@ impl ChangePassword {
 pub struct CurrentPassword {
     /// The current password (an account without one leaves it out and needs a fresh session).
     #[serde(default)]
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, format = Password, required = true)]
     pub current_password: Maybe<SecretString>,
 }
 

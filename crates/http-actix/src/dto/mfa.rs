@@ -84,7 +84,7 @@ impl From<TotpEnrolment> for TotpEnrolmentResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ConfirmTotpRequest {
     /// The six digits the authenticator app shows now.
-    #[schema(value_type = String, example = "123456", pattern = "^[0-9 ]{6,12}$")]
+    #[schema(value_type = String, example = "123456", pattern = "^[0-9]{3} ?[0-9]{3}$")]
     pub code: SecretString,
 }
 
@@ -106,7 +106,7 @@ pub struct CodeRequest {
     #[schema(value_type = String, required = false, format = Password)]
     pub current_password: Maybe<SecretString>,
     /// A code of the authenticator app, or an unused recovery code (`xxxxx-xxxxx`).
-    #[schema(value_type = String, example = "123456")]
+    #[schema(value_type = String, example = "123456", pattern = "^([0-9]{3} ?[0-9]{3}|[0-9A-TV-Za-tv-z]{5}-[0-9A-TV-Za-tv-z]{5})$")]
     pub code: SecretString,
 }
 
@@ -143,7 +143,7 @@ pub struct SecondStepRequest {
     #[schema(value_type = String, example = "gatehouse_mt_…")]
     pub mfa_token: SecretString,
     /// A code of the authenticator app, or an unused recovery code (`xxxxx-xxxxx`).
-    #[schema(value_type = String, example = "123456")]
+    #[schema(value_type = String, example = "123456", pattern = "^([0-9]{3} ?[0-9]{3}|[0-9A-TV-Za-tv-z]{5}-[0-9A-TV-Za-tv-z]{5})$")]
     pub code: SecretString,
 }
 

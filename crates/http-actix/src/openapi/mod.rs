@@ -143,7 +143,38 @@ impl Modify for Finish {
             .build();
         api.paths.paths.insert("/docs/".to_owned(), PathItem::new(HttpMethod::Get, docs));
         links::add(api);
+        optional_bodies_are_absent_not_null(api);
     }
+}
+
+/// An optional request body (`request_body(content = Option<T>)`) is one that may be left out,
+/// not one that may be JSON `null`, which the server answers like any other non-object (422):
+/// the document drops the `null` alternative utoipa adds to such a body's schema.
+fn optional_bodies_are_absent_not_null(api: &mut OpenApi) {
+    use utoipa::openapi::Required;
+    for item in api.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+        for operation in operations.into_iter().flatten() {
+            let Some(RefOr::T(body)) = operation.request_body.as_mut() else { continue };
+            if matches!(body.required, Some(Required::True)) {
+                continue;
+            }
+            for content in body.content.values_mut() {
+                let RefOr::T(content) = content else { continue };
+                let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema else { continue };
+                let mut others = one_of.items.iter().filter(|schema| !is_null(schema));
+                if let (Some(only), None) = (others.next(), others.next()) {
+                    content.schema = Some(only.clone());
+                }
+            }
+        }
+    }
+}
+
+/// `{"type": "null"}`.
+fn is_null(schema: &RefOr<Schema>) -> bool {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    matches!(schema, RefOr::T(Schema::Object(object)) if object.schema_type == SchemaType::Type(Type::Null))
 }
 
 /// States the password limit of the configured hasher in the document: the schemas of new

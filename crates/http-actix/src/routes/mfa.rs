@@ -35,7 +35,7 @@ pub async fn mfa_status(caller: Caller) -> Result<web::Json<MfaStatusResponse>, 
 #[utoipa::path(
     tag = "mfa",
     security(("bearer" = []), ("oauth2" = [])),
-    request_body(content = FreshRequest, description = "may be left out right after a sign-in"),
+    request_body(content = Option<FreshRequest>, description = "may be left out right after a sign-in"),
     responses(
         (status = 201, description = "the enrolment, waiting for a code", body = TotpEnrolmentResponse, headers(("Cache-Control" = String))),
         (status = 409, description = "two-step sign-in is already on", body = Problem, content_type = "application/problem+json"),
