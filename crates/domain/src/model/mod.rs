@@ -11,6 +11,7 @@ mod mail;
 mod mfa;
 mod page;
 mod password;
+mod pat;
 mod project;
 mod session;
 mod task;
@@ -32,6 +33,7 @@ pub use mfa::{
 };
 pub use page::{MAX_OFFSET, Page, PageError, PageRequest};
 pub use password::{CandidatePassword, MIN_PASSWORD_CHARS, Password, PasswordError, PasswordHash};
+pub use pat::{Need, PatFormatError, PatName, PatPolicy, PatScope, PatScopes, PatText, ScopeError, ScopeRefusal};
 pub use project::{Project, ProjectDraft, ProjectName, ProjectPatch};
 pub use session::{RefreshTokenState, Retirement, Session, SessionPolicy, SessionView, SuccessorMask, UserAgent};
 pub use task::{DueDate, DueDateError, Task, TaskDraft, TaskPatch, TaskPriority, TaskStatus, TaskTitle, UnknownVariant};
