@@ -194,9 +194,11 @@ class UserAuth:
         _set_bearer(case, data)
 
 
-def _is_positive(case) -> bool:
+def _not_negative(case) -> bool:
+    """Positive, or a phase that marks no generation mode (the examples phase)."""
     meta = getattr(case, "meta", None)
-    return meta is not None and meta.generation.mode.is_positive
+    mode = getattr(getattr(meta, "generation", None), "mode", None)
+    return mode is None or mode.is_positive
 
 
 # The operations that take an emailed link's token: a schema-valid token is one nobody issued,
@@ -227,13 +229,6 @@ def _schema_valid_code_body(body) -> bool:
     return isinstance(body, dict) and isinstance(body.get("code"), str) and AUTHENTICATOR_CODE.match(body["code"]) is not None
 
 
-def _not_negative(case) -> bool:
-    """Positive, or a phase that marks no generation mode (the examples phase)."""
-    meta = getattr(case, "meta", None)
-    mode = getattr(getattr(meta, "generation", None), "mode", None)
-    return mode is None or mode.is_positive
-
-
 @schemathesis.hook
 def filter_case(context, case):
     """Drops the valid-looking cases whose new password is over 72 bytes but not 72 characters.
@@ -246,7 +241,7 @@ def filter_case(context, case):
     if (case.method.upper(), case.path) in AUTHENTICATOR_CODE_OPERATIONS and _schema_valid_code_body(case.body):
         return False
     field = NEW_PASSWORD_FIELDS.get((case.method.upper(), case.path))
-    if field is None or not _is_positive(case) or not isinstance(case.body, dict):
+    if field is None or not _not_negative(case) or not isinstance(case.body, dict):
         return True
     value = case.body.get(field)
     return not (isinstance(value, str) and len(value.encode("utf-8", "surrogatepass")) > MAX_PASSWORD_BYTES)

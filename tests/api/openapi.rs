@@ -110,6 +110,36 @@ fn a_body_that_may_be_left_out_is_optional_and_never_null() {
     assert_eq!(required, true, "a body with a required field stays required");
 }
 
+/// Every code the document's patterns allow is one the server parses (schemathesis sends such
+/// codes and expects them accepted as codes), and the patterns refuse what the server refuses.
+#[test]
+fn the_documents_code_patterns_allow_only_codes_the_server_parses() {
+    let doc: Value = serde_json::from_str(&http_actix::app::document::openapi().to_json().unwrap()).unwrap();
+    let pattern =
+        |schema: &str| regex::Regex::new(doc["components"]["schemas"][schema]["properties"]["code"]["pattern"].as_str().unwrap()).unwrap();
+    let any_code = pattern("SecondStepRequest");
+    assert_eq!(any_code.as_str(), pattern("CodeRequest").as_str());
+    let app_code = pattern("ConfirmTotpRequest");
+    let mut candidates: Vec<String> =
+        ["123456", "123 456", "12345", "1234567", "12 3456", " 123456", "abcdef", ""].map(String::from).into();
+    for c in ('0'..='9').chain('A'..='Z').chain('a'..='z').chain(['-', ' ', '_', 'é']) {
+        candidates.push(format!("{c}bcde-fghjk"));
+        candidates.push(format!("abcde-fghj{c}"));
+    }
+    for candidate in &candidates {
+        let parses = domain::SecondStepCode::parse(candidate).is_ok();
+        if any_code.is_match(candidate) {
+            assert!(parses, "{candidate:?} matches the pattern but the server refuses it");
+        }
+        if app_code.is_match(candidate) {
+            assert!(domain::OtpCode::parse(candidate).is_ok(), "{candidate:?} matches the confirm pattern");
+        }
+    }
+    for refused in ["", "12345", "1234567", "abcdef", "ubcde-fghjk", "_bcde-fghjk"] {
+        assert!(!any_code.is_match(refused) && domain::SecondStepCode::parse(refused).is_err(), "{refused:?}");
+    }
+}
+
 #[test]
 fn the_openapi_document_matches_its_snapshot() {
     // A contract change shows up as insta's line diff of tests/snapshots/openapi.snap; review and

@@ -3,6 +3,7 @@
 //! lifetime rules.
 
 use crate::model::Timestamp;
+use crate::model::text::{TextError, parse_line, text_accessors};
 use chrono::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
@@ -248,8 +249,8 @@ fn checksum(random: &[u8]) -> [u8; PatText::CHECKSUM_CHARS] {
     digits
 }
 
-/// A token's name, as its owner typed it: 1 to 100 characters once trimmed, no control
-/// characters.
+/// A token's name, as its owner typed it: the one-line text rules every name follows (trimmed,
+/// 1 to 100 characters, no control characters).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PatName(String);
 
@@ -257,29 +258,16 @@ impl PatName {
     /// The longest name, in characters.
     pub const MAX_CHARS: usize = 100;
 
-    /// A trimmed name.
+    /// Trims and checks a name.
     ///
     /// # Errors
-    /// A message for the `name` field.
-    pub fn parse(typed: &str) -> Result<Self, &'static str> {
-        let name = typed.trim();
-        if name.is_empty() {
-            return Err("must not be empty");
-        }
-        if name.chars().count() > Self::MAX_CHARS {
-            return Err("must be at most 100 characters");
-        }
-        if name.chars().any(char::is_control) {
-            return Err("must not contain control characters");
-        }
-        Ok(Self(name.to_owned()))
-    }
-
-    /// The name.
-    pub fn as_str(&self) -> &str {
-        &self.0
+    /// The [`TextError`] that names the broken rule.
+    pub fn parse(raw: &str) -> Result<Self, TextError> {
+        parse_line(raw, Self::MAX_CHARS).map(Self)
     }
 }
+
+text_accessors!(PatName);
 
 /// How long tokens live and how many an account may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
