@@ -6,33 +6,19 @@ new recovery codes, turn it off. Prints `mfa-pyotp: N passed, M failed`.
 usage: python3 mfa_pyotp.py BASE_URL
 """
 import base64
-import json
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 
+import gatehouse_http
 import pyotp
 
 BASE = sys.argv[1].rstrip("/")
 PASSWORD = "quartz lantern ferret obelisk"
 
 
-def call(method, path, body=None, token=None):
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(BASE + path, data=data, method=method)
-    if body is not None:
-        request.add_header("content-type", "application/json")
-    if token:
-        request.add_header("authorization", "Bearer " + token)
-    try:
-        with urllib.request.urlopen(request) as response:
-            text = response.read().decode()
-            return response.status, (json.loads(text) if text else None)
-    except urllib.error.HTTPError as error:
-        text = error.read().decode()
-        return error.code, (json.loads(text) if text else None)
+def call(method, path, body=None, token=None, form=None):
+    return gatehouse_http.call(BASE, method, path, body, token, form)
 
 
 def expect(status, answer, what):

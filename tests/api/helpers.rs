@@ -204,6 +204,12 @@ impl TestApp {
         tokio::task::spawn_blocking(move || dump(&url)).await.expect("dump task")
     }
 
+    /// Runs `statement` on this test's database, as an operator would (to move stored time).
+    pub async fn execute_sql(&self, statement: &'static str) {
+        let url = self.database_url().to_owned();
+        tokio::task::spawn_blocking(move || execute(&url, statement)).await.expect("statement task");
+    }
+
     pub async fn create_project(&self, token: &str, name: &str) -> Value {
         let response = self.send_json(Method::POST, "/projects", Some(token), &json!({"name": name})).await;
         assert_eq!(response.status(), 201);
@@ -237,6 +243,19 @@ pub async fn problem(response: Response, status: u16) -> Value {
 pub async fn invalid_fields(response: Response) -> Vec<String> {
     let body = problem(response, 422).await;
     body["errors"].as_array().expect("errors").iter().map(|e| e["field"].as_str().expect("field").to_owned()).collect()
+}
+
+fn execute(url: &str, statement: &str) {
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        diesel::SqliteConnection::establish(path).expect("SQLite").batch_execute(statement).expect("statement");
+    } else if url.starts_with("postgres") {
+        diesel::PgConnection::establish(url).expect("PostgreSQL").batch_execute(statement).expect("statement");
+    } else {
+        #[cfg(feature = "mysql")]
+        diesel::MysqlConnection::establish(url).expect("MySQL").batch_execute(statement).expect("statement");
+    }
 }
 
 fn dump(url: &str) -> Vec<u8> {

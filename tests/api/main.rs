@@ -19,6 +19,7 @@ mod metrics;
 mod mfa;
 mod openapi;
 mod outage;
+mod pats;
 mod projects;
 mod protocol;
 mod races;

@@ -57,6 +57,14 @@ const CONTRACT: &[(&str, &str)] = &[
     ("post", "/auth/login/mfa"),
     ("delete", "/users/{id}/mfa"),
     ("get", "/auth/password-policy"),
+    // v1.2: personal access tokens, introspection, revocation.
+    ("post", "/users/me/tokens"),
+    ("get", "/users/me/tokens"),
+    ("delete", "/users/me/tokens/{id}"),
+    ("get", "/users/{id}/tokens"),
+    ("delete", "/users/{id}/tokens/{token_id}"),
+    ("post", "/auth/introspect"),
+    ("post", "/auth/revoke"),
 ];
 
 #[tokio::test]
@@ -78,6 +86,40 @@ async fn the_served_document_is_openapi_3_1_with_exactly_the_contracts_operation
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
     assert_eq!(schemes["oauth2"]["flows"]["password"]["tokenUrl"], "/auth/token");
+    assert_eq!((schemes["pat"]["scheme"].as_str(), schemes["pat"]["bearerFormat"].as_str()), (Some("bearer"), Some("gatehouse_pat")));
+}
+
+/// The scope a personal access token needs for each operation, as the contract's table lists
+/// them (`../shared/api.md`, "Personal access tokens"): any other operation takes none.
+fn contract_scope(method: &str, path: &str) -> Option<&'static str> {
+    let projects = path.starts_with("/projects") || path.starts_with("/tasks");
+    match (method, path) {
+        ("get", "/users/me") => Some("profile"),
+        ("get", _) if projects => Some("projects:read"),
+        (_, _) if projects => Some("projects:write"),
+        ("get", "/users" | "/users/{id}" | "/audit") => Some("admin:read"),
+        ("post", "/auth/introspect") => Some("introspect"),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn the_document_names_the_scope_each_operation_asks_of_a_personal_access_token() {
+    let app = spawn_app().await;
+    let doc: Value = app.request(Method::GET, "/openapi.json").send().await.unwrap().json().await.unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let documented: Vec<&str> = operation["security"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|requirement| requirement.get("pat"))
+                .flat_map(|scopes| scopes.as_array().unwrap().iter().map(|s| s.as_str().unwrap()))
+                .collect();
+            let expected: Vec<&str> = contract_scope(method, path).into_iter().collect();
+            assert_eq!(documented, expected, "{method} {path}");
+        }
+    }
 }
 
 #[test]

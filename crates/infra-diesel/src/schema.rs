@@ -160,3 +160,20 @@ diesel::table! {
         failures -> Integer,
     }
 }
+
+diesel::table! {
+    personal_access_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        digest -> Text,
+        name -> Text,
+        scopes -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(personal_access_tokens -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(personal_access_tokens, users);

@@ -103,6 +103,22 @@ macro_rules! on_backend {
 }
 pub(crate) use on_backend;
 
+/// Loads `query`'s rows locked for the rest of the transaction: PostgreSQL and MySQL take row
+/// locks (`FOR UPDATE`, which also reads the latest committed rows, not a snapshot); SQLite needs
+/// none, since `BEGIN IMMEDIATE` already holds its only write lock.
+macro_rules! load_for_update {
+    ($conn:expr, $query:expr) => {
+        match $conn {
+            $crate::connection::AnyConnection::Sqlite(c) => $query.load(c),
+            #[cfg(feature = "postgres")]
+            $crate::connection::AnyConnection::Postgres(c) => $query.for_update().load(c),
+            #[cfg(feature = "mysql")]
+            $crate::connection::AnyConnection::Mysql(c) => $query.for_update().load(c),
+        }
+    };
+}
+pub(crate) use load_for_update;
+
 /// The row of a lookup by a unique key (at most one). Not `.first()`: its `LIMIT` keeps the
 /// statement out of the prepared-statement cache through the multi-connection, so SQLite would
 /// compile it again on every request.

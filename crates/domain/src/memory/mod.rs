@@ -9,6 +9,7 @@ mod links;
 mod mail;
 mod mfa;
 mod mfa_crypto;
+mod pats;
 mod store;
 mod system;
 
@@ -17,6 +18,7 @@ pub use crypto::{FakeAccessTokens, FakeHasher, FakeLinkTokens, FakeRefreshTokens
 pub use jobs::MemoryLeases;
 pub use mail::{MemoryMailer, MemoryOutbox};
 pub use mfa_crypto::{FakeMfaTokens, FakeOtp, FakePasswordStrength, FakeRecoveryCodes, FakeSealer};
+pub use pats::FakePatIssuer;
 pub use store::MemoryStore;
 pub use system::{ManualClock, SequentialIds};
 
@@ -93,6 +95,8 @@ impl InMemory {
             recovery_codes: Arc::new(FakeRecoveryCodes::default()),
             mfa_tokens: Arc::new(FakeMfaTokens::default()),
             passwords: Arc::new(FakePasswordStrength),
+            pats: self.store.clone(),
+            pat_issuer: Arc::new(FakePatIssuer::default()),
         }
     }
 }

@@ -39,6 +39,8 @@ pub(super) struct Tables {
     pub(super) recovery_codes: HashMap<UserId, Vec<(crate::model::RecoveryCodeDigest, bool)>>,
     /// Challenges between a sign-in's two steps.
     pub(super) challenges: HashMap<crate::model::MfaTokenDigest, crate::model::MfaChallenge>,
+    /// Personal access tokens by digest.
+    pub(super) pats: HashMap<crate::model::PatDigest, crate::model::PersonalAccessToken>,
     /// Passkeys per account (counted only, until they exist).
     pub(super) passkeys: HashMap<UserId, u32>,
 }
@@ -118,6 +120,10 @@ impl Tables {
             }
         }
         revoked
+    }
+
+    pub(super) fn user(&self, id: UserId) -> Option<User> {
+        self.users.get(&id).map(|(user, _)| user.clone())
     }
 
     pub(super) fn sessions_mut(&mut self) -> &mut HashMap<SessionId, Session> {

@@ -61,7 +61,8 @@ impl StandardMessages {
             | Message::MfaDisabled
             | Message::MfaReset
             | Message::RecoveryCodeUsed
-            | Message::RecoveryCodesRegenerated => Values::default(),
+            | Message::RecoveryCodesRegenerated
+            | Message::TokenCreated => Values::default(),
         }
     }
 }
@@ -153,6 +154,10 @@ impl StandardMessages {
             MessageKind::RecoveryCodesRegenerated => {
                 notice("New recovery codes for your account", "New recovery codes were made for your account; the old ones no longer work.")
             }
+            MessageKind::TokenCreated => notice(
+                "A personal access token was created for your account",
+                "A personal access token was just created for your account: whoever holds it can use the account within its scopes until it expires or is revoked. You can see and revoke your tokens while signed in.",
+            ),
         }
     }
 }

@@ -34,11 +34,13 @@ pub enum MessageKind {
     RecoveryCodeUsed,
     /// [`Message::RecoveryCodesRegenerated`].
     RecoveryCodesRegenerated,
+    /// [`Message::TokenCreated`].
+    TokenCreated,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::Verify,
         Self::Reset,
         Self::Invite,
@@ -50,6 +52,7 @@ impl MessageKind {
         Self::MfaReset,
         Self::RecoveryCodeUsed,
         Self::RecoveryCodesRegenerated,
+        Self::TokenCreated,
     ];
 
     /// The start of its template files' names.
@@ -66,6 +69,7 @@ impl MessageKind {
             Self::MfaReset => "mfa-reset",
             Self::RecoveryCodeUsed => "recovery-code-used",
             Self::RecoveryCodesRegenerated => "recovery-codes-regenerated",
+            Self::TokenCreated => "token-created",
         }
     }
 
@@ -79,7 +83,8 @@ impl MessageKind {
             | Self::MfaDisabled
             | Self::MfaReset
             | Self::RecoveryCodeUsed
-            | Self::RecoveryCodesRegenerated => &[],
+            | Self::RecoveryCodesRegenerated
+            | Self::TokenCreated => &[],
         }
     }
 }
@@ -99,6 +104,7 @@ impl Message<'_> {
             Self::MfaReset => MessageKind::MfaReset,
             Self::RecoveryCodeUsed => MessageKind::RecoveryCodeUsed,
             Self::RecoveryCodesRegenerated => MessageKind::RecoveryCodesRegenerated,
+            Self::TokenCreated => MessageKind::TokenCreated,
         }
     }
 }

@@ -59,6 +59,10 @@ pub enum AuditKind {
     MfaRecoveryCodeUsed,
     /// New recovery codes replaced the old ones.
     MfaRecoveryCodesRegenerated,
+    /// A personal access token was created.
+    TokenCreated,
+    /// A personal access token was revoked.
+    TokenRevoked,
 }
 
 impl AuditKind {
@@ -88,6 +92,8 @@ impl AuditKind {
         Self::MfaFailed,
         Self::MfaRecoveryCodeUsed,
         Self::MfaRecoveryCodesRegenerated,
+        Self::TokenCreated,
+        Self::TokenRevoked,
     ];
 
     /// The wire and storage spelling (`login.failed`).
@@ -117,6 +123,8 @@ impl AuditKind {
             Self::MfaFailed => "mfa.failed",
             Self::MfaRecoveryCodeUsed => "mfa.recovery_code_used",
             Self::MfaRecoveryCodesRegenerated => "mfa.recovery_codes_regenerated",
+            Self::TokenCreated => "token.created",
+            Self::TokenRevoked => "token.revoked",
         }
     }
 }
@@ -179,6 +187,13 @@ impl AuditDetail {
     #[must_use]
     pub fn words(mut self, key: &'static str, values: impl IntoIterator<Item = &'static str>) -> Self {
         self.set(key, DetailValue::Words(values.into_iter().map(str::to_owned).collect()));
+        self
+    }
+
+    /// With `key` set to an id the server made (a token's, never the token).
+    #[must_use]
+    pub fn id(mut self, key: &'static str, id: Uuid) -> Self {
+        self.set(key, DetailValue::Text(id.hyphenated().to_string()));
         self
     }
 

@@ -57,3 +57,7 @@ id_type!(
     /// Identifies a task.
     TaskId
 );
+id_type!(
+    /// Identifies a personal access token.
+    PatId
+);

@@ -24,7 +24,7 @@ pub use amr::{Amr, AuthMethod};
 pub use attempts::{AttemptPolicy, CounterKey, Reservation};
 pub use audit::{AuditDetail, AuditEvent, AuditFilter, AuditKind, Client, DetailValue};
 pub use email::{Email, EmailError};
-pub use ids::{IdError, ProjectId, SessionId, TaskId, UserId};
+pub use ids::{IdError, PatId, ProjectId, SessionId, TaskId, UserId};
 pub use link::{EmailChangeMode, EmailLink, EmailPolicy, LinkDigest, LinkIssue, LinkPurpose, LinkToken};
 pub use mail::{DeliveryFailure, MailState, OutboxCounts, OutgoingMail, QueuedMail, RetryPolicy};
 pub use mfa::{
@@ -33,7 +33,9 @@ pub use mfa::{
 };
 pub use page::{MAX_OFFSET, Page, PageError, PageRequest};
 pub use password::{CandidatePassword, MIN_PASSWORD_CHARS, Password, PasswordError, PasswordHash};
-pub use pat::{Need, PatFormatError, PatName, PatPolicy, PatScope, PatScopes, PatText, ScopeError, ScopeRefusal};
+pub use pat::{
+    Need, PatDigest, PatFormatError, PatName, PatPolicy, PatScope, PatScopes, PatText, PersonalAccessToken, ScopeError, ScopeRefusal,
+};
 pub use project::{Project, ProjectDraft, ProjectName, ProjectPatch};
 pub use session::{RefreshTokenState, Retirement, Session, SessionPolicy, SessionView, SuccessorMask, UserAgent};
 pub use task::{DueDate, DueDateError, Task, TaskDraft, TaskPatch, TaskPriority, TaskStatus, TaskTitle, UnknownVariant};

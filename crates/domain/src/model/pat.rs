@@ -2,8 +2,8 @@
 //! scanner can check offline), the scopes that decide what one may do, its name and its
 //! lifetime rules.
 
-use crate::model::Timestamp;
 use crate::model::text::{TextError, parse_line, text_accessors};
+use crate::model::{PatId, Timestamp, UserId};
 use chrono::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
@@ -25,7 +25,7 @@ pub enum PatScope {
 
 impl PatScope {
     /// Every scope, in the order the wire lists them.
-    pub const ALL: [Self; 5] = [Self::Profile, Self::ProjectsRead, Self::ProjectsWrite, Self::AdminRead, Self::Introspect];
+    pub const ALL: &'static [Self] = &[Self::Profile, Self::ProjectsRead, Self::ProjectsWrite, Self::AdminRead, Self::Introspect];
 
     /// The wire spelling.
     pub const fn as_str(self) -> &'static str {
@@ -40,11 +40,19 @@ impl PatScope {
 
     /// The scope spelled `name`, exactly.
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|scope| scope.as_str() == name)
+        Self::ALL.iter().copied().find(|scope| scope.as_str() == name)
     }
 
     const fn bit(self) -> u8 {
         1 << self as u8
+    }
+}
+
+impl std::str::FromStr for PatScope {
+    type Err = crate::model::UnknownVariant;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s).ok_or(crate::model::UnknownVariant)
     }
 }
 
@@ -91,7 +99,7 @@ impl PatScopes {
 
     /// The scopes, in [`PatScope::ALL`]'s order.
     pub fn iter(self) -> impl Iterator<Item = PatScope> {
-        PatScope::ALL.into_iter().filter(move |scope| self.contains(*scope))
+        PatScope::ALL.iter().copied().filter(move |scope| self.contains(*scope))
     }
 
     /// Space-separated, in [`PatScope::ALL`]'s order.
@@ -269,6 +277,57 @@ impl PatName {
 
 text_accessors!(PatName);
 
+/// The stored form of a personal access token (SHA-256 in production): its ~190 random bits make
+/// a slow or keyed hash needless, and a database reader learns nothing it could present.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PatDigest(String);
+
+impl PatDigest {
+    /// Wraps an encoded digest.
+    pub fn new(encoded: String) -> Self {
+        Self(encoded)
+    }
+
+    /// The encoded digest, for the store.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for PatDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PatDigest([REDACTED])")
+    }
+}
+
+/// A personal access token as stored: never its text, only its digest (kept apart).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonalAccessToken {
+    /// Its id.
+    pub id: PatId,
+    /// Its owner.
+    pub user_id: UserId,
+    /// What its owner called it.
+    pub name: PatName,
+    /// What it may do.
+    pub scopes: PatScopes,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+    /// When it was last used, to the minute ([`PatPolicy::LAST_USED_GRANULARITY`]).
+    pub last_used_at: Option<Timestamp>,
+    /// When it was revoked.
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl PersonalAccessToken {
+    /// Whether it grants anything at `now`: not revoked, not expired.
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at
+    }
+}
+
 /// How long tokens live and how many an account may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PatPolicy {
@@ -354,7 +413,7 @@ mod tests {
         assert_eq!(reader.permits(Need::Profile, false), Ok(()));
         assert_eq!(reader.permits(Need::ProjectsRead, false), Ok(()));
         assert_eq!(reader.permits(Need::ProjectsWrite, false), Err(ScopeRefusal::Missing(PatScope::ProjectsWrite)));
-        let everything = PatScopes::parse(PatScope::ALL.map(PatScope::as_str)).unwrap();
+        let everything = PatScopes::parse(PatScope::ALL.iter().map(|scope| scope.as_str())).unwrap();
         assert_eq!(everything.permits(Need::AccountManagement, true), Err(ScopeRefusal::AccountManagement));
         assert_eq!(everything.permits(Need::AdminRead, true), Ok(()));
         assert_eq!(

@@ -132,6 +132,8 @@ pub struct SessionPolicy {
     pub require_mfa_for_admins: bool,
     /// The zxcvbn score a new password needs (0: none).
     pub password_min_score: u8,
+    /// The lifetimes of personal access tokens.
+    pub pat: crate::model::PatPolicy,
 }
 
 impl Default for SessionPolicy {
@@ -148,6 +150,7 @@ impl Default for SessionPolicy {
             fresh_window: Duration::seconds(300),
             require_mfa_for_admins: false,
             password_min_score: 0,
+            pat: crate::model::PatPolicy { max_days: 366 },
         }
     }
 }

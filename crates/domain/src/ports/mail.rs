@@ -87,6 +87,8 @@ pub enum Message<'a> {
     RecoveryCodeUsed,
     /// New recovery codes replaced the old ones.
     RecoveryCodesRegenerated,
+    /// A personal access token was created.
+    TokenCreated,
 }
 
 /// A message in words: a subject that says what it is, a plain-text and an HTML part.

@@ -8,6 +8,7 @@ mod jobs;
 mod links;
 mod mail;
 mod mfa;
+mod pats;
 mod storage;
 mod system;
 
@@ -21,6 +22,7 @@ pub use mfa::{
     Answering, ChallengeFailure, MfaTokenIssuer, OtpGenerator, PasswordStrength, RecoveryCodeIssuer, SecondFactorStore, SecretSealer,
     TotpConfirmation, TotpConfirmed, TotpStart,
 };
+pub use pats::{NewPat, PatInsert, PatIssuer, PatRepository};
 pub use storage::{
     AccountKey, AdminChanges, AdminWrite, EmailTaken, PasswordWrite, ProfileChanges, ProjectRepository, Removal, Revocation, Rotation,
     SessionRepository, TaskInsert, TaskRepository, UniqueEmailError, UserDelete, UserRepository, UserWrite,

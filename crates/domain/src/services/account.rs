@@ -225,7 +225,7 @@ impl AccountService {
         let now = self.ports.clock.now();
         let hash = self.ports.hasher.hash(new)?;
         let changed = audit::own(&self.ports, AuditKind::PasswordChanged, principal, client);
-        let keep = Some(principal.session_id());
+        let keep = principal.session_id();
         match self.ports.users.set_password_hash(principal.user_id(), &hash, keep, now, &[changed])? {
             PasswordWrite::NotFound => Err(PasswordChangeError::AccountGone),
             PasswordWrite::Replaced | PasswordWrite::Stale => Ok(()),
@@ -257,7 +257,7 @@ impl AccountService {
     /// Only an [`InfraError`].
     pub fn sessions(&self, principal: &Principal, page: PageRequest) -> Result<Page<SessionView>, InfraError> {
         let sessions = self.ports.sessions.list_live(principal.user_id(), self.ports.clock.now(), page)?;
-        Ok(sessions.map(|session| SessionView { current: session.id == principal.session_id(), session }))
+        Ok(sessions.map(|session| SessionView { current: Some(session.id) == principal.session_id(), session }))
     }
 
     /// The security events of the caller's own account, newest first, as its owner sees them

@@ -284,7 +284,7 @@ fn named_changes(changes: &AdminChanges) -> AuditDetail {
 }
 
 /// Admins only, and with `auth.require_mfa_for_admins` only from a two-factor session.
-fn require_admin(principal: &Principal) -> Result<(), AdminError> {
+pub(crate) fn require_admin(principal: &Principal) -> Result<(), AdminError> {
     match (principal.is_admin(), principal.admin_needs_mfa()) {
         (false, _) => Err(AdminError::Forbidden),
         (true, true) => Err(AdminError::MfaEnrolmentRequired),

@@ -20,7 +20,7 @@ pub(crate) fn event(ports: &Ports, kind: AuditKind, client: &Client) -> AuditEve
 
 /// An event the principal caused on their own account, in their current session.
 pub(crate) fn own(ports: &Ports, kind: AuditKind, principal: &Principal, client: &Client) -> AuditEvent {
-    AuditEvent { user_id: Some(principal.user_id()), session_id: Some(principal.session_id()), ..event(ports, kind, client) }
+    AuditEvent { user_id: Some(principal.user_id()), session_id: principal.session_id(), ..event(ports, kind, client) }
 }
 
 /// An event an admin caused on account `target`: `actor_id` names the admin. The admin's

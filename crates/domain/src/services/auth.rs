@@ -4,7 +4,7 @@
 use crate::error::InfraError;
 use crate::model::{
     AccessClaims, Amr, CandidatePassword, Email, Password, PasswordError, PasswordHash, RefreshTokenState, Retirement, Role, Session,
-    SessionPolicy, Timestamp, TokenPair, User, UserId, UserName,
+    SessionId, SessionPolicy, Timestamp, TokenPair, User, UserId, UserName,
 };
 use crate::model::{AuditDetail, AuditEvent, AuditKind, Client};
 use crate::ports::{Message, Rotation, TokenRejected, UniqueEmailError};
@@ -346,13 +346,19 @@ impl AuthService {
         }
         let digest = self.ports.refresh_tokens.digest(refresh_token);
         if let Some((session, _)) = self.ports.sessions.find_by_refresh_digest(&digest)? {
-            let ended = AuditEvent {
-                user_id: Some(session.user_id),
-                session_id: Some(session.id),
-                ..audit::event(&self.ports, AuditKind::Logout, client)
-            };
-            self.ports.sessions.revoke(session.id, self.ports.clock.now(), &[ended])?;
+            self.end_session(session.user_id, session.id, client)?;
         }
+        Ok(())
+    }
+
+    /// Ends `user`'s session `id` (a logout, or a token presented for revocation), its event
+    /// recorded only when this call ended it.
+    ///
+    /// # Errors
+    /// Only an [`InfraError`].
+    pub(crate) fn end_session(&self, user: UserId, id: SessionId, client: &Client) -> Result<(), InfraError> {
+        let ended = AuditEvent { user_id: Some(user), session_id: Some(id), ..audit::event(&self.ports, AuditKind::Logout, client) };
+        self.ports.sessions.revoke(id, self.ports.clock.now(), &[ended])?;
         Ok(())
     }
 
@@ -375,7 +381,7 @@ impl AuthService {
             detail: AuditDetail::new().flag("kept_current", true),
             ..audit::own(&self.ports, AuditKind::LogoutAll, principal, client)
         };
-        self.ports.sessions.revoke_all(principal.user_id(), Some(principal.session_id()), self.ports.clock.now(), &[ended])?;
+        self.ports.sessions.revoke_all(principal.user_id(), principal.session_id(), self.ports.clock.now(), &[ended])?;
         Ok(())
     }
 

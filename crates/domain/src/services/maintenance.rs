@@ -48,6 +48,7 @@ impl MaintenanceService {
         self.ports.audit.purge(now - self.audit_retention)?;
         self.ports.links.purge(now)?;
         self.ports.second_factors.purge_challenges(now)?;
+        self.ports.pats.purge(now)?;
         self.ports.sessions.purge(now).map(PurgeRun::Purged)
     }
 

@@ -95,6 +95,8 @@ impl MfaService {
     /// [`MfaError::NoEnrolment`], [`MfaError::WrongCode`] or [`MfaError::Locked`].
     pub fn confirm_totp(&self, principal: &Principal, code: &OtpCode, client: &Client) -> Result<Vec<RecoveryCode>, MfaError> {
         let user = principal.user();
+        // Only a session confirms (the edge refuses a token this before): it is the one kept.
+        let Some(keep) = principal.session_id() else { return Err(MfaError::NoEnrolment) };
         let now = self.ports.clock.now();
         let factor =
             self.ports.second_factors.totp(user.id)?.filter(|f| !f.is_on() && now < f.enrolment_expires_at).ok_or(MfaError::NoEnrolment)?;
@@ -111,7 +113,7 @@ impl MfaService {
             user: user.id,
             step,
             codes: &digests,
-            keep: principal.session_id(),
+            keep,
             session_amr: principal.amr().then(AuthMethod::Otp),
             now,
             audit: &[enabled],

@@ -16,6 +16,7 @@ mod projects;
 mod reauth;
 mod signin;
 mod tasks;
+mod tokens;
 
 pub use account::{AccountService, DeleteAccountError, PasswordChangeError, ProfileError, ProfileUpdate};
 pub use admin::{AdminError, AdminService, AdminUpdate, CreateAdminError, CreatedAdmin, Invite};
@@ -25,18 +26,20 @@ pub use maintenance::{MaintenanceService, PurgeRun};
 pub use mfa::{MfaError, MfaService};
 pub use outbox::{OutboxSender, SenderRun};
 pub use password_policy::{PasswordPolicy, PasswordRules};
-pub use principal::Principal;
+pub use principal::{Access, Principal, Refusal};
 pub use projects::ProjectService;
 pub use reauth::{Proof, ReauthError};
 pub use signin::{SecondProof, SecondStepError, SecondStepRequired, SignInOutcome};
 pub use tasks::TaskService;
+pub use tokens::{CreatePatError, Introspection, PatRequest, TokenService};
 
 use crate::error::InfraError;
 use crate::model::SessionPolicy;
 use crate::ports::{
     AccessTokenCodec, AttemptCounter, AuditLog, Clock, EmailLinks, IdGenerator, JobLeases, LinkTokenIssuer, MailComposer, MailTransport,
-    MfaTokenIssuer, OtpGenerator, Outbox, PasswordHasher, PasswordStrength, ProjectRepository, RecoveryCodeIssuer, RefreshTokenIssuer,
-    SecondFactorStore, SecretSealer, SessionRepository, StorageProbe, TaskRepository, UserRepository,
+    MfaTokenIssuer, OtpGenerator, Outbox, PasswordHasher, PasswordStrength, PatIssuer, PatRepository, ProjectRepository,
+    RecoveryCodeIssuer, RefreshTokenIssuer, SecondFactorStore, SecretSealer, SessionRepository, StorageProbe, TaskRepository,
+    UserRepository,
 };
 use std::sync::Arc;
 
@@ -91,6 +94,10 @@ pub struct Ports {
     pub mfa_tokens: Arc<dyn MfaTokenIssuer>,
     /// Common passwords and strength.
     pub passwords: Arc<dyn PasswordStrength>,
+    /// Personal access tokens.
+    pub pats: Arc<dyn PatRepository>,
+    /// Minting and digesting personal access tokens.
+    pub pat_issuer: Arc<dyn PatIssuer>,
 }
 
 impl std::fmt::Debug for Ports {
@@ -121,6 +128,8 @@ pub struct Gatehouse {
     pub links: LinkService,
     /// The caller's second factors.
     pub mfa: MfaService,
+    /// Personal access tokens, introspection and revocation.
+    pub tokens: TokenService,
 }
 
 impl Gatehouse {
@@ -129,8 +138,17 @@ impl Gatehouse {
         let reauth = reauth::Reauth::new(ports.clone(), policy.lockout, policy.fresh_window);
         let sign_in = signin::SignIn::new(ports.clone(), policy);
         let passwords = PasswordPolicy::new(ports.clone(), policy.password_min_score);
+        let auth = AuthService::new(ports.clone(), policy, sign_in.clone(), passwords.clone());
         Self {
-            auth: AuthService::new(ports.clone(), policy, sign_in.clone(), passwords.clone()),
+            tokens: TokenService::new(
+                ports.clone(),
+                policy.pat,
+                auth.clone(),
+                reauth.clone(),
+                sign_in.clone(),
+                policy.require_mfa_for_admins,
+            ),
+            auth,
             accounts: AccountService::new(ports.clone(), policy.email, reauth.clone(), passwords.clone()),
             admin: AdminService::new(ports.clone(), policy.email, passwords.clone()),
             mfa: MfaService::new(ports.clone(), policy.lockout, reauth, sign_in),

@@ -60,7 +60,7 @@ impl Reauth {
 
     /// Whether the caller's session signed in at most the window ago.
     pub(crate) fn is_fresh(&self, principal: &Principal) -> bool {
-        self.ports.clock.now() - principal.signed_in_at() <= self.window
+        principal.signed_in_at().is_some_and(|at| self.ports.clock.now() - at <= self.window)
     }
 
     /// Lets the caller through on `proof`: a `current` password that is present is always

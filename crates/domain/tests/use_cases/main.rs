@@ -8,6 +8,7 @@ mod lockout;
 mod maintenance;
 mod mfa;
 mod outbox;
+mod pats;
 mod projects;
 mod races;
 mod refresh;

@@ -182,6 +182,8 @@ pub struct AuthSettings {
     pub require_mfa_for_admins: bool,
     /// The zxcvbn score a new password needs (0 to 4; 0: none).
     pub password_min_score: u8,
+    /// The longest lifetime a personal access token may ask for, in days (1 to 3,650).
+    pub pat_max_days: u32,
 }
 
 /// `auth.email_change`.
@@ -409,6 +411,7 @@ impl Settings {
         }
         in_range("auth.fresh_window_secs", self.auth.fresh_window_secs, 1..=86_400)?;
         in_range("auth.password_min_score", i64::from(self.auth.password_min_score), 0..=4)?;
+        in_range("auth.pat_max_days", i64::from(self.auth.pat_max_days), 1..=3_650)?;
         if self.auth.totp_issuer.trim().is_empty() || self.auth.totp_issuer.contains(':') {
             return Err(invalid("auth.totp_issuer must be a name without `:`".into()));
         }

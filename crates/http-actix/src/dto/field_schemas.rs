@@ -5,7 +5,7 @@
 //! The patterns use only what ECMA-262, Rust's `regex` and Python's `re` read alike: explicit
 //! character classes, no `\s`, `\p{..}` or lookaround.
 
-use domain::{Description, Email, ProjectName, TaskTitle, UserName};
+use domain::{Description, Email, PatName, ProjectName, TaskTitle, UserName};
 use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, SchemaFormat, SchemaType, Type};
 
 /// Unicode `White_Space`, what Rust's `str::trim` removes (`\s` differs: it adds U+FEFF and
@@ -84,6 +84,11 @@ pub fn user_name() -> Object {
 /// A project's name.
 pub fn project_name() -> Object {
     trimmed_line(ProjectName::MAX_CHARS, "Analytical Engine")
+}
+
+/// A personal access token's name.
+pub fn token_name() -> Object {
+    trimmed_line(PatName::MAX_CHARS, "deploy from CI")
 }
 
 /// A task's title.

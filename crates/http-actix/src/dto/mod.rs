@@ -13,6 +13,7 @@ mod links;
 mod me;
 pub(crate) mod mfa;
 mod page;
+mod pats;
 mod projects;
 mod system;
 mod tasks;
@@ -31,9 +32,10 @@ pub use mfa::{
     SecondStepRequest, TotpEnrolmentResponse,
 };
 pub use page::PageQuery;
+pub use pats::{CreateTokenRequest, CreatedPatResponse, PatList, PatResponse};
 pub use projects::{CreateProject, ProjectPage, ProjectResponse, UpdateProject};
 pub use system::HealthResponse;
 pub use tasks::{CreateTask, PatchTask, TaskListQuery, TaskPage, TaskResponse};
 pub use token::OAuthErrorResponse;
 pub use users::{AdminUpdateUser, UserPage, UserResponse};
-pub use wire_enum::{AuditKindDto, RoleDto, TaskPriorityDto, TaskStatusDto};
+pub use wire_enum::{AuditKindDto, PatScopeDto, RoleDto, TaskPriorityDto, TaskStatusDto};

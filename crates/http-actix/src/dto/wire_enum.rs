@@ -118,6 +118,10 @@ wire_enum!(
     AuditKindDto for domain::AuditKind as "AuditKind", "What happened."
 );
 wire_enum!(
+    /// A personal access token's scope on the wire.
+    PatScopeDto for domain::PatScope as "PatScope", "What a personal access token may do: `profile` (GET /users/me), `projects:read` (GET of projects and tasks), `projects:write` (their POST, PUT, PATCH, DELETE), `admin:read` (GET /users, GET /users/{id}, GET /audit, while the owner is an admin), `introspect` (POST /auth/introspect)."
+);
+wire_enum!(
     /// A user's role on the wire.
     RoleDto for domain::Role as "Role", "A user's role."
 );

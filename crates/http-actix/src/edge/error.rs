@@ -102,6 +102,16 @@ impl ApiError {
         Self::new(StatusCode::UNAUTHORIZED, detail).with_header(header::WWW_AUTHENTICATE, challenge)
     }
 
+    /// 403 (RFC 6750 §3.1): a personal access token outside its scopes, or managing the account,
+    /// which no token may. `scope` names what the operation needs, when a scope would do.
+    pub fn insufficient_scope(detail: impl Into<String>, scope: Option<&str>) -> Self {
+        let challenge = match scope {
+            Some(scope) => format!(r#"Bearer error="insufficient_scope", scope="{scope}""#),
+            None => r#"Bearer error="insufficient_scope""#.to_owned(),
+        };
+        Self::new(StatusCode::FORBIDDEN, detail).with_header(header::WWW_AUTHENTICATE, &challenge)
+    }
+
     /// 401 for credentials or refresh tokens sent in a body (no bearer challenge applies).
     pub fn invalid_credentials(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, detail)

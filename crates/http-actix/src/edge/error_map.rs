@@ -2,8 +2,8 @@
 
 use crate::edge::error::{ApiError, FieldError};
 use domain::{
-    AdminError, DeleteAccountError, LinkError, LoginError, MfaError, PasswordChangeError, ProfileError, ReauthError, RefreshError,
-    RegisterError, ResourceError, SecondStepError,
+    AdminError, CreatePatError, DeleteAccountError, LinkError, LoginError, MfaError, PasswordChangeError, ProfileError, ReauthError,
+    RefreshError, Refusal, RegisterError, ResourceError, ScopeRefusal, SecondStepError,
 };
 
 const EMAIL_TAKEN: &str = "this email is already registered";
@@ -164,6 +164,34 @@ impl From<ResourceError> for ApiError {
         match e {
             ResourceError::NotFound => Self::not_found(),
             ResourceError::Infra(e) => e.into(),
+        }
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(e: Refusal) -> Self {
+        match e {
+            Refusal::Scope(ScopeRefusal::Missing(scope)) => Self::insufficient_scope(
+                format!("this personal access token lacks the scope {} this operation needs", scope.as_str()),
+                Some(scope.as_str()),
+            ),
+            Refusal::Scope(ScopeRefusal::AccountManagement) => Self::insufficient_scope(
+                "a personal access token cannot manage the account (password, email, profile, second factors, passkeys, identities, tokens, sessions, deletion): sign in",
+                None,
+            ),
+            // A session's access token where a service's personal access token belongs.
+            Refusal::TokenOnly => Self::unauthorized(true),
+        }
+    }
+}
+
+impl From<CreatePatError> for ApiError {
+    fn from(e: CreatePatError) -> Self {
+        match e {
+            CreatePatError::Reauth(e) => e.into(),
+            CreatePatError::Lifetime(why) => Self::validation(vec![FieldError::new("expires_in_days", why)]),
+            CreatePatError::AtLimit => Self::conflict(CreatePatError::AtLimit.to_string()),
+            CreatePatError::Infra(e) => e.into(),
         }
     }
 }

@@ -7,10 +7,12 @@ use crate::edge::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use domain::{AuthenticateError, Gatehouse, Principal, VerifiedToken};
+use domain::{AuthenticateError, Gatehouse, Need, PatText, Principal, VerifiedToken};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
+use std::sync::Arc;
 
 /// A JSON body, checked for content type and size, parsed so that syntax errors are 400 and
 /// shape errors are 422 naming the field.
@@ -24,6 +26,43 @@ fn is_json(req: &HttpRequest) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<mime::Mime>().ok())
         .is_some_and(|m| m.type_() == mime::APPLICATION && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON)))
+}
+
+/// Whether the request declares a form body (`application/x-www-form-urlencoded`).
+pub(crate) fn is_form(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+        .is_some_and(|m| m.essence_str() == "application/x-www-form-urlencoded")
+}
+
+/// A form's fields; the message when it does not parse or repeats a parameter (RFC 6749 §3.2,
+/// RFC 7662 and RFC 7009 alike).
+pub(crate) fn form_fields(body: &[u8]) -> Result<std::collections::HashMap<String, String>, String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|_| "the form does not parse".to_owned())?;
+    let mut form = std::collections::HashMap::new();
+    for (name, value) in pairs {
+        if form.insert(name.clone(), value).is_some() {
+            return Err(format!("parameter {name} is repeated"));
+        }
+    }
+    Ok(form)
+}
+
+/// A form body (RFC 7662's and RFC 7009's requests): 415 for another content type, 413 over
+/// the limit, 400 when it does not parse or repeats a parameter.
+#[derive(Debug)]
+pub struct ApiForm(pub std::collections::HashMap<String, String>);
+
+impl FromRequest for ApiForm {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = typed_body(req, payload, is_form, "application/x-www-form-urlencoded");
+        Box::pin(async move { form_fields(&body.await?).map(ApiForm).map_err(ApiError::bad_request) })
+    }
 }
 
 /// No body at all: no content type, no transfer encoding, no or a zero content length.
@@ -92,22 +131,33 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let mut payload = payload.take();
-        Box::pin(async move {
-            if req.method() == actix_web::http::Method::DELETE && has_no_body(&req) {
-                // Clients send a DELETE without a body as a matter of course; what it lacks is
-                // its fields (422 naming them), not a content type.
-                return parse_json(b"{}").map(ApiJson);
-            }
-            if !is_json(&req) {
-                return Err(ApiError::unsupported_media_type("application/json"));
-            }
-            let limit = AppState::of(&req)?.body_limit;
-            let body = read_body(&req, &mut payload, limit).await?;
-            parse_json(&body).map(ApiJson)
-        })
+        if req.method() == actix_web::http::Method::DELETE && has_no_body(req) {
+            // Clients send a DELETE without a body as a matter of course; what it lacks is its
+            // fields (422 naming them), not a content type.
+            return Box::pin(std::future::ready(parse_json(b"{}").map(ApiJson)));
+        }
+        let body = typed_body(req, payload, is_json, "application/json");
+        Box::pin(async move { parse_json(&body.await?).map(ApiJson) })
     }
+}
+
+/// The whole body of a request whose content type `accepts` (415 naming `expected` otherwise),
+/// up to the configured limit (413).
+fn typed_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    accepts: fn(&HttpRequest) -> bool,
+    expected: &'static str,
+) -> LocalBoxFuture<'static, Result<web::BytesMut, ApiError>> {
+    let req = req.clone();
+    let mut payload = payload.take();
+    Box::pin(async move {
+        if !accepts(&req) {
+            return Err(ApiError::unsupported_media_type(expected));
+        }
+        let limit = AppState::of(&req)?.body_limit;
+        read_body(&req, &mut payload, limit).await
+    })
 }
 
 /// A JSON body that may be absent altogether (no content type, no length): `None` then, else
@@ -145,32 +195,94 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiQuery<T> {
     }
 }
 
-/// The caller, from `Authorization: Bearer` only (never a query string). The token's
-/// signature and expiry are checked as the request is extracted, so a missing, forged or
-/// expired token is 401 before anything else about the request is; its session is checked
-/// against storage together with the use case, in the same trip to the storage threads
-/// ([`Caller::run`]), so revocation is immediate and costs no extra hop.
-pub struct Caller {
-    token: VerifiedToken,
-    state: web::Data<AppState>,
+/// What an operation needs of its caller's credential, named in the handler's signature
+/// (`Caller<ReadsProjects>`): the one place a route says what a personal access token must hold.
+/// The decision itself is the domain's ([`Principal::may`]).
+pub trait Needs: 'static {
+    /// The need.
+    const NEED: Need;
 }
 
-impl Caller {
-    /// Runs a use case as the caller on `lane`'s threads: authenticates the verified token
-    /// against storage, then runs `f` with the principal, both in one job.
+macro_rules! needs {
+    ($($(#[$doc:meta])* $name:ident => $need:expr;)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name;
+
+        impl Needs for $name {
+            const NEED: Need = $need;
+        }
+    )*};
+}
+
+needs! {
+    /// Managing the account: sessions only (the default, so a new route refuses tokens until it
+    /// says otherwise).
+    ManagesAccount => Need::AccountManagement;
+    /// Reading the caller's own account (`profile`).
+    ReadsProfile => Need::Profile;
+    /// Reading projects and tasks (`projects:read`).
+    ReadsProjects => Need::ProjectsRead;
+    /// Writing projects and tasks (`projects:write`).
+    WritesProjects => Need::ProjectsWrite;
+    /// An admin's reading of accounts and the audit log (`admin:read`).
+    ReadsAccounts => Need::AdminRead;
+    /// Asking about tokens (`introspect`; personal access tokens only).
+    Introspects => Need::Introspect;
+}
+
+/// The credential a request presented, checked as far as it can be without storage.
+#[derive(Clone)]
+pub(crate) enum Credential {
+    /// An access token whose signature and expiry passed.
+    Access(VerifiedToken),
+    /// A personal access token whose checksum passed.
+    Pat(Arc<PatText>),
+}
+
+impl Credential {
+    /// The caller, as stored now: a live session or token of an active account.
+    fn authenticate(&self, app: &Gatehouse) -> Result<Principal, ApiError> {
+        match self {
+            Self::Access(token) => app.auth.authenticate_verified(token),
+            Self::Pat(text) => app.tokens.authenticate(text),
+        }
+        .map_err(refused)
+    }
+}
+
+/// The caller, from `Authorization: Bearer` only (never a query string): an access token or a
+/// personal access token. An access token's signature and expiry, or a personal access token's
+/// checksum, are checked as the request is extracted, so a missing, forged or expired token is
+/// 401 before anything else about the request is (and a mistyped personal access token costs no
+/// database read); the session or token is checked against storage together with the use case,
+/// in the same trip to the storage threads ([`Caller::run`]), so revocation is immediate and
+/// costs no extra hop. `N` says what the operation needs of the credential.
+pub struct Caller<N: Needs = ManagesAccount> {
+    credential: Credential,
+    state: web::Data<AppState>,
+    need: PhantomData<N>,
+}
+
+impl<N: Needs> Caller<N> {
+    /// Runs a use case as the caller on `lane`'s threads: authenticates the credential against
+    /// storage, asks the principal whether it may do what `N` needs, then runs `f` with it, all
+    /// in one job.
     ///
     /// # Errors
-    /// 401 when the session or user no longer grants access; `f`'s error mapped to its answer.
+    /// 401 when the credential no longer grants access, 403 when a token lacks the scope; `f`'s
+    /// error mapped to its answer.
     pub async fn run<T, E, F>(self, lane: Lane, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&Gatehouse, &Principal) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: Into<ApiError> + Send + 'static,
     {
-        let token = self.token;
+        let credential = self.credential;
         self.state
             .run(lane, move |app| {
-                let me = app.auth.authenticate_verified(&token).map_err(refused)?;
+                let me = credential.authenticate(app)?;
+                me.may(N::NEED)?;
                 f(app, &me).map_err(Into::into)
             })
             .await
@@ -179,30 +291,33 @@ impl Caller {
     /// The caller's principal alone.
     ///
     /// # Errors
-    /// 401 when the session or user no longer grants access.
+    /// 401 when the credential no longer grants access, 403 when a token lacks the scope.
     pub async fn principal(self) -> Result<Principal, ApiError> {
         self.run(Lane::Storage, |_, me| Ok::<_, ApiError>(me.clone())).await
     }
 }
 
-impl std::fmt::Debug for Caller {
+impl<N: Needs> std::fmt::Debug for Caller<N> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Caller").field("user_id", &self.token.claims().user_id).finish_non_exhaustive()
+        match &self.credential {
+            Credential::Access(token) => f.debug_struct("Caller").field("user_id", &token.claims().user_id).finish_non_exhaustive(),
+            Credential::Pat(_) => f.debug_struct("Caller").field("credential", &"personal access token").finish_non_exhaustive(),
+        }
     }
 }
 
-/// A token whose signature and expiry passed while its session is not checked yet: left on the
-/// request by the [`Caller`] extractor.
+/// A credential that passed its checks without storage while its session or token is not
+/// checked yet: left on the request by the [`Caller`] extractor.
 #[derive(Clone)]
-pub(crate) struct JudgeLater(pub(crate) VerifiedToken);
+pub(crate) struct JudgeLater(pub(crate) Credential);
 
-/// Whether the token left on a refused request still grants access: checked against storage,
-/// so a logged-out token gets its 401 even when the body, query or path was wrong too.
+/// Whether the credential left on a refused request still grants access: checked against
+/// storage, so a logged-out token gets its 401 even when the body, query or path was wrong too.
 ///
 /// # Errors
-/// 401 when the session or user no longer grants access.
-pub(crate) async fn judge(state: &web::Data<AppState>, token: VerifiedToken) -> Result<(), ApiError> {
-    state.run(Lane::Storage, move |app| app.auth.authenticate_verified(&token).map(drop).map_err(refused)).await
+/// 401 when the credential no longer grants access.
+pub(crate) async fn judge(state: &web::Data<AppState>, credential: Credential) -> Result<(), ApiError> {
+    state.run(Lane::Storage, move |app| credential.authenticate(app).map(drop)).await
 }
 
 /// The answer to a token that does not grant access (the reason is logged, not told).
@@ -229,18 +344,27 @@ fn bearer_token(req: &HttpRequest) -> Option<&str> {
     scheme.eq_ignore_ascii_case(b"bearer").then(|| std::str::from_utf8(token).unwrap_or_default().trim())
 }
 
-impl FromRequest for Caller {
+impl<N: Needs> FromRequest for Caller<N> {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         std::future::ready(bearer_token(req).ok_or_else(|| ApiError::unauthorized(false)).and_then(|token| {
             let state = AppState::of(req)?;
-            // Signature and expiry only: CPU work of microseconds (HS256), no storage.
-            let token = state.app.auth.verify_access_token(token).map_err(refused)?;
+            let credential = if PatText::claims_to_be_one(token) {
+                // The checksum only: a typo or a forgery is refused without a database read.
+                let text = PatText::parse(token).map_err(|reason| {
+                    tracing::debug!(%reason, "personal access token refused");
+                    ApiError::unauthorized(true)
+                })?;
+                Credential::Pat(Arc::new(text))
+            } else {
+                // Signature and expiry only: CPU work of microseconds (HS256), no storage.
+                Credential::Access(state.app.auth.verify_access_token(token).map_err(refused)?)
+            };
             // For `edges::token_judged_first`, should a later extractor refuse the request.
-            req.extensions_mut().insert(JudgeLater(token.clone()));
-            Ok(Caller { token, state })
+            req.extensions_mut().insert(JudgeLater(credential.clone()));
+            Ok(Caller { credential, state, need: PhantomData })
         }))
     }
 }

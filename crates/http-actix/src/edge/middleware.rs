@@ -56,9 +56,9 @@ async fn token_judged_first(response: ServiceResponse<BoxBody>) -> ServiceRespon
     if ![400, 413, 415, 422].contains(&response.status().as_u16()) {
         return response;
     }
-    let Some(JudgeLater(token)) = response.request().extensions().get::<JudgeLater>().cloned() else { return response };
+    let Some(JudgeLater(credential)) = response.request().extensions().get::<JudgeLater>().cloned() else { return response };
     let Some(state) = response.request().app_data::<actix_web::web::Data<AppState>>().cloned() else { return response };
-    match judge(&state, token).await {
+    match judge(&state, credential).await {
         Ok(()) => response,
         Err(refusal) => {
             let (request, refused) = response.into_parts();

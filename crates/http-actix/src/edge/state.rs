@@ -36,6 +36,17 @@ pub struct AppState {
     pub metrics: Option<Metrics>,
     /// Where the refresh token travels (`auth.refresh_transport`).
     pub refresh_cookie: RefreshCookie,
+    /// The `iss` and `aud` of access tokens, for introspection's answer.
+    pub token_names: Arc<TokenNames>,
+}
+
+/// The `iss` and `aud` access tokens carry (`auth.issuer`, `auth.audience`).
+#[derive(Debug, Clone)]
+pub struct TokenNames {
+    /// `iss`.
+    pub issuer: String,
+    /// `aud`.
+    pub audience: String,
 }
 
 impl std::fmt::Debug for AppState {

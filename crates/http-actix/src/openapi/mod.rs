@@ -42,6 +42,37 @@ pub enum Unauthenticated {
     Unauthorized(Problem),
 }
 
+/// 403 for a personal access token outside its scopes, or one managing the account.
+#[derive(Debug, IntoResponses)]
+pub enum InsufficientScope {
+    /// RFC 6750's `insufficient_scope`.
+    #[response(
+        status = 403,
+        description = "a personal access token without the scope this operation needs (or one managing the account, which no token may); an admin-only operation of a caller who is no admin",
+        content_type = "application/problem+json",
+        headers(("WWW-Authenticate" = String, description = "`Bearer error=\"insufficient_scope\", scope=\"…\"` for a token"))
+    )]
+    Forbidden(Problem),
+}
+
+/// 400, 413, 415: what a form body (RFC 7662, RFC 7009) can get wrong.
+#[derive(Debug, IntoResponses)]
+pub enum FormErrors {
+    /// The form does not parse, repeats a parameter, or lacks `token`.
+    #[response(
+        status = 400,
+        description = "malformed form, a repeated parameter, or no `token`",
+        content_type = "application/problem+json"
+    )]
+    BadRequest(Problem),
+    /// Body over the limit.
+    #[response(status = 413, description = "body too large", content_type = "application/problem+json")]
+    TooLarge(Problem),
+    /// Not `application/x-www-form-urlencoded`.
+    #[response(status = 415, description = "wrong content type", content_type = "application/problem+json")]
+    Unsupported(Problem),
+}
+
 /// 503 when the database is unreachable.
 #[derive(Debug, IntoResponses)]
 pub enum Unavailable {
@@ -133,6 +164,19 @@ impl Modify for Finish {
             "oauth2",
             SecurityScheme::OAuth2(OAuth2::new([Flow::Password(Password::new("/auth/token", Scopes::new()))])),
         );
+        components.add_security_scheme(
+            "pat",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("gatehouse_pat")
+                    .description(Some(
+                        "A personal access token (`gatehouse_pat_…`, from POST /users/me/tokens). An operation lists the scope it needs; \
+                         one without a `pat` requirement refuses tokens with 403 insufficient_scope.",
+                    ))
+                    .build(),
+            ),
+        );
         require_password_with_email(components);
         let html = ContentBuilder::new().build();
         let docs = OperationBuilder::new()
@@ -144,6 +188,27 @@ impl Modify for Finish {
         api.paths.paths.insert("/docs/".to_owned(), PathItem::new(HttpMethod::Get, docs));
         links::add(api);
         optional_bodies_are_absent_not_null(api);
+        bearer_operations_refuse_tokens_out_of_scope(api);
+    }
+}
+
+/// Every operation that takes a bearer credential may refuse a personal access token outside
+/// its scopes (or managing the account) with 403 `insufficient_scope`: one rule documents that
+/// answer where the operation has no 403 of its own.
+fn bearer_operations_refuse_tokens_out_of_scope(api: &mut OpenApi) {
+    let takes_bearer = |operation: &utoipa::openapi::path::Operation| {
+        operation.security.iter().flatten().any(|requirement| {
+            serde_json::to_value(requirement).ok().and_then(|v| v.as_object().map(|o| o.contains_key("bearer") || o.contains_key("pat")))
+                == Some(true)
+        })
+    };
+    for item in api.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+        for operation in operations.into_iter().flatten().filter(|operation| takes_bearer(operation)) {
+            for (status, response) in InsufficientScope::responses() {
+                operation.responses.responses.entry(status).or_insert(response);
+            }
+        }
     }
 }
 

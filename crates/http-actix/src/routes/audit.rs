@@ -3,7 +3,7 @@
 use crate::dto::{AuditPage, AuditQuery};
 use crate::edge::blocking::Lane;
 use crate::edge::error::{ApiError, Problem};
-use crate::edge::extract::{ApiQuery, Caller};
+use crate::edge::extract::{ApiQuery, Caller, ReadsAccounts};
 use crate::openapi::{QueryErrors, Unauthenticated, Unavailable};
 use actix_web::{get, web};
 
@@ -11,7 +11,7 @@ use actix_web::{get, web};
 /// time (`since` inclusive, `until` exclusive).
 #[utoipa::path(
     tag = "audit",
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = []), ("oauth2" = []), ("pat" = ["admin:read"])),
     params(AuditQuery),
     responses(
         (status = 200, description = "a page of security events, newest first", body = AuditPage),
@@ -20,7 +20,7 @@ use actix_web::{get, web};
     )
 )]
 #[get("/audit")]
-pub async fn list_audit(caller: Caller, ApiQuery(query): ApiQuery<AuditQuery>) -> Result<web::Json<AuditPage>, ApiError> {
+pub async fn list_audit(caller: Caller<ReadsAccounts>, ApiQuery(query): ApiQuery<AuditQuery>) -> Result<web::Json<AuditPage>, ApiError> {
     let (filter, page) = query.into_parts()?;
     Ok(web::Json(caller.run(Lane::Storage, move |app, me| app.admin.audit(me, &filter, page)).await?.into()))
 }

@@ -3,7 +3,7 @@
 use crate::dto::{AuditPage, ChangePassword, CurrentPassword, PageQuery, SessionPage, UpdateMe, UserResponse};
 use crate::edge::blocking::Lane;
 use crate::edge::error::{ApiError, Problem};
-use crate::edge::extract::{ApiJson, ApiQuery, Caller, MaybeJson, RequestClient};
+use crate::edge::extract::{ApiJson, ApiQuery, Caller, MaybeJson, ReadsProfile, RequestClient};
 use crate::edge::state::AppState;
 use crate::openapi::{BadPath, JsonBodyErrors, NotFound, QueryErrors, RateLimited, Unauthenticated, Unavailable};
 use actix_web::{HttpResponse, delete, get, patch, post, web};
@@ -11,9 +11,9 @@ use domain::SessionId;
 use uuid::Uuid;
 
 /// The caller's account.
-#[utoipa::path(tag = "me", security(("bearer" = []), ("oauth2" = [])), responses((status = 200, description = "the caller's account", body = UserResponse), Unauthenticated, Unavailable))]
+#[utoipa::path(tag = "me", security(("bearer" = []), ("oauth2" = []), ("pat" = ["profile"])), responses((status = 200, description = "the caller's account", body = UserResponse), Unauthenticated, Unavailable))]
 #[get("")]
-pub async fn get_me(caller: Caller) -> Result<web::Json<UserResponse>, ApiError> {
+pub async fn get_me(caller: Caller<ReadsProfile>) -> Result<web::Json<UserResponse>, ApiError> {
     Ok(web::Json(caller.principal().await?.user().clone().into()))
 }
 

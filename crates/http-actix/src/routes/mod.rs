@@ -9,6 +9,7 @@ pub mod links;
 pub mod me;
 pub mod mfa;
 pub mod pages;
+pub mod pats;
 pub mod projects;
 pub mod system;
 pub mod tasks;
@@ -47,7 +48,10 @@ macro_rules! register_routes {
                 .service(mfa::start_totp)
                 .service(mfa::confirm_totp)
                 .service(mfa::disable_mfa)
-                .service(mfa::regenerate_recovery_codes),
+                .service(mfa::regenerate_recovery_codes)
+                .service(pats::create_token)
+                .service(pats::list_tokens)
+                .service(pats::revoke_token),
         );
         cfg.service(system::health).service(system::ready).service(system::jwks).service(system::openapi_json);
         cfg.service(tasks::create_task)
@@ -61,6 +65,9 @@ macro_rules! register_routes {
             .service(projects::get_project)
             .service(projects::update_project)
             .service(projects::delete_project);
+        // Before the `/auth` scope, which would take its path: resource servers call it often, with
+        // a token that authenticates them, so the per-client limit is not for it.
+        cfg.service(pats::introspect);
         cfg.service(
             $scope("/auth")
                 .wrap(PerClientLimit)
@@ -77,7 +84,8 @@ macro_rules! register_routes {
                 .service(links::resend_verification)
                 .service(links::request_password_reset)
                 .service(links::confirm_password_reset)
-                .service(links::confirm_email_change),
+                .service(links::confirm_email_change)
+                .service(pats::revoke),
         );
         cfg.service(audit::list_audit);
         cfg.service(mfa::reset_mfa);
@@ -85,7 +93,9 @@ macro_rules! register_routes {
             .service(users::invite_user)
             .service(users::get_user)
             .service(users::update_user)
-            .service(users::delete_user);
+            .service(users::delete_user)
+            .service(pats::list_user_tokens)
+            .service(pats::revoke_user_token);
         cfg.service(pages::verify_page).service(pages::reset_page).service(pages::email_change_page);
     }};
 }

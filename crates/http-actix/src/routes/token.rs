@@ -4,11 +4,11 @@
 use crate::dto::{OAuthErrorResponse, TokenResponse};
 use crate::edge::blocking::Lane;
 use crate::edge::error::ApiError;
-use crate::edge::extract::{client, read_body};
+use crate::edge::extract::{client, form_fields, is_form, read_body};
 use crate::edge::state::AppState;
 use crate::openapi::{RateLimited, Unavailable, UntrustedOrigin};
 use crate::routes::auth::{login_with, refresh_with, token_response};
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, post, web};
 use domain::{LoginError, RefreshError, SecondProof, SecondStepCode, SecondStepError, SignInOutcome};
 use serde::Deserialize;
@@ -119,25 +119,9 @@ impl ResponseError for TokenError {
     }
 }
 
-fn is_form(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<mime::Mime>().ok())
-        .is_some_and(|m| m.essence_str() == "application/x-www-form-urlencoded")
-}
-
 /// Parses the form; a parameter given twice is an error (RFC 6749 §3.2).
 fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, TokenError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(body).map_err(|_| TokenError::invalid_request("the form does not parse"))?;
-    let mut form = HashMap::new();
-    for (name, value) in pairs {
-        if form.insert(name.clone(), value).is_some() {
-            return Err(TokenError::invalid_request(format!("parameter {name} is repeated")));
-        }
-    }
-    Ok(form)
+    form_fields(body).map_err(TokenError::invalid_request)
 }
 
 fn required<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str, TokenError> {

@@ -3,7 +3,7 @@
 use crate::dto::{AdminUpdateUser, InviteRequest, PageQuery, UserPage, UserResponse};
 use crate::edge::blocking::Lane;
 use crate::edge::error::{ApiError, Problem};
-use crate::edge::extract::{ApiJson, ApiQuery, Caller, RequestClient};
+use crate::edge::extract::{ApiJson, ApiQuery, Caller, ReadsAccounts, RequestClient};
 use crate::openapi::{BadPath, JsonBodyErrors, NotFound, QueryErrors, Unauthenticated, Unavailable};
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
@@ -13,7 +13,7 @@ use uuid::Uuid;
 /// List every account (admin only), oldest first.
 #[utoipa::path(
     tag = "users",
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = []), ("oauth2" = []), ("pat" = ["admin:read"])),
     params(PageQuery),
     responses(
         (status = 200, description = "a page of accounts, oldest first", body = UserPage),
@@ -22,7 +22,7 @@ use uuid::Uuid;
     )
 )]
 #[get("/users")]
-pub async fn list_users(caller: Caller, ApiQuery(query): ApiQuery<PageQuery>) -> Result<web::Json<UserPage>, ApiError> {
+pub async fn list_users(caller: Caller<ReadsAccounts>, ApiQuery(query): ApiQuery<PageQuery>) -> Result<web::Json<UserPage>, ApiError> {
     let page = query.into_page()?;
     Ok(web::Json(caller.run(Lane::Storage, move |app, me| app.admin.list_users(me, page)).await?.into()))
 }
@@ -54,12 +54,12 @@ pub async fn invite_user(
 /// One account: admins see anyone, others only themselves (else 404).
 #[utoipa::path(
     tag = "users",
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = []), ("oauth2" = []), ("pat" = ["admin:read"])),
     params(("id" = Uuid, Path, description = "user id")),
     responses((status = 200, description = "the account", body = UserResponse), BadPath, NotFound, Unauthenticated, Unavailable)
 )]
 #[get("/users/{id}")]
-pub async fn get_user(caller: Caller, id: web::Path<Uuid>) -> Result<web::Json<UserResponse>, ApiError> {
+pub async fn get_user(caller: Caller<ReadsAccounts>, id: web::Path<Uuid>) -> Result<web::Json<UserResponse>, ApiError> {
     let id = UserId::from_uuid(id.into_inner());
     Ok(web::Json(caller.run(Lane::Storage, move |app, me| app.admin.get_user(me, id)).await?.into()))
 }

@@ -5,7 +5,7 @@
 use crate::connection::AnyConnection;
 use crate::rows::UserRow;
 use crate::schema::{email_links, users};
-use crate::store::unique;
+use crate::store::{load_for_update, unique};
 use diesel::prelude::*;
 use domain::{LinkPurpose, UserId};
 
@@ -17,14 +17,5 @@ pub(crate) fn forget_links(c: &mut AnyConnection, user: UserId, purpose: LinkPur
 
 /// The account's row, locked for the rest of the transaction (after the admins, in that order).
 pub(crate) fn lock_user(c: &mut AnyConnection, id: UserId) -> QueryResult<Option<UserRow>> {
-    let id = id.to_string();
-    // Written per arm: `as_select` is typed by the backend it loads from.
-    let rows = match c {
-        AnyConnection::Sqlite(c) => users::table.find(id).select(UserRow::as_select()).load(c),
-        #[cfg(feature = "postgres")]
-        AnyConnection::Postgres(c) => users::table.find(id).select(UserRow::as_select()).for_update().load(c),
-        #[cfg(feature = "mysql")]
-        AnyConnection::Mysql(c) => users::table.find(id).select(UserRow::as_select()).for_update().load(c),
-    };
-    unique(rows)
+    unique(load_for_update!(c, users::table.find(id.to_string()).select(UserRow::as_select())))
 }

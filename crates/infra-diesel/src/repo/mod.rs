@@ -7,6 +7,7 @@ mod attempts;
 pub(crate) mod audit;
 pub(crate) mod links;
 pub(crate) mod outbox;
+mod pats;
 mod projects;
 mod second_factors;
 pub(crate) mod sessions;

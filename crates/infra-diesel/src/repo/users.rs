@@ -5,7 +5,7 @@ use crate::repo::audit::record_events;
 use crate::repo::sessions::revoke_sessions_of;
 use crate::rows::{NewUser, UserChanges, UserRow, db_time};
 use crate::schema::users;
-use crate::store::{DieselStore, count, limit_offset, on_backend, unique};
+use crate::store::{DieselStore, count, limit_offset, load_for_update, on_backend, unique};
 use diesel::dsl::exists;
 use diesel::prelude::*;
 use domain::{
@@ -238,21 +238,13 @@ fn corrupt(error: InfraError) -> diesel::result::Error {
 }
 
 /// Locks the row of every active admin and returns their ids: whoever counts them next waits
-/// until this transaction ends, and then counts what it left. PostgreSQL and MySQL take row
-/// locks (`FOR UPDATE`, which also reads the latest committed rows, not a snapshot); SQLite
-/// needs none, since `BEGIN IMMEDIATE` already holds its only write lock. The order by id keeps
-/// two lockers from taking the same rows in opposite orders.
+/// until this transaction ends, and then counts what it left (`load_for_update!`). The order by
+/// id keeps two lockers from taking the same rows in opposite orders.
 fn lock_active_admins(c: &mut AnyConnection) -> QueryResult<Vec<String>> {
     let query = users::table
         .filter(users::is_active.eq(true))
         .filter(users::role.eq(Role::Admin.as_str()))
         .order(users::id.asc())
         .select(users::id);
-    match c {
-        AnyConnection::Sqlite(c) => query.load(c),
-        #[cfg(feature = "postgres")]
-        AnyConnection::Postgres(c) => query.for_update().load(c),
-        #[cfg(feature = "mysql")]
-        AnyConnection::Mysql(c) => query.for_update().load(c),
-    }
+    load_for_update!(c, query)
 }

@@ -20,7 +20,7 @@ use actix_web::web;
 use domain::system::{RandomIds, SystemClock};
 use domain::{AttemptCounter, AttemptPolicy, EmailChangeMode, EmailPolicy, Gatehouse, Ports, SessionPolicy};
 use infra_crypto::{
-    HashAlgorithm, Hasher, HasherConfig, JwtCodec, KeyedRecoveryCodes, RandomLinkTokens, RandomMfaTokens, RandomRefreshTokens,
+    HashAlgorithm, Hasher, HasherConfig, JwtCodec, KeyedRecoveryCodes, RandomLinkTokens, RandomMfaTokens, RandomPats, RandomRefreshTokens,
     SealedSecrets, Totp, Zxcvbn,
 };
 use infra_diesel::{Backend, Database, PoolOptions};
@@ -103,6 +103,10 @@ pub async fn application(settings: Settings) -> Result<Application, StartupError
         routes: Arc::new(routes),
         metrics,
         refresh_cookie,
+        token_names: Arc::new(crate::edge::state::TokenNames {
+            issuer: settings.auth.issuer.clone(),
+            audience: settings.auth.audience.clone(),
+        }),
     };
     Ok(crate::app::serve::bind(state, &settings.server, &settings.cors.allowed_origins, settings.metrics.port, cores)?)
 }
@@ -231,7 +235,9 @@ pub fn gatehouse_with(
         clock: Arc::new(SystemClock),
         attempts,
         ids: Arc::new(RandomIds),
-        second_factors: store,
+        second_factors: store.clone(),
+        pats: store,
+        pat_issuer: Arc::new(RandomPats),
         sealer: Arc::new(SealedSecrets::new(keys.clone())),
         otp: Arc::new(Totp::new(&settings.auth.totp_issuer)),
         recovery_codes: Arc::new(KeyedRecoveryCodes::new(keys)),
@@ -257,6 +263,7 @@ pub fn gatehouse_with(
         fresh_window: chrono::Duration::seconds(settings.auth.fresh_window_secs),
         require_mfa_for_admins: settings.auth.require_mfa_for_admins,
         password_min_score: settings.auth.password_min_score,
+        pat: domain::PatPolicy { max_days: settings.auth.pat_max_days },
         ..SessionPolicy::default()
     };
     Ok((Gatehouse::new(ports, policy), codec))
