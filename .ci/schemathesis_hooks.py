@@ -46,9 +46,11 @@ BASE_URL = os.environ["GATEHOUSE_URL"].rstrip("/")
 BINARY = os.environ["GATEHOUSE_BIN"]
 TIMEOUT = 30
 
-# The admin-only operations (`/audit`, `/users`, `/users/{id}`); `/users/me*` belongs to the
-# ordinary user.
-ADMIN_PATHS = r"^/(audit|users(/\{[^}]+\}(/mfa)?)?)$"
+# The admin-only operations (`/audit`, `/users`, `/users/{id}` and its `mfa` and `tokens`);
+# `/users/me*` belongs to the ordinary user.
+ADMIN_PATHS = r"^/(audit|users(/\{[^}]+\}(/mfa|/tokens(/\{[^}]+\})?)?)?)$"
+# Introspection takes a personal access token of scope `introspect` (a service's credential).
+SERVICE_PATHS = r"^/auth/introspect$"
 USER_PATHS = r"^/(auth/logout-all|auth/logout-others|users/me(/.*)?|projects(/.*)?|tasks(/.*)?)$"
 # Operations whose body carries the caller's current password (the fresh-session ones take it
 # when present; an email change needs it).
@@ -59,6 +61,7 @@ PASSWORD_CHECKED = {
     ("POST", "/users/me/mfa/totp"),
     ("DELETE", "/users/me/mfa"),
     ("POST", "/users/me/mfa/recovery-codes"),
+    ("POST", "/users/me/tokens"),
 }
 # Confirming an enrolment needs the code the authenticator app shows now: a schema-valid code is
 # one no app showed, which the contract answers with 422 on `code` (or 409 with no enrolment).
@@ -83,6 +86,9 @@ class Account:
 _lock = threading.RLock()
 USER = Account(os.environ["ST_USER_EMAIL"], os.environ["ST_USER_PASSWORD"], "Schemathesis User")
 ADMIN = Account(os.environ["ST_ADMIN_EMAIL"], os.environ["ST_ADMIN_PASSWORD"], "Schemathesis Admin")
+# The introspecting service's own account, registered on first use (and again if the run's admin
+# deletes or deactivates it).
+SERVICE = Account(f"st-service-{uuid.uuid4().hex[:12]}@example.com", os.environ["ST_USER_PASSWORD"], "Schemathesis Service")
 # One line per sign-in, re-registration and admin restore, with its duration: what the run did
 # to keep its accounts working (summarised by the script).
 _LOG = os.environ.get("ST_HOOKS_LOG")
@@ -167,6 +173,33 @@ def admin_token() -> str:
         return token
 
 
+def service_token() -> str:
+    """A personal access token of scope `introspect`, of the service's account."""
+    with _lock:
+        token = _login(SERVICE)
+        if token is None:
+            SERVICE.email = f"st-service-{uuid.uuid4().hex[:12]}@example.com"
+            started = time.monotonic()
+            response = requests.post(
+                f"{BASE_URL}/auth/register",
+                json={"email": SERVICE.email, "password": SERVICE.password, "name": SERVICE.name},
+                timeout=TIMEOUT,
+            )
+            _note(f"register-service {response.status_code}", started)
+            token = _login(SERVICE)
+        if token is None:
+            raise RuntimeError("cannot sign in as the introspecting service")
+        response = requests.post(
+            f"{BASE_URL}/users/me/tokens",
+            json={"name": "schemathesis introspection", "scopes": ["introspect"], "expires_in_days": 1},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=TIMEOUT,
+        )
+        if response.status_code != 201:
+            raise RuntimeError(f"creating the service's token answered {response.status_code}: {response.text[:200]}")
+        return response.json()["token"]
+
+
 def _set_bearer(case, token: str) -> None:
     case.headers = case.headers or {}
     case.headers["Authorization"] = f"Bearer {token}"
@@ -189,6 +222,17 @@ class UserAuth:
 
     def get(self, case, context):
         return user_token()
+
+    def set(self, case, data, context):
+        _set_bearer(case, data)
+
+
+@schemathesis.auth(retry_on=[401]).apply_to(path_regex=SERVICE_PATHS)
+class ServiceAuth:
+    """A service's personal access token; a 401 (revoked, its account gone) makes another."""
+
+    def get(self, case, context):
+        return service_token()
 
     def set(self, case, data, context):
         _set_bearer(case, data)
@@ -275,6 +319,11 @@ def after_call(context, case, response):
     if not 200 <= response.status_code < 300 or not isinstance(case.body, dict):
         return
     key = (case.method.upper(), case.path)
+    if key == ("POST", "/users/me/tokens"):
+        # A created token is revoked at once, so the run's hundreds of creations never reach the
+        # limit of 50 live tokens (409, tested by tests/api/pats.rs).
+        _revoke_created(case, response)
+        return
     with _lock:
         if key == ("POST", "/users/me/password") and isinstance(case.body.get("new_password"), str):
             USER.password = case.body["new_password"]
@@ -284,3 +333,11 @@ def after_call(context, case, response):
             except (ValueError, KeyError, TypeError):
                 pass
 
+
+
+def _revoke_created(case, response) -> None:
+    try:
+        token = response.json()["token"]
+    except (ValueError, KeyError, TypeError):
+        return
+    requests.post(f"{BASE_URL}/auth/revoke", data={"token": token}, timeout=TIMEOUT)

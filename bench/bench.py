@@ -127,7 +127,8 @@ def cmd_drain(args: argparse.Namespace) -> None:
 
 
 def cmd_fixtures(args: argparse.Namespace) -> None:
-    """Prints three lines: an access token, the project with 20 tasks, the project for creates."""
+    """Prints four lines: an access token, the project with 20 tasks, the project for creates, and
+    a personal access token of the same account with scopes profile and introspect."""
     client = Client(args.port)
     email = f"{args.prefix}@bench.example.com"
     client.expect(201, "POST", "/auth/register", {"email": email, "password": args.password, "name": "Bench Owner"})
@@ -142,7 +143,10 @@ def cmd_fixtures(args: argparse.Namespace) -> None:
     if len(page.get("items", [])) != 20:
         sys.exit(f"bench: the list project answers {len(page.get('items', []))} items, expected 20")
     client.expect(200, "GET", "/users/me", token=token)
-    print(token, listed, created, sep="\n")
+    # Made right after the sign-in, so the session is fresh and needs no password.
+    pat = client.expect(201, "POST", "/users/me/tokens", {"name": "bench", "scopes": ["profile", "introspect"]}, token)["token"]
+    client.expect(200, "GET", "/users/me", token=pat)
+    print(token, listed, created, pat, sep="\n")
 
 
 def totp(secret_base32: str, step: int) -> str:
@@ -261,6 +265,7 @@ def cmd_report(args: argparse.Namespace) -> None:
     cost, low = int(meta["bcrypt_cost"]), int(meta["low_cost"])
     backends = list(dict.fromkeys(r.backend for r in runs))
     health, me = "GET /health", "GET /users/me"
+    me_by_pat, introspection = "GET /users/me (personal access token)", "POST /auth/introspect (access token)"
     tasks_list, tasks_create = "GET /projects/{id}/tasks (20 items)", "POST /projects/{id}/tasks"
     refresh, flood_me = "POST /auth/refresh", "GET /users/me during login flood"
     second_step = "POST /auth/login/mfa (TOTP code)"
@@ -389,6 +394,25 @@ def cmd_report(args: argparse.Namespace) -> None:
         rows = find(runs, b, case)
         best = max((r.ok_rps for r in rows), default=None)
         lines.append((None if best is None else best >= floor, f"{label}: " + ("n/a" if best is None else f"{best:,.0f}/s (best of {', '.join(str(r.conns) for r in rows)} conns)")))
+    # Issue 29: a personal access token's read against an access token's, and introspection.
+    pats = [(r.conns, r.ok_rps / m[0].ok_rps) for r in find(runs, b, me_by_pat, 64) for m in [find(runs, b, me, 64)] if m and m[0].ok_rps]
+    lines.append(
+        (
+            every(pats, lambda x: x[1] >= 0.8),
+            "/users/me by personal access token >= 80% of by access token at 64 conns: " + (", ".join(f"{x[1]:.0%}" for x in pats) or "n/a"),
+        )
+    )
+    looks = []
+    for conns in sorted({r.conns for r in find(runs, b, introspection)}):
+        i, m = find(runs, b, introspection, conns), find(runs, b, me, conns)
+        if i and m and m[0].ok_rps:
+            looks.append((conns, i[0].ok_rps / m[0].ok_rps, i[0].non2xx))
+    lines.append(
+        (
+            every(looks, lambda x: x[1] >= 0.5 and x[2] == 0),
+            "introspection of an access token >= 50% of /users/me req/s: " + (", ".join(f"{x[1]:.0%} at {x[0]}" for x in looks) or "n/a"),
+        )
+    )
     # Issue 28: the second step of two-step sign-in, at 16 connections.
     steps = find(runs, b, second_step, 16)
     lines.append(

@@ -19,7 +19,7 @@
 #   BENCH_KEEP=1       keep the scratch folder (server logs, raw results) instead of deleting it
 #
 # Progress goes to standard error, the results (Markdown) to standard output. The whole run
-# takes about 17 × BENCH_DURATION + 90 s per backend, plus the build.
+# takes about 21 × BENCH_DURATION + 90 s per backend, plus the build.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -241,14 +241,18 @@ bench_backend() {
     local login_main fixtures
     login_main=$("$PY" "$HELPER" register --port "$PORT" --prefix "login$COST" --count "$LOGIN_USERS" --password "$PASSWORD")
     fixtures=$("$PY" "$HELPER" fixtures --port "$PORT" --prefix owner --password "$PASSWORD")
-    local token list_project create_project
-    { read -r token; read -r list_project; read -r create_project; } <<<"$fixtures"
+    local token list_project create_project pat
+    { read -r token; read -r list_project; read -r create_project; read -r pat; } <<<"$fixtures"
     log "$BACKEND: seeded accounts, a project of 20 tasks and an empty project"
     sleep 1
     metric "$BACKEND" rss_idle_seeded_kib "$(status_kib "$SERVER_PID" VmRSS)"
 
     for n in "${CONNS[@]}"; do run_wrk "GET /health" "$n" get.lua /health; done
     for n in "${CONNS[@]}"; do BENCH_TOKEN=$token run_wrk "GET /users/me" "$n" get.lua /users/me; done
+    for n in "${CONNS[@]}"; do BENCH_TOKEN=$pat run_wrk "GET /users/me (personal access token)" "$n" get.lua /users/me; done
+    for n in "${CONNS[@]}"; do
+        BENCH_TOKEN=$pat BENCH_SUBJECT=$token run_wrk "POST /auth/introspect (access token)" "$n" introspect.lua /auth/introspect
+    done
     for n in "${CONNS[@]}"; do
         BENCH_TOKEN=$token run_wrk "GET /projects/{id}/tasks (20 items)" "$n" get.lua "/projects/$list_project/tasks"
     done

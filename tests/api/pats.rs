@@ -117,9 +117,22 @@ async fn a_token_has_the_prefix_randomness_and_checksum_and_is_shown_once() {
     let lifetime = chrono::DateTime::parse_from_rfc3339(&str_of(&default, "expires_at")).unwrap()
         - chrono::DateTime::parse_from_rfc3339(&str_of(&default, "created_at")).unwrap();
     assert_eq!(lifetime, chrono::Duration::days(30));
+    // JSON Schema counts 7.0 as an integer, and so does the server.
+    let whole = app
+        .send_json(
+            Method::POST,
+            "/users/me/tokens",
+            Some(&ada.access),
+            &json!({"name": "x", "scopes": ["profile"], "expires_in_days": 7.0}),
+        )
+        .await;
+    assert_eq!(whole.status(), 201);
     for (body, field) in [
         (json!({"name": "x", "scopes": ["profile"], "expires_in_days": 367}), "expires_in_days"),
         (json!({"name": "x", "scopes": ["profile"], "expires_in_days": 0}), "expires_in_days"),
+        (json!({"name": "x", "scopes": ["profile"], "expires_in_days": 7.5}), "expires_in_days"),
+        (json!({"name": "x", "scopes": ["profile"], "expires_in_days": 1e30}), "expires_in_days"),
+        (json!({"name": "x", "scopes": ["profile"], "expires_in_days": "7"}), "expires_in_days"),
         (json!({"name": "x", "scopes": []}), "scopes"),
         (json!({"name": "x", "scopes": ["admin"]}), "scopes"),
         (json!({"name": "  ", "scopes": ["profile"]}), "name"),
@@ -547,6 +560,13 @@ async fn only_a_token_with_the_introspect_scope_may_introspect() {
         .header("content-type", "application/x-www-form-urlencoded")
         .body("token=a&token=b");
     problem(twice.send().await.unwrap(), 400).await;
+    // Parameters it does not know are ignored, repeated or not (RFC 6749 §3.2).
+    let extra = app
+        .request(Method::POST, "/auth/introspect")
+        .bearer_auth(&watcher)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("x=1&x=2&token=abc&client_id=svc");
+    assert_eq!(extra.send().await.unwrap().json::<Value>().await.unwrap(), json!({"active": false}));
 }
 
 #[tokio::test]

@@ -28,7 +28,7 @@ pub struct CreateTokenRequest {
     /// Days until it expires: 1 to `auth.pat_max_days` (366 unless configured), 30 when left out.
     #[serde(default)]
     #[schema(value_type = i64, required = false, minimum = 1, maximum = 366, example = 30)]
-    pub expires_in_days: Maybe<i64>,
+    pub expires_in_days: Maybe<serde_json::Number>,
 }
 
 impl CreateTokenRequest {
@@ -38,14 +38,23 @@ impl CreateTokenRequest {
         let current = current_password(&mut v, self.current_password);
         let name = v.check("name", PatName::parse(&self.name));
         let scopes = v.check("scopes", PatScopes::parse(self.scopes.iter().map(|scope| scope.0.as_str())));
-        let days = v.optional("expires_in_days", self.expires_in_days, |days| {
-            u32::try_from(days).ok().filter(|d| *d >= 1).ok_or("must be at least 1")
-        });
+        let days = v.optional("expires_in_days", self.expires_in_days, whole_days);
         match (current, name, scopes, days) {
             (Some(current), Some(name), Some(scopes), Some(expires_in_days)) => Ok((current, PatRequest { name, scopes, expires_in_days })),
             _ => Err(v.into_error()),
         }
     }
+}
+
+/// A number of days: a whole number of at least 1. JSON Schema counts `35.0` as an integer, so
+/// it is one here too; the upper bound is the policy's to judge.
+fn whole_days(days: serde_json::Number) -> Result<u32, &'static str> {
+    if days.as_f64().is_some_and(|d| d < 1.0) {
+        return Err("must be at least 1");
+    }
+    let whole = days.as_u64().or_else(|| days.as_f64().filter(|d| d.fract() == 0.0).map(|d| d as u64)).ok_or("must be a whole number")?;
+    // Beyond u32 is beyond every policy, which then says what the bound is.
+    Ok(u32::try_from(whole).unwrap_or(u32::MAX))
 }
 
 /// A personal access token, never its text.

@@ -37,12 +37,13 @@ pub(crate) fn is_form(req: &HttpRequest) -> bool {
         .is_some_and(|m| m.essence_str() == "application/x-www-form-urlencoded")
 }
 
-/// A form's fields; the message when it does not parse or repeats a parameter (RFC 6749 §3.2,
-/// RFC 7662 and RFC 7009 alike).
-pub(crate) fn form_fields(body: &[u8]) -> Result<std::collections::HashMap<String, String>, String> {
+/// A form's `known` parameters; the message when it does not parse or repeats one of them. As
+/// RFC 6749 §3.2 asks (and RFC 7662 and RFC 7009 with it), unrecognised parameters are ignored,
+/// repeated or not.
+pub(crate) fn form_fields(body: &[u8], known: &[&str]) -> Result<std::collections::HashMap<String, String>, String> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|_| "the form does not parse".to_owned())?;
     let mut form = std::collections::HashMap::new();
-    for (name, value) in pairs {
+    for (name, value) in pairs.into_iter().filter(|(name, _)| known.contains(&name.as_str())) {
         if form.insert(name.clone(), value).is_some() {
             return Err(format!("parameter {name} is repeated"));
         }
@@ -50,18 +51,20 @@ pub(crate) fn form_fields(body: &[u8]) -> Result<std::collections::HashMap<Strin
     Ok(form)
 }
 
-/// A form body (RFC 7662's and RFC 7009's requests): 415 for another content type, 413 over
-/// the limit, 400 when it does not parse or repeats a parameter.
+/// The form of RFC 7662's and RFC 7009's requests, `token` and `token_type_hint`: 415 for
+/// another content type, 413 over the limit, 400 when it does not parse or repeats one of them.
 #[derive(Debug)]
-pub struct ApiForm(pub std::collections::HashMap<String, String>);
+pub struct TokenParametersForm(pub std::collections::HashMap<String, String>);
 
-impl FromRequest for ApiForm {
+impl FromRequest for TokenParametersForm {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let body = typed_body(req, payload, is_form, "application/x-www-form-urlencoded");
-        Box::pin(async move { form_fields(&body.await?).map(ApiForm).map_err(ApiError::bad_request) })
+        Box::pin(
+            async move { form_fields(&body.await?, &["token", "token_type_hint"]).map(TokenParametersForm).map_err(ApiError::bad_request) },
+        )
     }
 }
 

@@ -5,7 +5,7 @@
 use crate::dto::{CreateTokenRequest, CreatedPatResponse, PatList};
 use crate::edge::blocking::Lane;
 use crate::edge::error::{ApiError, Problem};
-use crate::edge::extract::{ApiForm, ApiJson, Caller, Introspects, RequestClient};
+use crate::edge::extract::{ApiJson, Caller, Introspects, RequestClient, TokenParametersForm};
 use crate::edge::state::AppState;
 use crate::openapi::{BadPath, FormErrors, InsufficientScope, JsonBodyErrors, NotFound, RateLimited, Unauthenticated, Unavailable};
 use actix_web::{HttpResponse, delete, get, post, web};
@@ -178,6 +178,7 @@ impl IntrospectionResponse {
 #[derive(Debug, ToSchema)]
 pub struct TokenParameters {
     /// An access token, a refresh token or a personal access token.
+    #[schema(min_length = 1)]
     pub token: String,
     /// `access_token`, `refresh_token` or `personal_access_token`.
     pub token_type_hint: Option<String>,
@@ -202,7 +203,11 @@ fn token_of(mut form: HashMap<String, String>) -> Result<String, ApiError> {
     )
 )]
 #[post("/auth/introspect")]
-pub async fn introspect(state: web::Data<AppState>, caller: Caller<Introspects>, ApiForm(form): ApiForm) -> Result<HttpResponse, ApiError> {
+pub async fn introspect(
+    state: web::Data<AppState>,
+    caller: Caller<Introspects>,
+    TokenParametersForm(form): TokenParametersForm,
+) -> Result<HttpResponse, ApiError> {
     let token = token_of(form)?;
     let found = caller.run(Lane::Storage, move |app, _| app.tokens.introspect(&token)).await?;
     Ok(super::uncached(HttpResponse::Ok()).json(IntrospectionResponse::new(found, &state)))
@@ -219,7 +224,7 @@ pub async fn introspect(state: web::Data<AppState>, caller: Caller<Introspects>,
 pub async fn revoke(
     state: web::Data<AppState>,
     RequestClient(client): RequestClient,
-    ApiForm(form): ApiForm,
+    TokenParametersForm(form): TokenParametersForm,
 ) -> Result<HttpResponse, ApiError> {
     let token = token_of(form)?;
     state.run(Lane::Storage, move |app| app.tokens.revoke_any(&token, &client)).await?;

@@ -119,9 +119,12 @@ impl ResponseError for TokenError {
     }
 }
 
+/// The parameters of the grants; any other is ignored (RFC 6749 §3.2).
+const PARAMETERS: &[&str] = &["grant_type", "username", "password", "refresh_token", "mfa_token", "code", "scope", "client_id"];
+
 /// Parses the form; a parameter given twice is an error (RFC 6749 §3.2).
 fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, TokenError> {
-    form_fields(body).map_err(TokenError::invalid_request)
+    form_fields(body, PARAMETERS).map_err(TokenError::invalid_request)
 }
 
 fn required<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str, TokenError> {

@@ -74,6 +74,7 @@ mod attempts;
 mod audit;
 mod links;
 mod outbox;
+mod pats;
 mod projects;
 mod races;
 mod second_factors;
