@@ -393,16 +393,18 @@ async fn the_fifty_first_live_token_is_refused() {
 type Request = Pin<Box<dyn Future<Output = Response> + Send>>;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_creations_at_the_limit_leave_exactly_fifty() {
+async fn concurrent_creations_at_the_limit_on_two_instances_leave_exactly_fifty() {
     for round in 0..3 {
         let app = Arc::new(spawn_app_with(&[("server.workers", "4")]).await);
+        // A second instance on the same database: half the creations go to each.
+        let other = Arc::new(app.sibling(&[("server.workers", "4")], |_| {}).await);
         let ada = app.user("ada@example.com").await;
         for _ in 0..45 {
             create(&app, &ada.access, &["profile"], None).await;
         }
         let requests: Vec<Request> = (0..15)
             .map(|n| {
-                let (app, access) = (app.clone(), ada.access.clone());
+                let (app, access) = (if n % 2 == 0 { app.clone() } else { other.clone() }, ada.access.clone());
                 Box::pin(async move {
                     app.send_json(
                         Method::POST,
@@ -423,15 +425,19 @@ async fn concurrent_creations_at_the_limit_leave_exactly_fifty() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_revocation_racing_uses_and_another_revocation_wins_once_and_for_good() {
+async fn a_revocation_racing_uses_and_another_revocation_on_two_instances_wins_once_and_for_good() {
     for round in 0..4 {
-        let app = Arc::new(spawn_app_with(&[("server.workers", "4")]).await);
+        let first = Arc::new(spawn_app_with(&[("server.workers", "4")]).await);
+        // A second instance on the same database: the racers alternate between the two.
+        let second = Arc::new(first.sibling(&[("server.workers", "4")], |_| {}).await);
+        let app = first.clone();
         let ada = app.user("ada@example.com").await;
         let created = create(&app, &ada.access, &["profile"], None).await;
         let (text, id) = (str_of(&created, "token"), str_of(&created, "id"));
         let mut requests: Vec<Request> = Vec::new();
         for n in 0..10 {
-            let (app, text, access, id) = (app.clone(), text.clone(), ada.access.clone(), id.clone());
+            let app = if n % 2 == 0 { first.clone() } else { second.clone() };
+            let (text, access, id) = (text.clone(), ada.access.clone(), id.clone());
             requests.push(Box::pin(async move {
                 match n {
                     0 | 1 => app.request(Method::DELETE, &format!("/users/me/tokens/{id}")).bearer_auth(&access).send().await.unwrap(),

@@ -120,12 +120,4 @@ impl Principal {
     pub fn admin_needs_mfa(&self) -> bool {
         self.is_admin() && self.admin_needs_mfa && !self.amr().is_multi_factor()
     }
-
-    /// The scopes of a personal access token; `None` for a session.
-    pub fn scopes(&self) -> Option<PatScopes> {
-        match self.access {
-            Access::Token { scopes, .. } => Some(scopes),
-            Access::Session { .. } => None,
-        }
-    }
 }

@@ -190,11 +190,15 @@ impl TokenService {
         Ok(Principal::by_token(user, &token, self.admin_needs_mfa))
     }
 
+    /// The stored token of `text` and its owner, whatever its state.
+    fn stored(&self, text: &PatText) -> Result<Option<(PersonalAccessToken, User)>, InfraError> {
+        self.ports.pats.find_by_digest(&self.ports.pat_issuer.digest(text))
+    }
+
     /// The token of `text` and its owner, if it is live and the owner active.
     fn live(&self, text: &PatText) -> Result<Option<(PersonalAccessToken, User)>, InfraError> {
-        let found = self.ports.pats.find_by_digest(&self.ports.pat_issuer.digest(text))?;
         let now = self.ports.clock.now();
-        Ok(found.filter(|(token, user)| token.is_live(now) && user.is_active && token.user_id == user.id))
+        Ok(self.stored(text)?.filter(|(token, user)| token.is_live(now) && user.is_active && token.user_id == user.id))
     }
 
     /// What a token is, for a resource server (RFC 7662): anything not live is
@@ -237,7 +241,7 @@ impl TokenService {
     pub fn revoke_any(&self, token: &str, client: &Client) -> Result<(), InfraError> {
         if PatText::claims_to_be_one(token) {
             let Ok(text) = PatText::parse(token) else { return Ok(()) };
-            if let Some((found, _)) = self.ports.pats.find_by_digest(&self.ports.pat_issuer.digest(&text))? {
+            if let Some((found, _)) = self.stored(&text)? {
                 let event = AuditEvent {
                     user_id: Some(found.user_id),
                     detail: AuditDetail::new().id("token_id", found.id.as_uuid()),
