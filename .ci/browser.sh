@@ -3,11 +3,14 @@
 # a person uses it (Authorize with a username and password, then GET /users/me, expecting 200),
 # and a browser app on another origin with the refresh token in an HttpOnly cookie (two tabs
 # refreshing at once, a not-allowed origin refused), and the emailed links (read from what a
-# real SMTP server received: /account/verify and /account/reset). Installs what it
-# needs, starts aiosmtpd (PyPI) as the mail server, builds and starts the release server (cookie
-# mode, a grace window, CORS for the app's origin, mail through aiosmtpd) on a fresh SQLite
-# database and a free port, registers a user, runs tests/browser/*.spec.mjs, and always stops
-# both servers. Idempotent; run it from anywhere. A failure leaves target/browser-*failure.png.
+# real SMTP server received: /account/verify and /account/reset), and signing in with an
+# OpenID Connect provider from an app on another origin (the real test provider of
+# tests/oidc-provider, its login form filled in). Installs what it needs, starts aiosmtpd (PyPI)
+# as the mail server and the test OIDC provider, builds and starts the release server (cookie
+# mode, a grace window, CORS for the apps' origins, mail through aiosmtpd, the provider `acme`
+# from a configuration folder of its own) on a fresh SQLite database and a free port, registers
+# a user, runs tests/browser/*.spec.mjs, and always stops all three servers. Idempotent; run it
+# from anywhere. A failure leaves target/browser-*failure.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +30,9 @@ python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q --disable-
 step "npm ci (tests/browser)"
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
+step "npm ci (tests/oidc-provider, the test OpenID Connect provider)"
+(cd tests/oidc-provider && npm ci --no-audit --no-fund --loglevel=error)
+
 step "cargo build --release -p http-actix"
 cargo build --release -p http-actix
 bin=target/release/gatehouse
@@ -34,8 +40,9 @@ bin=target/release/gatehouse
 tmp=$(mktemp -d)
 server_pid=
 smtp_pid=
+oidc_pid=
 cleanup() {
-    for pid in $server_pid $smtp_pid; do
+    for pid in $server_pid $smtp_pid $oidc_pid; do
         kill "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
@@ -44,11 +51,23 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
-port=$(free_port)
-app_port=$(free_port)
-evil_port=$(free_port)
-smtp_port=$(free_port)
+# `pick NAME` sets NAME to a free port that no earlier pick took: each is released at once, so
+# the system may hand the same one out twice.
+picked=
+pick() {
+    local p
+    while p=$(free_port); [[ " $picked " == *" $p "* ]]; do :; done
+    picked+=" $p"
+    printf -v "$1" %s "$p"
+}
+pick port
+pick app_port
+pick evil_port
+pick smtp_port
+pick oidc_app_port
+pick oidc_port
 base="http://127.0.0.1:$port"
+oidc_app_url="http://127.0.0.1:$oidc_app_port/oidc-app.html"
 
 step "start aiosmtpd on 127.0.0.1:$smtp_port (messages kept in a Maildir)"
 python3 -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$tmp/mail" >"$tmp/smtp.log" 2>&1 &
@@ -58,17 +77,65 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 
-step "start the server on $base (fresh SQLite database)"
+# The provider needs Gatehouse's callback URL (known now that its port is) and Gatehouse needs
+# the provider's issuer: the provider starts first, on a port picked above (PORT=0 could be
+# handed Gatehouse's port, picked but not yet listened on), and prints {"issuer":…,"port":…}
+# as its first line once it listens.
+step "start the test OpenID Connect provider on 127.0.0.1:$oidc_port (redirect URI $base/auth/oidc/acme/callback)"
+PORT="$oidc_port" OIDC_REDIRECT_URIS="$base/auth/oidc/acme/callback" \
+    node tests/oidc-provider/provider.mjs >"$tmp/oidc.json" 2>"$tmp/oidc.log" &
+oidc_pid=$!
+oidc_issuer=
+for _ in $(seq 1 100); do
+    if [ -n "$(head -n 1 "$tmp/oidc.json" 2>/dev/null)" ]; then
+        oidc_issuer=$(head -n 1 "$tmp/oidc.json" | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).issuer))') && break
+        oidc_issuer=
+    fi
+    kill -0 "$oidc_pid" 2>/dev/null || break
+    sleep 0.1
+done
+if [ -z "$oidc_issuer" ]; then
+    echo "the OIDC provider did not print its issuer:" >&2
+    cat "$tmp/oidc.json" "$tmp/oidc.log" >&2
+    exit 1
+fi
+echo "issuer $oidc_issuer"
+
+# The provider block goes into a configuration folder of this run's own (APP_CONFIG_DIR): the
+# repository's config/default.toml and config/test.toml, the latter with the block appended.
+# Nothing in config/ changes, so no other run sees the provider.
+mkdir "$tmp/config"
+cp config/default.toml "$tmp/config/default.toml"
+cp config/test.toml "$tmp/config/test.toml"
+cat >>"$tmp/config/test.toml" <<TOML
+
+# Added by .ci/browser.sh for tests/browser/oidc.spec.mjs.
+[oidc]
+allowed_redirect_uris = ["$oidc_app_url"]
+
+[[oidc.providers]]
+id = "acme"
+name = "Acme SSO"
+issuer = "$oidc_issuer"
+client_id = "gatehouse"
+client_secret = "gatehouse-secret"
+scopes = ["openid", "email", "profile"]
+allow_signup = true
+TOML
+
+step "start the server on $base (fresh SQLite database, the provider acme)"
 APP_ENV=test \
+    APP_CONFIG_DIR="$tmp/config" \
     DATABASE_URL="sqlite://$tmp/b.db" \
     SECRET_KEY="$(head -c 48 /dev/urandom | base64 | tr -d '\n')" \
     APP__AUTH__BCRYPT_COST=4 \
     APP__RATE_LIMIT__ENABLED=false \
     APP__SERVER__HOST=127.0.0.1 \
     APP__SERVER__PORT="$port" \
+    APP__SERVER__PUBLIC_URL="$base" \
     APP__AUTH__REFRESH_TRANSPORT=cookie \
     APP__AUTH__REFRESH_REUSE_GRACE_SECS=10 \
-    APP__CORS__ALLOWED_ORIGINS="http://127.0.0.1:$app_port" \
+    APP__CORS__ALLOWED_ORIGINS="http://127.0.0.1:$app_port,http://127.0.0.1:$oidc_app_port" \
     APP__EMAIL__TRANSPORT="smtp://127.0.0.1:$smtp_port" \
     APP__EMAIL__FROM="Gatehouse <no-reply@gatehouse.test>" \
     "$bin" serve >"$tmp/server.log" 2>&1 &
@@ -109,8 +176,12 @@ BASE_URL="$base" APP_PORT="$app_port" EVIL_PORT="$evil_port" BROWSER_EMAIL="$ema
     node tests/browser/cookie.spec.mjs || rc=$?
 step "the emailed links: verification and password reset pages, links from the mail server"
 BASE_URL="$base" MAILDIR="$tmp/mail" node tests/browser/emailed.spec.mjs || rc=$?
+step "sign in with an OpenID Connect provider: an app on another origin, the provider's login form"
+BASE_URL="$base" OIDC_ISSUER="$oidc_issuer" OIDC_APP_PORT="$oidc_app_port" node tests/browser/oidc.spec.mjs || rc=$?
 if [ "$rc" != 0 ]; then
     echo "server log (last 40 lines):" >&2
     tail -n 40 "$tmp/server.log" >&2
+    echo "OIDC provider log (last 20 lines):" >&2
+    tail -n 20 "$tmp/oidc.log" >&2
 fi
 exit "$rc"

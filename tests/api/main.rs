@@ -17,6 +17,7 @@ mod links;
 mod me;
 mod metrics;
 mod mfa;
+mod oidc;
 mod openapi;
 mod outage;
 mod pats;

@@ -65,6 +65,13 @@ const CONTRACT: &[(&str, &str)] = &[
     ("delete", "/users/{id}/tokens/{token_id}"),
     ("post", "/auth/introspect"),
     ("post", "/auth/revoke"),
+    // v1.2: sign in with an OpenID Connect provider.
+    ("get", "/auth/oidc/providers"),
+    ("get", "/auth/oidc/{provider}/start"),
+    ("get", "/auth/oidc/{provider}/callback"),
+    ("post", "/users/me/identities"),
+    ("get", "/users/me/identities"),
+    ("delete", "/users/me/identities/{id}"),
 ];
 
 #[tokio::test]

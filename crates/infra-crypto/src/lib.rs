@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod error;
+mod flow;
 mod jwt;
 mod link;
 mod mfa;
@@ -9,6 +10,7 @@ mod pat;
 mod refresh;
 
 pub use error::CryptoConfigError;
+pub use flow::{APP_CODE_PREFIX, RandomFlowSecrets, STATE_PREFIX};
 pub use jwt::{
     ACCESS_TOKEN_TYPE, JwtCodec, JwtConfig, KeyConfig, KeySpec, MAX_CLOCK_SKEW_SECS, MAX_KID_LEN, MAX_TOKEN_BYTES, MIN_HS256_SECRET_BYTES,
     hs256_secret_is_strong,

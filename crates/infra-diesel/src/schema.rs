@@ -177,3 +177,40 @@ diesel::table! {
 
 diesel::joinable!(personal_access_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(personal_access_tokens, users);
+
+diesel::table! {
+    identities (id) {
+        id -> Text,
+        user_id -> Text,
+        provider -> Text,
+        issuer -> Text,
+        subject -> Text,
+        email -> Nullable<Text>,
+        linked_at -> Timestamp,
+        last_sign_in_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    oidc_flows (digest) {
+        digest -> Text,
+        provider -> Text,
+        user_id -> Nullable<Text>,
+        app_challenge -> Nullable<Text>,
+        redirect_uri -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oidc_codes (digest) {
+        digest -> Text,
+        user_id -> Text,
+        provider -> Text,
+        redirect_uri -> Text,
+        app_challenge -> Text,
+        expires_at -> Timestamp,
+    }
+}

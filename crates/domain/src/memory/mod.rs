@@ -4,6 +4,7 @@
 
 mod attempts;
 mod crypto;
+mod identities;
 mod jobs;
 mod links;
 mod mail;
@@ -15,6 +16,7 @@ mod system;
 
 pub use attempts::MemoryAttempts;
 pub use crypto::{FakeAccessTokens, FakeHasher, FakeLinkTokens, FakeRefreshTokens};
+pub use identities::{FakeFlowSecrets, NoProviders};
 pub use jobs::MemoryLeases;
 pub use mail::{MemoryMailer, MemoryOutbox};
 pub use mfa_crypto::{FakeMfaTokens, FakeOtp, FakePasswordStrength, FakeRecoveryCodes, FakeSealer};
@@ -97,6 +99,9 @@ impl InMemory {
             passwords: Arc::new(FakePasswordStrength),
             pats: self.store.clone(),
             pat_issuer: Arc::new(FakePatIssuer::default()),
+            providers: Arc::new(NoProviders),
+            identities: self.store.clone(),
+            flow_secrets: Arc::new(FakeFlowSecrets::default()),
         }
     }
 }

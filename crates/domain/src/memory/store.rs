@@ -43,6 +43,12 @@ pub(super) struct Tables {
     pub(super) pats: HashMap<crate::model::PatDigest, crate::model::PersonalAccessToken>,
     /// Passkeys per account (counted only, until they exist).
     pub(super) passkeys: HashMap<UserId, u32>,
+    /// Provider identities linked to accounts.
+    pub(super) identities: Vec<crate::model::Identity>,
+    /// Provider flows waiting for their callback, by the digest of their `state`.
+    pub(super) flows: HashMap<crate::model::FlowDigest, crate::model::OidcFlow>,
+    /// Apps' one-time codes, by digest.
+    pub(super) codes: HashMap<crate::model::FlowDigest, crate::model::SignInCode>,
 }
 
 impl MemoryStore {

@@ -63,6 +63,10 @@ pub enum AuditKind {
     TokenCreated,
     /// A personal access token was revoked.
     TokenRevoked,
+    /// A provider identity was linked to the account.
+    IdentityLinked,
+    /// A provider identity was unlinked from the account.
+    IdentityUnlinked,
 }
 
 impl AuditKind {
@@ -94,6 +98,8 @@ impl AuditKind {
         Self::MfaRecoveryCodesRegenerated,
         Self::TokenCreated,
         Self::TokenRevoked,
+        Self::IdentityLinked,
+        Self::IdentityUnlinked,
     ];
 
     /// The wire and storage spelling (`login.failed`).
@@ -125,6 +131,8 @@ impl AuditKind {
             Self::MfaRecoveryCodesRegenerated => "mfa.recovery_codes_regenerated",
             Self::TokenCreated => "token.created",
             Self::TokenRevoked => "token.revoked",
+            Self::IdentityLinked => "identity.linked",
+            Self::IdentityUnlinked => "identity.unlinked",
         }
     }
 }
@@ -194,6 +202,13 @@ impl AuditDetail {
     #[must_use]
     pub fn id(mut self, key: &'static str, id: Uuid) -> Self {
         self.set(key, DetailValue::Text(id.hyphenated().to_string()));
+        self
+    }
+
+    /// With `key` set to a configured provider's id (from the closed set of the configuration).
+    #[must_use]
+    pub fn provider(mut self, key: &'static str, provider: &crate::model::ProviderId) -> Self {
+        self.set(key, DetailValue::Text(provider.as_str().to_owned()));
         self
     }
 

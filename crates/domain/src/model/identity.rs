@@ -1,4 +1,4 @@
-//! Sign-in through an OpenID Connect provider (groundwork of issue 30, not wired yet): a
+//! Sign-in through an OpenID Connect provider: a
 //! provider's id, what its verified ID token says about a person, and the linking rules that
 //! keep a provider from taking over an account (an identity is the pair issuer and `sub`, never
 //! an email; an email links two identities only when both sides have verified it).
@@ -55,6 +55,8 @@ pub struct ProviderClaims {
     pub email: Option<Email>,
     /// `email_verified`: absent counts as false.
     pub email_verified: bool,
+    /// `name`, for a new account's name.
+    pub name: Option<String>,
 }
 
 /// What a first sign-in with an identity no account has yet finds locally.
@@ -151,6 +153,7 @@ mod tests {
             subject: "248289761001".to_owned(),
             email: email.map(|e| Email::parse(e).unwrap()),
             email_verified: verified,
+            name: None,
         }
     }
 

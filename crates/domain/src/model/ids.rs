@@ -61,3 +61,7 @@ id_type!(
     /// Identifies a personal access token.
     PatId
 );
+id_type!(
+    /// Identifies a provider identity linked to an account.
+    IdentityId
+);

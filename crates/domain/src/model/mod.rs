@@ -10,6 +10,7 @@ mod ids;
 mod link;
 mod mail;
 mod mfa;
+mod oidc_flow;
 mod page;
 mod password;
 mod pat;
@@ -26,13 +27,14 @@ pub use attempts::{AttemptPolicy, CounterKey, Reservation};
 pub use audit::{AuditDetail, AuditEvent, AuditFilter, AuditKind, Client, DetailValue};
 pub use email::{Email, EmailError};
 pub use identity::{FirstSignIn, LocalMatch, ProviderClaims, ProviderId, ProviderIdError, WaysIn};
-pub use ids::{IdError, PatId, ProjectId, SessionId, TaskId, UserId};
+pub use ids::{IdError, IdentityId, PatId, ProjectId, SessionId, TaskId, UserId};
 pub use link::{EmailChangeMode, EmailLink, EmailPolicy, LinkDigest, LinkIssue, LinkPurpose, LinkToken};
 pub use mail::{DeliveryFailure, MailState, OutboxCounts, OutgoingMail, QueuedMail, RetryPolicy};
 pub use mfa::{
     CodeError, MfaChallenge, MfaStatus, MfaTokenDigest, OtpCode, RecoveryCode, RecoveryCodeDigest, Sealed, SecondFactor, SecondStepCode,
     TotpEnrolment, TotpFactor, TotpRules, TotpSecret,
 };
+pub use oidc_flow::{FlowDigest, FlowPurpose, Identity, OidcFlow, PkceChallenge, PkceError, PkceVerifier, SignInCode};
 pub use page::{MAX_OFFSET, Page, PageError, PageRequest};
 pub use password::{CandidatePassword, MIN_PASSWORD_CHARS, Password, PasswordError, PasswordHash};
 pub use pat::{
@@ -43,5 +45,5 @@ pub use session::{RefreshTokenState, Retirement, Session, SessionPolicy, Session
 pub use task::{DueDate, DueDateError, Task, TaskDraft, TaskPatch, TaskPriority, TaskStatus, TaskTitle, UnknownVariant};
 pub use text::{Description, TextError};
 pub use time::{Timestamp, truncate_to_micros};
-pub use token::{AccessClaims, AccessToken, MfaToken, RefreshToken, RefreshTokenDigest, TokenPair};
+pub use token::{AccessClaims, AccessToken, FlowSecret, MfaToken, RefreshToken, RefreshTokenDigest, TokenPair};
 pub use user::{Role, User, UserName};

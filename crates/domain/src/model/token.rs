@@ -56,6 +56,12 @@ secret_token!(
     RefreshToken
 );
 secret_token!(
+    /// A secret of a provider's sign-in that Gatehouse mints: the `state` it sends the provider
+    /// (`gatehouse_os_…`) or the one-time `code` it hands the app (`gatehouse_oc_…`); stored only
+    /// as a digest.
+    FlowSecret
+);
+secret_token!(
     /// The opaque token a first sign-in step hands out for the second (`gatehouse_mt_…`): given
     /// to the client once, stored only as a digest.
     MfaToken

@@ -4,6 +4,7 @@
 mod attempts;
 mod audit;
 mod crypto;
+mod identity;
 mod jobs;
 mod links;
 mod mail;
@@ -15,6 +16,10 @@ mod system;
 pub use attempts::AttemptCounter;
 pub use audit::AuditLog;
 pub use crypto::{AccessTokenCodec, PasswordHasher, RefreshTokenIssuer, TokenRejected};
+pub use identity::{
+    AuthorizationRequest, FlowSecrets, IdentityLink, IdentityProviders, IdentityRepository, IdentitySignUp, ProviderAnswer, ProviderError,
+    ProviderInfo, Unlink,
+};
 pub use jobs::{JobLeases, Lease};
 pub use links::{EmailLinks, LinkEffect, LinkTokenIssuer, LinkWrite, Redeemed};
 pub use mail::{Composed, MailComposer, MailTransport, Message, Outbox};

@@ -223,7 +223,7 @@ impl AuthService {
             })?;
             return Err(LoginError::EmailNotVerified);
         }
-        Ok(self.sign_in.first_step_done(&user, Amr::PASSWORD, "password", client)?)
+        Ok(self.sign_in.first_step_done(&user, Amr::PASSWORD, AuditDetail::new().word("method", "password"), client)?)
     }
 
     /// The second step of a sign-in whose first step left a challenge: a TOTP or recovery code

@@ -49,6 +49,7 @@ impl MaintenanceService {
         self.ports.links.purge(now)?;
         self.ports.second_factors.purge_challenges(now)?;
         self.ports.pats.purge(now)?;
+        self.ports.identities.purge_flows(now)?;
         self.ports.sessions.purge(now).map(PurgeRun::Purged)
     }
 

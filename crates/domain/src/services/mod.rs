@@ -9,6 +9,7 @@ mod links;
 mod lockout;
 mod maintenance;
 mod mfa;
+mod oidc;
 mod outbox;
 mod password_policy;
 mod principal;
@@ -24,6 +25,7 @@ pub use auth::{AuthService, AuthenticateError, LoginError, RefreshError, Registe
 pub use links::{Deferred, LinkError, LinkService};
 pub use maintenance::{MaintenanceService, PurgeRun};
 pub use mfa::{MfaError, MfaService};
+pub use oidc::{Callback, CallbackError, CallbackRedirect, OidcService, RedeemError, StartError, UnlinkError};
 pub use outbox::{OutboxSender, SenderRun};
 pub use password_policy::{PasswordPolicy, PasswordRules};
 pub use principal::{Access, Principal, Refusal};
@@ -36,10 +38,10 @@ pub use tokens::{CreatePatError, Introspection, PatRequest, TokenService};
 use crate::error::InfraError;
 use crate::model::SessionPolicy;
 use crate::ports::{
-    AccessTokenCodec, AttemptCounter, AuditLog, Clock, EmailLinks, IdGenerator, JobLeases, LinkTokenIssuer, MailComposer, MailTransport,
-    MfaTokenIssuer, OtpGenerator, Outbox, PasswordHasher, PasswordStrength, PatIssuer, PatRepository, ProjectRepository,
-    RecoveryCodeIssuer, RefreshTokenIssuer, SecondFactorStore, SecretSealer, SessionRepository, StorageProbe, TaskRepository,
-    UserRepository,
+    AccessTokenCodec, AttemptCounter, AuditLog, Clock, EmailLinks, FlowSecrets, IdGenerator, IdentityProviders, IdentityRepository,
+    JobLeases, LinkTokenIssuer, MailComposer, MailTransport, MfaTokenIssuer, OtpGenerator, Outbox, PasswordHasher, PasswordStrength,
+    PatIssuer, PatRepository, ProjectRepository, RecoveryCodeIssuer, RefreshTokenIssuer, SecondFactorStore, SecretSealer,
+    SessionRepository, StorageProbe, TaskRepository, UserRepository,
 };
 use std::sync::Arc;
 
@@ -98,6 +100,12 @@ pub struct Ports {
     pub pats: Arc<dyn PatRepository>,
     /// Minting and digesting personal access tokens.
     pub pat_issuer: Arc<dyn PatIssuer>,
+    /// The configured OpenID Connect providers.
+    pub providers: Arc<dyn IdentityProviders>,
+    /// Linked identities and the flows of provider sign-ins.
+    pub identities: Arc<dyn IdentityRepository>,
+    /// The `state`s and one-time codes of provider sign-ins.
+    pub flow_secrets: Arc<dyn FlowSecrets>,
 }
 
 impl std::fmt::Debug for Ports {
@@ -130,6 +138,8 @@ pub struct Gatehouse {
     pub mfa: MfaService,
     /// Personal access tokens, introspection and revocation.
     pub tokens: TokenService,
+    /// Sign-in through OpenID Connect providers, and linked identities.
+    pub oidc: OidcService,
 }
 
 impl Gatehouse {
@@ -151,6 +161,7 @@ impl Gatehouse {
             auth,
             accounts: AccountService::new(ports.clone(), policy.email, reauth.clone(), passwords.clone()),
             admin: AdminService::new(ports.clone(), policy.email, passwords.clone()),
+            oidc: OidcService::new(ports.clone(), sign_in.clone(), reauth.clone(), policy.email),
             mfa: MfaService::new(ports.clone(), policy.lockout, reauth, sign_in),
             projects: ProjectService::new(ports.clone()),
             tasks: TaskService::new(ports.clone()),

@@ -77,18 +77,13 @@ impl SignIn {
         Self { lockout: Lockout::new(ports.clone(), policy.lockout), ports, policy }
     }
 
-    /// A first step proved one factor (`first`, named `method` in the event) for `user`, who may
-    /// sign in: a session, or the challenge of a second step.
-    pub(crate) fn first_step_done(
-        &self,
-        user: &User,
-        first: Amr,
-        method: &'static str,
-        client: &Client,
-    ) -> Result<SignInOutcome, InfraError> {
+    /// A first step proved one factor (`first`, described by `how` in the event: the method and,
+    /// for a provider's sign-in, the provider) for `user`, who may sign in: a session, or the
+    /// challenge of a second step.
+    pub(crate) fn first_step_done(&self, user: &User, first: Amr, how: AuditDetail, client: &Client) -> Result<SignInOutcome, InfraError> {
         let status = self.ports.second_factors.status(user.id)?;
         if !status.requires_second_step() || first.is_multi_factor() {
-            return Ok(SignInOutcome::Complete(self.open_session(user, first, method, client)?));
+            return Ok(SignInOutcome::Complete(self.open_session(user, first, how, client)?));
         }
         let now = self.ports.clock.now();
         let token = self.ports.mfa_tokens.generate();
@@ -138,7 +133,7 @@ impl SignIn {
         };
         self.lockout.succeeded(&user.email)?;
         let amr = challenge.first.then(AuthMethod::Otp);
-        Ok(self.open_session(&user, amr, method.as_str(), client)?)
+        Ok(self.open_session(&user, amr, AuditDetail::new().word("method", method.as_str()), client)?)
     }
 
     /// Uses `code` of `user` up: a TOTP code moves the account's last accepted step forward, a
@@ -191,9 +186,9 @@ impl SignIn {
         links::mail(&self.ports, &user.email, &message)
     }
 
-    /// Opens a session of `user` that signed in with `amr`, its `login.succeeded` event naming
-    /// `method` and the `amr`; revokes the oldest beyond the limit.
-    pub(crate) fn open_session(&self, user: &User, amr: Amr, method: &'static str, client: &Client) -> Result<TokenPair, InfraError> {
+    /// Opens a session of `user` that signed in with `amr`, its `login.succeeded` event saying
+    /// `how` (the method) and the `amr`; revokes the oldest beyond the limit.
+    pub(crate) fn open_session(&self, user: &User, amr: Amr, how: AuditDetail, client: &Client) -> Result<TokenPair, InfraError> {
         let now = self.ports.clock.now();
         let session = Session {
             id: SessionId::from_uuid(self.ports.ids.new_id()),
@@ -209,7 +204,7 @@ impl SignIn {
         let opened = AuditEvent {
             user_id: Some(user.id),
             session_id: Some(session.id),
-            detail: AuditDetail::new().word("method", method).words("amr", amr.methods().map(AuthMethod::as_str)),
+            detail: how.words("amr", amr.methods().map(AuthMethod::as_str)),
             ..audit::event(&self.ports, AuditKind::LoginSucceeded, client)
         };
         self.ports.sessions.insert(&session, &self.ports.refresh_tokens.digest(refresh.expose()), &[opened])?;

@@ -35,6 +35,9 @@ pub struct Settings {
     /// Outgoing mail.
     #[serde(default)]
     pub email: EmailSettings,
+    /// Sign-in through OpenID Connect providers.
+    #[serde(default)]
+    pub oidc: OidcSettings,
     /// `APP_ENV`: development, test or production.
     #[serde(skip)]
     pub environment: String,
@@ -232,6 +235,82 @@ impl Default for EmailSettings {
             retry_after_secs: 30,
             templates_dir: None,
         }
+    }
+}
+
+/// `[oidc]`: providers people may sign in with.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct OidcSettings {
+    /// `[[oidc.providers]]`.
+    pub providers: Vec<OidcProviderSettings>,
+    /// Where an app may be sent back, exact strings (`{server.public_url}/account/` always is).
+    pub allowed_redirect_uris: Vec<String>,
+    /// Seconds a provider's discovery document and keys are used before they are read again.
+    pub discovery_cache_secs: u64,
+}
+
+impl Default for OidcSettings {
+    fn default() -> Self {
+        Self { providers: Vec::new(), allowed_redirect_uris: Vec::new(), discovery_cache_secs: 3_600 }
+    }
+}
+
+/// One `[[oidc.providers]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OidcProviderSettings {
+    /// `[a-z0-9-]{1,32}`, in paths.
+    pub id: String,
+    /// Shown on buttons.
+    pub name: String,
+    /// The issuer; discovery at `{issuer}/.well-known/openid-configuration`.
+    pub issuer: String,
+    /// Gatehouse's client id at the provider.
+    pub client_id: String,
+    /// Its secret (none: a public client, PKCE alone).
+    pub client_secret: Option<SecretString>,
+    /// Requested scopes.
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+    /// Whether a new person may create an account this way.
+    #[serde(default)]
+    pub allow_signup: bool,
+}
+
+fn default_scopes() -> Vec<String> {
+    ["openid", "email", "profile"].map(str::to_owned).to_vec()
+}
+
+impl OidcSettings {
+    /// Checks ids, names and issuers: only `https` issuers (plain http only for localhost and
+    /// 127.0.0.1), in every environment, so what runs in development runs in production.
+    fn check(&self) -> Result<(), SettingsError> {
+        let mut seen = std::collections::HashSet::new();
+        for (n, p) in self.providers.iter().enumerate() {
+            let key = format!("oidc.providers[{n}]");
+            domain::ProviderId::parse(&p.id).map_err(|e| invalid(format!("{key}.id {e}")))?;
+            if !seen.insert(p.id.as_str()) {
+                return Err(invalid(format!("{key}.id {:?} is configured twice", p.id)));
+            }
+            if p.name.trim().is_empty() || p.client_id.is_empty() {
+                return Err(invalid(format!("{key}: name and client_id must not be empty")));
+            }
+            let local = ["http://localhost", "http://127.0.0.1"]
+                .iter()
+                .any(|l| p.issuer.strip_prefix(l).is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/'])));
+            if !(p.issuer.starts_with("https://") || local) {
+                return Err(invalid(format!("{key}.issuer must be an https:// URL (plain http only for localhost and 127.0.0.1)")));
+            }
+            if p.issuer.len() > 255 || p.issuer.contains(['?', '#', ' ']) {
+                return Err(invalid(format!("{key}.issuer must be a URL of at most 255 characters without query or fragment")));
+            }
+        }
+        for uri in &self.allowed_redirect_uris {
+            if !(uri.starts_with("http://") || uri.starts_with("https://")) || uri.contains(['#', ' ']) {
+                return Err(invalid(format!("oidc.allowed_redirect_uris: {uri:?} is not an http(s) URL without a fragment")));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -447,6 +526,7 @@ impl Settings {
             i64::try_from(self.rate_limit.failed_logins_window_secs).unwrap_or(i64::MAX),
             1..=86_400,
         )?;
+        self.oidc.check()?;
         if self.auth.max_concurrent_hashes == Some(0) {
             return Err(invalid("auth.max_concurrent_hashes must be positive".into()));
         }

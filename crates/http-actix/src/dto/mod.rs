@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 pub mod field_schemas;
 mod fields;
+mod identities;
 mod links;
 mod me;
 pub(crate) mod mfa;
@@ -25,6 +26,10 @@ mod wire_enum;
 pub use audit::{AuditEventResponse, AuditPage, AuditQuery};
 pub use auth::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse};
 pub use fields::{FieldErrors, Maybe};
+pub use identities::{
+    AuthorizationUrlResponse, CallbackQuery, IdentityList, IdentityResponse, LinkIdentityRequest, ProviderList, ProviderResponse,
+    StartQuery,
+};
 pub use links::{EmailRequest, InviteRequest, LinkTokenRequest, ResetConfirmRequest};
 pub use me::{ChangePassword, CurrentPassword, SessionPage, SessionResponse, UpdateMe};
 pub use mfa::{

@@ -214,6 +214,9 @@ pub enum Lane {
     /// Work that checks or hashes a password (and may also use storage): the bounded,
     /// low-priority hash gate.
     PasswordCheck,
+    /// Work that waits on another server (an OpenID Connect provider) and storage: tokio's
+    /// blocking pool, which grows while a provider is slow, so no storage thread waits on one.
+    Outbound,
 }
 
 impl Lane {
@@ -252,6 +255,12 @@ impl Offload {
         let result = match lane {
             Lane::Storage => self.storage.run(f).await?,
             Lane::PasswordCheck => self.hash_gate.run(f).await?,
+            Lane::Outbound => {
+                let span = tracing::Span::current();
+                tokio::task::spawn_blocking(move || span.in_scope(f))
+                    .await
+                    .map_err(|_| ApiError::internal("a call to an identity provider panicked"))?
+            }
         };
         result.map_err(Into::into)
     }

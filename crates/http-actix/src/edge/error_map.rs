@@ -2,8 +2,8 @@
 
 use crate::edge::error::{ApiError, FieldError};
 use domain::{
-    AdminError, CreatePatError, DeleteAccountError, LinkError, LoginError, MfaError, PasswordChangeError, ProfileError, ReauthError,
-    RefreshError, Refusal, RegisterError, ResourceError, ScopeRefusal, SecondStepError,
+    AdminError, CallbackError, CreatePatError, DeleteAccountError, LinkError, LoginError, MfaError, PasswordChangeError, ProfileError,
+    ReauthError, RefreshError, Refusal, RegisterError, ResourceError, ScopeRefusal, SecondStepError, StartError, UnlinkError,
 };
 
 const EMAIL_TAKEN: &str = "this email is already registered";
@@ -181,6 +181,42 @@ impl From<Refusal> for ApiError {
             ),
             // A session's access token where a service's personal access token belongs.
             Refusal::TokenOnly => Self::unauthorized(true),
+        }
+    }
+}
+
+impl From<StartError> for ApiError {
+    fn from(e: StartError) -> Self {
+        match e {
+            StartError::UnknownProvider => Self::not_found(),
+            StartError::RedirectNotAllowed => Self::bad_request(
+                "redirect_uri is not allowed: it must be one of oidc.allowed_redirect_uris or {server.public_url}/account/",
+            ),
+            StartError::Unavailable => Self::unavailable("the provider cannot be reached now; retry later"),
+            StartError::Reauth(e) => e.into(),
+            StartError::Infra(e) => e.into(),
+        }
+    }
+}
+
+impl From<CallbackError> for ApiError {
+    fn from(e: CallbackError) -> Self {
+        match e {
+            CallbackError::UnknownState => Self::bad_request("the state is unknown, used or expired"),
+            CallbackError::Infra(e) => e.into(),
+        }
+    }
+}
+
+impl From<UnlinkError> for ApiError {
+    fn from(e: UnlinkError) -> Self {
+        match e {
+            UnlinkError::Reauth(e) => e.into(),
+            UnlinkError::NotFound => Self::not_found(),
+            UnlinkError::LastWayIn => {
+                Self::conflict("this identity is the account's last way to sign in: set a password or link another first")
+            }
+            UnlinkError::Infra(e) => e.into(),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod links;
 pub mod me;
 pub mod mfa;
+pub mod oidc;
 pub mod pages;
 pub mod pats;
 pub mod projects;
@@ -51,7 +52,10 @@ macro_rules! register_routes {
                 .service(mfa::regenerate_recovery_codes)
                 .service(pats::create_token)
                 .service(pats::list_tokens)
-                .service(pats::revoke_token),
+                .service(pats::revoke_token)
+                .service(oidc::link_identity)
+                .service(oidc::list_identities)
+                .service(oidc::unlink_identity),
         );
         cfg.service(system::health).service(system::ready).service(system::jwks).service(system::openapi_json);
         cfg.service(tasks::create_task)
@@ -85,7 +89,10 @@ macro_rules! register_routes {
                 .service(links::request_password_reset)
                 .service(links::confirm_password_reset)
                 .service(links::confirm_email_change)
-                .service(pats::revoke),
+                .service(pats::revoke)
+                .service(oidc::list_providers)
+                .service(oidc::start)
+                .service(oidc::callback),
         );
         cfg.service(audit::list_audit);
         cfg.service(mfa::reset_mfa);

@@ -10,7 +10,7 @@ use crate::openapi::{RateLimited, Unavailable, UntrustedOrigin};
 use crate::routes::auth::{login_with, refresh_with, token_response};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, post, web};
-use domain::{LoginError, RefreshError, SecondProof, SecondStepCode, SecondStepError, SignInOutcome};
+use domain::{LoginError, PkceVerifier, RedeemError, RefreshError, SecondProof, SecondStepCode, SecondStepError, SignInOutcome};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt;
@@ -31,8 +31,15 @@ pub struct TokenForm {
     pub refresh_token: Option<String>,
     /// The `mfa_token` of an `mfa_required` answer (mfa grant).
     pub mfa_token: Option<String>,
-    /// A code of the authenticator app or a recovery code (mfa grant).
+    /// A code of the authenticator app or a recovery code (mfa grant), or the one-time code of a
+    /// provider's sign-in (authorization_code grant).
     pub code: Option<String>,
+    /// The one-time code of a provider's sign-in (authorization_code grant), or a second step's
+    /// code (mfa grant).
+    /// The app's PKCE `code_verifier` (authorization_code grant).
+    pub code_verifier: Option<String>,
+    /// The `redirect_uri` the sign-in started with (authorization_code grant).
+    pub redirect_uri: Option<String>,
     /// Ignored.
     pub scope: Option<String>,
     /// Ignored.
@@ -51,6 +58,9 @@ pub enum GrantType {
     /// The second step of a sign-in: `mfa_token` and `code`.
     #[serde(rename = "urn:gatehouse:grant-type:mfa")]
     Mfa,
+    /// A provider's sign-in: the one-time `code`, the app's `code_verifier` and `redirect_uri`.
+    #[serde(rename = "authorization_code")]
+    AuthorizationCode,
 }
 
 /// An error of the token endpoint.
@@ -120,7 +130,8 @@ impl ResponseError for TokenError {
 }
 
 /// The parameters of the grants; any other is ignored (RFC 6749 §3.2).
-const PARAMETERS: &[&str] = &["grant_type", "username", "password", "refresh_token", "mfa_token", "code", "scope", "client_id"];
+const PARAMETERS: &[&str] =
+    &["grant_type", "username", "password", "refresh_token", "mfa_token", "code", "code_verifier", "redirect_uri", "scope", "client_id"];
 
 /// Parses the form; a parameter given twice is an error (RFC 6749 §3.2).
 fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, TokenError> {
@@ -131,15 +142,16 @@ fn required<'a>(form: &'a HashMap<String, String>, name: &str) -> Result<&'a str
     form.get(name).map(String::as_str).ok_or_else(|| TokenError::invalid_request(format!("parameter {name} is required")))
 }
 
-/// OAuth2 token endpoint: the password grant, the refresh_token grant, and the second step of a
-/// two-step sign-in (`urn:gatehouse:grant-type:mfa` with `mfa_token` and `code`).
+/// OAuth2 token endpoint: the password grant, the refresh_token grant, the second step of a
+/// two-step sign-in (`urn:gatehouse:grant-type:mfa` with `mfa_token` and `code`), and the end of
+/// a provider's sign-in (`authorization_code` with `code`, `code_verifier` and `redirect_uri`).
 #[utoipa::path(
     tag = "auth",
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "token pair", body = TokenResponse, headers(("Cache-Control" = String))),
         (status = 400, description = "RFC 6749 error: invalid_request, invalid_grant or unsupported_grant_type", body = OAuthErrorResponse),
-        (status = 403, description = "`mfa_required`: the password was right and two-step sign-in is on; `mfa_token`, `methods` and `expires_in` finish it with the mfa grant (or an untrusted Origin in cookie mode, as a problem)", body = OAuthErrorResponse),
+        (status = 403, description = "`mfa_required`: the password (or provider sign-in) was right and two-step sign-in is on; `mfa_token`, `methods` and `expires_in` finish it with the mfa grant (or an untrusted Origin in cookie mode, as a problem)", body = OAuthErrorResponse),
         UntrustedOrigin, RateLimited, Unavailable
     )
 )]
@@ -196,6 +208,27 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, payload: web::P
                 Err(SecondStepError::WrongCode) => Err(TokenError::invalid_grant("the code is wrong or was used before")),
                 Err(locked @ SecondStepError::Locked { .. }) => Err(TokenError::Api(locked.into())),
                 Err(SecondStepError::Infra(e)) => Err(TokenError::Api(e.into())),
+            }
+        }
+        "authorization_code" => {
+            let code = required(&form, "code")?.to_owned();
+            let redirect_uri = required(&form, "redirect_uri")?.to_owned();
+            // A malformed verifier is a wrong one: the code is used up all the same.
+            let verifier = PkceVerifier::parse(required(&form, "code_verifier")?).ok();
+            let client = client(&req, &state);
+            let outcome = state
+                .run(Lane::Storage, move |app| Ok::<_, ApiError>(app.oidc.redeem(&code, verifier.as_ref(), &redirect_uri, &client)))
+                .await?;
+            match outcome {
+                Ok(SignInOutcome::Complete(pair)) => Ok(token_response(&pair, writer)),
+                Ok(SignInOutcome::SecondStep(second)) => Err(TokenError::MfaRequired(second)),
+                Err(RedeemError::InvalidGrant) => Err(TokenError::invalid_grant(
+                    "the code is invalid, used or expired, or the code_verifier or redirect_uri do not match",
+                )),
+                Err(RedeemError::EmailNotVerified) => {
+                    Err(TokenError::invalid_grant("the email address must be verified before signing in"))
+                }
+                Err(RedeemError::Infra(e)) => Err(TokenError::Api(e.into())),
             }
         }
         other => Err(TokenError::OAuth("unsupported_grant_type", format!("grant type {other:?} is not supported"))),

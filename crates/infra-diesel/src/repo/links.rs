@@ -57,7 +57,7 @@ impl LinkRow {
 
 /// Stores `issue`'s link in place of the account's unused ones of its purpose, and queues its
 /// messages.
-fn store_link(c: &mut AnyConnection, issue: &LinkIssue) -> QueryResult<()> {
+pub(crate) fn store_link(c: &mut AnyConnection, issue: &LinkIssue) -> QueryResult<()> {
     let link = &issue.link;
     forget_links(c, link.user_id, link.purpose)?;
     diesel::insert_into(email_links::table).values(LinkRow::new(link)).execute(c)?;

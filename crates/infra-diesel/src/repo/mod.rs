@@ -5,6 +5,7 @@
 mod account;
 mod attempts;
 pub(crate) mod audit;
+mod identities;
 pub(crate) mod links;
 pub(crate) mod outbox;
 mod pats;

@@ -51,6 +51,9 @@ pub enum StartupError {
     /// `email.*` is unusable.
     #[error(transparent)]
     Mail(#[from] infra_mail::MailSettingsError),
+    /// `[oidc]` is unusable.
+    #[error("{0}")]
+    Oidc(String),
     /// Keys or hashing parameters are unusable.
     #[error("invalid crypto configuration: {0}")]
     Crypto(#[from] infra_crypto::CryptoConfigError),
@@ -236,13 +239,16 @@ pub fn gatehouse_with(
         attempts,
         ids: Arc::new(RandomIds),
         second_factors: store.clone(),
-        pats: store,
+        pats: store.clone(),
         pat_issuer: Arc::new(RandomPats),
         sealer: Arc::new(SealedSecrets::new(keys.clone())),
         otp: Arc::new(Totp::new(&settings.auth.totp_issuer)),
         recovery_codes: Arc::new(KeyedRecoveryCodes::new(keys)),
         mfa_tokens: Arc::new(RandomMfaTokens),
         passwords: Arc::new(Zxcvbn),
+        providers: Arc::new(identity_providers(settings)?),
+        identities: store,
+        flow_secrets: Arc::new(infra_crypto::RandomFlowSecrets),
     };
     let policy = SessionPolicy {
         access_ttl: chrono::Duration::seconds(settings.auth.access_ttl_secs),
@@ -267,6 +273,38 @@ pub fn gatehouse_with(
         ..SessionPolicy::default()
     };
     Ok((Gatehouse::new(ports, policy), codec))
+}
+
+/// The OpenID Connect providers of `[oidc]`; nothing is fetched until one is used.
+///
+/// # Errors
+/// A [`StartupError`] for an issuer that is not a URL.
+fn identity_providers(settings: &Settings) -> Result<infra_oidc::OidcProviders, StartupError> {
+    use secrecy::ExposeSecret;
+    let providers = settings
+        .oidc
+        .providers
+        .iter()
+        .map(|p| {
+            Ok(infra_oidc::ProviderSettings {
+                id: domain::ProviderId::parse(&p.id).map_err(|e| StartupError::Oidc(format!("oidc.providers id {:?}: {e}", p.id)))?,
+                name: p.name.clone(),
+                issuer: p.issuer.clone(),
+                client_id: p.client_id.clone(),
+                client_secret: p.client_secret.as_ref().map(|s| s.expose_secret().to_owned()),
+                scopes: p.scopes.clone(),
+                allow_signup: p.allow_signup,
+            })
+        })
+        .collect::<Result<Vec<_>, StartupError>>()?;
+    infra_oidc::OidcProviders::new(infra_oidc::OidcSettings {
+        providers,
+        allowed_redirect_uris: settings.oidc.allowed_redirect_uris.clone(),
+        public_url: settings.server.public_url(),
+        cache_ttl: Duration::from_secs(settings.oidc.discovery_cache_secs),
+        timeout: Duration::from_secs(10),
+    })
+    .map_err(|e| StartupError::Oidc(e.to_string()))
 }
 
 /// The password hasher of the settings.
