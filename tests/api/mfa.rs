@@ -32,7 +32,7 @@ fn base32_decode(text: &str) -> Vec<u8> {
 }
 
 /// RFC 6238 (SHA-1, 6 digits, 30 s) for the step `offset` steps from now.
-fn totp(secret_base32: &str, offset: i64) -> String {
+pub(crate) fn totp(secret_base32: &str, offset: i64) -> String {
     let step = chrono::Utc::now().timestamp().div_euclid(30) + offset;
     let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(&base32_decode(secret_base32)).unwrap();
     mac.update(&step.to_be_bytes());
@@ -49,7 +49,7 @@ fn amr_of(access: &str) -> Vec<String> {
 }
 
 /// Turns two-step sign-in on for `session` (fresh: no password needed); its secret and codes.
-async fn enable(app: &TestApp, session: &Session, email: &str) -> (String, Vec<String>) {
+pub(crate) async fn enable(app: &TestApp, session: &Session, email: &str) -> (String, Vec<String>) {
     let enrolment = app.request(Method::POST, "/users/me/mfa/totp").bearer_auth(&session.access).send().await.unwrap();
     assert_eq!(enrolment.status(), 201);
     let enrolment: Value = enrolment.json().await.unwrap();

@@ -510,3 +510,38 @@ async fn a_signed_in_account_links_and_unlinks_an_identity_but_never_its_last_wa
     let refused = app.send_json(reqwest::Method::DELETE, &format!("/users/me/identities/{id}"), Some(access), &json!({})).await;
     assert_eq!(refused.status(), 409);
 }
+
+#[tokio::test]
+async fn two_step_sign_in_still_applies_after_a_provider_sign_in() {
+    let Some((app, provider)) = oidc_app(true, &[]).await else { return };
+    let (login, email) = fresh("twostep");
+    provider.account(&login, &email, true).await;
+    let first = sign_in(&app, &provider, &login).await;
+    let session = crate::helpers::Session {
+        access: first["access_token"].as_str().unwrap().to_owned(),
+        refresh: first["refresh_token"].as_str().unwrap().to_owned(),
+    };
+    // Fresh from the provider's sign-in: no password (the account has none) is asked for.
+    let (secret, _codes) = crate::mfa::enable(&app, &session, &email).await;
+    let (params, verifier) = through_provider(&app, &provider, &login).await;
+    let response = redeem(&app, &params["code"], &verifier, APP_REDIRECT).await;
+    assert_eq!(response.status(), 403);
+    let challenge: Value = response.json().await.unwrap();
+    assert_eq!(challenge["error"], "mfa_required");
+    assert!(challenge.get("access_token").is_none());
+    let finished = app
+        .client
+        .post(format!("{}/auth/token", app.address))
+        .form(&[
+            ("grant_type", "urn:gatehouse:grant-type:mfa"),
+            ("mfa_token", challenge["mfa_token"].as_str().unwrap()),
+            // The confirmation used this step's code: the next step's is accepted too.
+            ("code", &crate::mfa::totp(&secret, 1)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(finished.status(), 200);
+    let tokens: Value = finished.json().await.unwrap();
+    assert_eq!(claims(tokens["access_token"].as_str().unwrap())["amr"], json!(["fed", "otp", "mfa"]));
+}

@@ -7,6 +7,7 @@ mod links;
 mod lockout;
 mod maintenance;
 mod mfa;
+mod oidc;
 mod outbox;
 mod pats;
 mod projects;

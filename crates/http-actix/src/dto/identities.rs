@@ -44,8 +44,8 @@ impl StartQuery {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
-    /// The flow's `state`.
-    pub state: Option<String>,
+    /// The flow's `state` (`gatehouse_os_…`).
+    pub state: String,
     /// The provider's authorization code.
     pub code: Option<String>,
     /// The provider's error, when it refused.

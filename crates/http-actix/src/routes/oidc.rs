@@ -80,7 +80,7 @@ pub async fn callback(
 ) -> Result<HttpResponse, ApiError> {
     let unknown = || ApiError::bad_request("the state is unknown, used or expired");
     let provider = ProviderId::parse(&provider).map_err(|_| unknown())?;
-    let state_param = query.state.ok_or_else(unknown)?;
+    let state_param = query.state;
     let redirect = state
         .run(Lane::Outbound, move |app| {
             let answer =
