@@ -83,6 +83,15 @@ impl Provider {
     /// jar, submits the development form as `login`, and returns where the provider sends the
     /// browser back (Gatehouse's callback with `code`, `state` and `iss`).
     async fn sign_in(&self, authorization_url: &str, login: &str) -> String {
+        self.browse(authorization_url, Some(login)).await
+    }
+
+    /// A person who presses the login form's Cancel: where the provider sends the browser back.
+    async fn cancel(&self, authorization_url: &str) -> String {
+        self.browse(authorization_url, None).await
+    }
+
+    async fn browse(&self, authorization_url: &str, login: Option<&str>) -> String {
         let mut jar: HashMap<String, String> = HashMap::new();
         let mut url = authorization_url.to_owned();
         let mut form = None::<Vec<(&str, &str)>>;
@@ -109,7 +118,10 @@ impl Provider {
             if status == 200 && url.contains("/interaction/") {
                 let page = response.text().await.unwrap();
                 assert!(page.contains("name=\"login\""), "the login form: {page}");
-                form = Some(vec![("prompt", "login"), ("login", login), ("password", "any password")]);
+                match login {
+                    Some(login) => form = Some(vec![("prompt", "login"), ("login", login), ("password", "any password")]),
+                    None => url = format!("{url}/abort"),
+                }
                 continue;
             }
             assert!(matches!(status, 302 | 303), "{url} answered {status}: {}", response.text().await.unwrap_or_default());
@@ -393,13 +405,21 @@ async fn a_redirect_uri_that_is_not_allowed_gets_400_and_no_redirect() {
 }
 
 #[tokio::test]
-async fn an_id_token_with_another_nonce_or_audience_is_refused() {
+async fn an_id_token_with_another_nonce_audience_party_issuer_or_time_is_refused() {
     let Some((app, provider)) = oidc_app(true, &[]).await else { return };
     let (login, email) = fresh("tampered");
     provider.account(&login, &email, true).await;
-    for tamper in
-        [json!({"nonce": "not-the-one"}), json!({"aud": "someone-else"}), json!({"nonce": null}), json!({"iss": "http://127.0.0.1:1"})]
-    {
+    let in_an_hour = chrono::Utc::now().timestamp() + 3_600;
+    for tamper in [
+        json!({"nonce": "not-the-one"}),
+        json!({"nonce": null}),
+        json!({"aud": "someone-else"}),
+        json!({"aud": ["gatehouse", "someone-else"]}),
+        json!({"azp": "someone-else"}),
+        json!({"iss": "http://127.0.0.1:1"}),
+        json!({"exp": 1_000_000_000}),
+        json!({"iat": in_an_hour}),
+    ] {
         provider.put("tamper", tamper.clone()).await;
         let (params, _) = through_provider(&app, &provider, &login).await;
         assert_eq!(params.get("error").map(String::as_str), Some("access_denied"), "{tamper}: {params:?}");
@@ -544,4 +564,26 @@ async fn two_step_sign_in_still_applies_after_a_provider_sign_in() {
     assert_eq!(finished.status(), 200);
     let tokens: Value = finished.json().await.unwrap();
     assert_eq!(claims(tokens["access_token"].as_str().unwrap())["amr"], json!(["fed", "otp", "mfa"]));
+}
+
+#[tokio::test]
+async fn a_person_who_cancels_at_the_provider_comes_back_with_access_denied() {
+    let Some((app, provider)) = oidc_app(true, &[]).await else { return };
+    let (authorization_url, _) = start(&app).await;
+    let callback = provider.cancel(&authorization_url).await;
+    let back = app.client.get(&callback).send().await.unwrap();
+    assert_eq!(back.status(), 302);
+    let params = query_of(&location(&back));
+    assert_eq!(params.get("error").map(String::as_str), Some("access_denied"), "{params:?}");
+    assert!(params.contains_key("error_description") && !params.contains_key("code"));
+}
+
+#[tokio::test]
+async fn a_provider_that_sends_no_email_creates_and_links_nothing() {
+    let Some((app, provider)) = oidc_app(true, &[]).await else { return };
+    // An account the provider was never told about has only `sub`.
+    let (login, _) = fresh("nameless");
+    let (params, _) = through_provider(&app, &provider, &login).await;
+    assert_eq!(params.get("error").map(String::as_str), Some("invalid_request"), "{params:?}");
+    assert!(!params.contains_key("code"));
 }

@@ -226,6 +226,13 @@ impl IdentityProviders for OidcProviders {
             other => other.cloned(),
         };
         let claims = verified.map_err(|e| ProviderError::Rejected(format!("ID token: {e}")))?;
+        // OpenID Connect Core §3.1.3.7: an `azp` must be our client id (the library checks it
+        // only beside several audiences).
+        if let Some(azp) = claims.authorized_party()
+            && azp.as_str() != provider.settings.client_id
+        {
+            return Err(ProviderError::Rejected(format!("ID token: azp {:?} is not our client id", azp.as_str())));
+        }
         if claims.issue_time() > chrono::Utc::now() + LEEWAY {
             return Err(ProviderError::Rejected("ID token: iat is in the future".to_owned()));
         }

@@ -72,6 +72,7 @@ impl<T> Store for T where
 
 mod attempts;
 mod audit;
+mod identities;
 mod links;
 mod outbox;
 mod pats;
