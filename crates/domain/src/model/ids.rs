@@ -65,3 +65,7 @@ id_type!(
     /// Identifies a provider identity linked to an account.
     IdentityId
 );
+id_type!(
+    /// Identifies a registered passkey.
+    PasskeyId
+);

@@ -12,6 +12,7 @@ mod mail;
 mod mfa;
 mod oidc_flow;
 mod page;
+mod passkey;
 mod password;
 mod pat;
 mod project;
@@ -27,7 +28,7 @@ pub use attempts::{AttemptPolicy, CounterKey, Reservation};
 pub use audit::{AuditDetail, AuditEvent, AuditFilter, AuditKind, Client, DetailValue};
 pub use email::{Email, EmailError};
 pub use identity::{FirstSignIn, LocalMatch, ProviderClaims, ProviderId, ProviderIdError, WaysIn};
-pub use ids::{IdError, IdentityId, PatId, ProjectId, SessionId, TaskId, UserId};
+pub use ids::{IdError, IdentityId, PasskeyId, PatId, ProjectId, SessionId, TaskId, UserId};
 pub use link::{EmailChangeMode, EmailLink, EmailPolicy, LinkDigest, LinkIssue, LinkPurpose, LinkToken};
 pub use mail::{DeliveryFailure, MailState, OutboxCounts, OutgoingMail, QueuedMail, RetryPolicy};
 pub use mfa::{
@@ -36,6 +37,7 @@ pub use mfa::{
 };
 pub use oidc_flow::{FlowDigest, FlowPurpose, Identity, OidcFlow, PkceChallenge, PkceError, PkceVerifier, SignInCode};
 pub use page::{MAX_OFFSET, Page, PageError, PageRequest};
+pub use passkey::{CeremonyPurpose, Passkey, PasskeyChallenge, PasskeyName, PasskeyRules};
 pub use password::{CandidatePassword, MIN_PASSWORD_CHARS, Password, PasswordError, PasswordHash};
 pub use pat::{
     Need, PatDigest, PatFormatError, PatName, PatPolicy, PatScope, PatScopes, PatText, PersonalAccessToken, ScopeError, ScopeRefusal,
