@@ -3,6 +3,7 @@
 //! the hasher and token codec are deliberately weak stand-ins.
 
 mod attempts;
+mod ceremonies;
 mod crypto;
 mod identities;
 mod jobs;
@@ -10,11 +11,13 @@ mod links;
 mod mail;
 mod mfa;
 mod mfa_crypto;
+mod passkeys;
 mod pats;
 mod store;
 mod system;
 
 pub use attempts::MemoryAttempts;
+pub use ceremonies::FakeCeremonies;
 pub use crypto::{FakeAccessTokens, FakeHasher, FakeLinkTokens, FakeRefreshTokens};
 pub use identities::{FakeFlowSecrets, NoProviders};
 pub use jobs::MemoryLeases;
@@ -102,6 +105,8 @@ impl InMemory {
             providers: Arc::new(NoProviders),
             identities: self.store.clone(),
             flow_secrets: Arc::new(FakeFlowSecrets::default()),
+            passkeys: self.store.clone(),
+            ceremonies: Arc::new(FakeCeremonies),
         }
     }
 }

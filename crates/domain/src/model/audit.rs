@@ -67,6 +67,12 @@ pub enum AuditKind {
     IdentityLinked,
     /// A provider identity was unlinked from the account.
     IdentityUnlinked,
+    /// A passkey was registered.
+    PasskeyAdded,
+    /// A passkey was deleted.
+    PasskeyRemoved,
+    /// A passkey's signature counter did not move forward: the authenticator may be cloned.
+    PasskeyCounterRegressed,
 }
 
 impl AuditKind {
@@ -100,6 +106,9 @@ impl AuditKind {
         Self::TokenRevoked,
         Self::IdentityLinked,
         Self::IdentityUnlinked,
+        Self::PasskeyAdded,
+        Self::PasskeyRemoved,
+        Self::PasskeyCounterRegressed,
     ];
 
     /// The wire and storage spelling (`login.failed`).
@@ -133,6 +142,9 @@ impl AuditKind {
             Self::TokenRevoked => "token.revoked",
             Self::IdentityLinked => "identity.linked",
             Self::IdentityUnlinked => "identity.unlinked",
+            Self::PasskeyAdded => "passkey.added",
+            Self::PasskeyRemoved => "passkey.removed",
+            Self::PasskeyCounterRegressed => "passkey.counter_regressed",
         }
     }
 }

@@ -9,6 +9,7 @@ mod jobs;
 mod links;
 mod mail;
 mod mfa;
+mod passkeys;
 mod pats;
 mod storage;
 mod system;
@@ -26,6 +27,10 @@ pub use mail::{Composed, MailComposer, MailTransport, Message, Outbox};
 pub use mfa::{
     Answering, ChallengeFailure, MfaTokenIssuer, OtpGenerator, PasswordStrength, RecoveryCodeIssuer, SecondFactorStore, SecretSealer,
     TotpConfirmation, TotpConfirmed, TotpStart,
+};
+pub use passkeys::{
+    Assertion, CeremonyRejected, CeremonyStart, PasskeyAdded, PasskeyCeremonies, PasskeyRemoved, PasskeyStore, PasskeyUse, PresentedCredential,
+    RegisteredCredential,
 };
 pub use pats::{NewPat, PatInsert, PatIssuer, PatRepository};
 pub use storage::{

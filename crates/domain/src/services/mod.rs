@@ -39,7 +39,7 @@ use crate::error::InfraError;
 use crate::model::SessionPolicy;
 use crate::ports::{
     AccessTokenCodec, AttemptCounter, AuditLog, Clock, EmailLinks, FlowSecrets, IdGenerator, IdentityProviders, IdentityRepository,
-    JobLeases, LinkTokenIssuer, MailComposer, MailTransport, MfaTokenIssuer, OtpGenerator, Outbox, PasswordHasher, PasswordStrength,
+    JobLeases, LinkTokenIssuer, MailComposer, MailTransport, MfaTokenIssuer, OtpGenerator, Outbox, PasskeyCeremonies, PasskeyStore, PasswordHasher, PasswordStrength,
     PatIssuer, PatRepository, ProjectRepository, RecoveryCodeIssuer, RefreshTokenIssuer, SecondFactorStore, SecretSealer,
     SessionRepository, StorageProbe, TaskRepository, UserRepository,
 };
@@ -106,6 +106,10 @@ pub struct Ports {
     pub identities: Arc<dyn IdentityRepository>,
     /// The `state`s and one-time codes of provider sign-ins.
     pub flow_secrets: Arc<dyn FlowSecrets>,
+    /// Passkeys and the challenges of their ceremonies.
+    pub passkeys: Arc<dyn PasskeyStore>,
+    /// The WebAuthn ceremonies.
+    pub ceremonies: Arc<dyn PasskeyCeremonies>,
 }
 
 impl std::fmt::Debug for Ports {
