@@ -5,7 +5,9 @@
 # refreshing at once, a not-allowed origin refused), and the emailed links (read from what a
 # real SMTP server received: /account/verify and /account/reset), and signing in with an
 # OpenID Connect provider from an app on another origin (the real test provider of
-# tests/oidc-provider, its login form filled in). Installs what it needs, starts aiosmtpd (PyPI)
+# tests/oidc-provider, its login form filled in), and passkeys with Chromium's virtual
+# authenticator (a second server whose public_url is on localhost: Chromium refuses an IP
+# address as a relying party id). Installs what it needs, starts aiosmtpd (PyPI)
 # as the mail server and the test OIDC provider, builds and starts the release server (cookie
 # mode, a grace window, CORS for the apps' origins, mail through aiosmtpd, the provider `acme`
 # from a configuration folder of its own) on a fresh SQLite database and a free port, registers
@@ -41,8 +43,9 @@ tmp=$(mktemp -d)
 server_pid=
 smtp_pid=
 oidc_pid=
+passkey_pid=
 cleanup() {
-    for pid in $server_pid $smtp_pid $oidc_pid; do
+    for pid in $server_pid $smtp_pid $oidc_pid $passkey_pid; do
         kill "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
@@ -66,6 +69,7 @@ pick evil_port
 pick smtp_port
 pick oidc_app_port
 pick oidc_port
+pick passkey_port
 base="http://127.0.0.1:$port"
 oidc_app_url="http://127.0.0.1:$oidc_app_port/oidc-app.html"
 
@@ -156,6 +160,34 @@ curl -fsS -o /dev/null "$base/health" || {
     exit 1
 }
 
+# The passkey spec's server: the relying party id is the host of server.public_url and
+# Chromium refuses an IP address as one, so this one's public_url is on localhost (which the
+# spec's Chromium maps to 127.0.0.1). Changing the shared server's would move the other specs'
+# origins, cookies and redirect URIs. Body mode, the repository's config/, its own database.
+passkey_base="http://localhost:$passkey_port"
+step "start the passkey spec's server on 127.0.0.1:$passkey_port, public_url $passkey_base (fresh SQLite database)"
+APP_ENV=test \
+    DATABASE_URL="sqlite://$tmp/passkeys.db" \
+    SECRET_KEY="$(head -c 48 /dev/urandom | base64 | tr -d '\n')" \
+    APP__AUTH__ENCRYPTION_KEY="$(head -c 32 /dev/urandom | base64 | tr -d '\n')" \
+    APP__AUTH__BCRYPT_COST=4 \
+    APP__RATE_LIMIT__ENABLED=false \
+    APP__SERVER__HOST=127.0.0.1 \
+    APP__SERVER__PORT="$passkey_port" \
+    APP__SERVER__PUBLIC_URL="$passkey_base" \
+    "$bin" serve >"$tmp/passkey-server.log" 2>&1 &
+passkey_pid=$!
+for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$passkey_port/health" 2>/dev/null && break
+    kill -0 "$passkey_pid" 2>/dev/null || break
+    sleep 0.1
+done
+curl -fsS -o /dev/null "http://127.0.0.1:$passkey_port/health" || {
+    echo "the passkey spec's server did not answer /health:" >&2
+    tail -n 50 "$tmp/passkey-server.log" >&2
+    exit 1
+}
+
 step "register the browser user"
 # The password holds characters that form encoding must escape (space + & = % and non-ASCII),
 # so the test also proves Swagger UI's form and /auth/token's parser agree.
@@ -178,6 +210,14 @@ step "the emailed links: verification and password reset pages, links from the m
 BASE_URL="$base" MAILDIR="$tmp/mail" node tests/browser/emailed.spec.mjs || rc=$?
 step "sign in with an OpenID Connect provider: an app on another origin, the provider's login form"
 BASE_URL="$base" OIDC_ISSUER="$oidc_issuer" OIDC_APP_PORT="$oidc_app_port" node tests/browser/oidc.spec.mjs || rc=$?
+step "passkeys: Chromium's virtual authenticator on $passkey_base, a discoverable sign-in, then one without user verification"
+passkey_rc=0
+PASSKEY_BASE_URL="$passkey_base" node tests/browser/passkeys.spec.mjs || passkey_rc=$?
+if [ "$passkey_rc" != 0 ]; then
+    rc=$passkey_rc
+    echo "passkey server log (last 40 lines):" >&2
+    tail -n 40 "$tmp/passkey-server.log" >&2
+fi
 if [ "$rc" != 0 ]; then
     echo "server log (last 40 lines):" >&2
     tail -n 40 "$tmp/server.log" >&2

@@ -62,6 +62,7 @@ PASSWORD_CHECKED = {
     ("DELETE", "/users/me/mfa"),
     ("POST", "/users/me/mfa/recovery-codes"),
     ("POST", "/users/me/tokens"),
+    ("POST", "/users/me/passkeys/registration"),
 }
 # Confirming an enrolment needs the code the authenticator app shows now: a schema-valid code is
 # one no app showed, which the contract answers with 422 on `code` (or 409 with no enrolment).

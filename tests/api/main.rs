@@ -20,6 +20,7 @@ mod mfa;
 mod oidc;
 mod openapi;
 mod outage;
+mod passkeys;
 mod pats;
 mod projects;
 mod protocol;

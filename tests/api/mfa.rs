@@ -43,7 +43,7 @@ pub(crate) fn totp(secret_base32: &str, offset: i64) -> String {
 }
 
 /// The `amr` claim of an access token.
-fn amr_of(access: &str) -> Vec<String> {
+pub(crate) fn amr_of(access: &str) -> Vec<String> {
     let payload: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(access.split('.').nth(1).unwrap()).unwrap()).unwrap();
     payload["amr"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().to_owned()).collect()
 }

@@ -72,6 +72,13 @@ const CONTRACT: &[(&str, &str)] = &[
     ("post", "/users/me/identities"),
     ("get", "/users/me/identities"),
     ("delete", "/users/me/identities/{id}"),
+    ("post", "/users/me/passkeys/registration"),
+    ("post", "/users/me/passkeys"),
+    ("get", "/users/me/passkeys"),
+    ("patch", "/users/me/passkeys/{id}"),
+    ("delete", "/users/me/passkeys/{id}"),
+    ("post", "/auth/passkey/options"),
+    ("post", "/auth/passkey"),
 ];
 
 #[tokio::test]

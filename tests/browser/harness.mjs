@@ -28,9 +28,10 @@ export function check(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-// Runs `body(context, trace)` in a fresh headless Chromium; on failure prints the trace and
-// leaves a screenshot at target/<screenshot>. Returns the number of failures (0 or 1).
-export async function runSpec(title, screenshot, body) {
+// Runs `body(context, trace)` in a fresh headless Chromium (`args`: further Chromium flags); on
+// failure prints the trace and leaves a screenshot at target/<screenshot>. Returns the number
+// of failures (0 or 1).
+export async function runSpec(title, screenshot, body, { args = [] } = {}) {
   const screenshotPath = join(repoRoot, "target", screenshot);
   // A screenshot left by an earlier failure would mislead.
   rmSync(screenshotPath, { force: true });
@@ -39,7 +40,7 @@ export async function runSpec(title, screenshot, body) {
   let context;
   let failed = 0;
   try {
-    context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: chromiumArgs });
+    context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: [...chromiumArgs, ...args] });
     context.setDefaultTimeout(20_000);
     try {
       await body(context, trace);

@@ -5,6 +5,7 @@ mod flow;
 mod jwt;
 mod link;
 mod mfa;
+mod passkeys;
 mod password;
 mod pat;
 mod refresh;
@@ -17,6 +18,7 @@ pub use jwt::{
 };
 pub use link::{LINK_TOKEN_PREFIX, RandomLinkTokens};
 pub use mfa::{ENCRYPTION_KEY_BYTES, EncryptionKeys, KeyedRecoveryCodes, MFA_TOKEN_PREFIX, RandomMfaTokens, SealedSecrets, Totp, Zxcvbn};
+pub use passkeys::{WebauthnCeremonies, WebauthnSettingsError};
 pub use password::{ARGON2_MAX_PASSWORD_BYTES, BCRYPT_MAX_PASSWORD_BYTES, HashAlgorithm, Hasher, HasherConfig};
 pub use pat::RandomPats;
 pub use refresh::{REFRESH_TOKEN_BYTES, REFRESH_TOKEN_CHARS, REFRESH_TOKEN_PREFIX, RandomRefreshTokens};

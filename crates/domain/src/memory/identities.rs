@@ -70,7 +70,7 @@ impl IdentityRepository for MemoryStore {
         let ways = crate::model::WaysIn {
             password: t.user_mut(user).is_some_and(|(_, hash)| hash.is_set()),
             identities: u32::try_from(t.identities.iter().filter(|i| i.user_id == user).count()).unwrap_or(u32::MAX),
-            passkeys: t.passkeys.get(&user).copied().unwrap_or(0),
+            passkeys: t.passkeys_of(user),
         };
         if !ways.may_unlink_identity() {
             return Ok(Unlink::LastWayIn);

@@ -101,7 +101,7 @@ impl SecondFactorStore for MemoryStore {
             totp: confirmed.is_some(),
             totp_enabled_at: confirmed,
             recovery_codes_left: u32::try_from(left).unwrap_or(u32::MAX),
-            passkeys: t.passkeys.get(&user).copied().unwrap_or(0),
+            passkeys: t.passkeys_of(user),
         })
     }
 
@@ -135,7 +135,7 @@ impl SecondFactorStore for MemoryStore {
         let mut t = self.tables()?;
         let mut removed = t.totp.remove(&user).is_some() | t.recovery_codes.remove(&user).is_some();
         if passkeys {
-            removed |= t.passkeys.remove(&user).is_some();
+            removed |= t.delete_passkeys_of(user) > 0;
         }
         if !removed {
             return Ok(false);

@@ -17,7 +17,7 @@ mod store;
 mod system;
 
 pub use attempts::MemoryAttempts;
-pub use ceremonies::FakeCeremonies;
+pub use ceremonies::{FakeAnswer, FakeCeremonies};
 pub use crypto::{FakeAccessTokens, FakeHasher, FakeLinkTokens, FakeRefreshTokens};
 pub use identities::{FakeFlowSecrets, NoProviders};
 pub use jobs::MemoryLeases;
@@ -106,7 +106,7 @@ impl InMemory {
             identities: self.store.clone(),
             flow_secrets: Arc::new(FakeFlowSecrets::default()),
             passkeys: self.store.clone(),
-            ceremonies: Arc::new(FakeCeremonies),
+            ceremonies: Arc::new(FakeCeremonies::default()),
         }
     }
 }

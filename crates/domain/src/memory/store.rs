@@ -41,8 +41,10 @@ pub(super) struct Tables {
     pub(super) challenges: HashMap<crate::model::MfaTokenDigest, crate::model::MfaChallenge>,
     /// Personal access tokens by digest.
     pub(super) pats: HashMap<crate::model::PatDigest, crate::model::PersonalAccessToken>,
-    /// Passkeys per account (counted only, until they exist).
-    pub(super) passkeys: HashMap<UserId, u32>,
+    /// Registered passkeys, in the order they were added.
+    pub(super) passkeys: Vec<crate::model::Passkey>,
+    /// Passkey ceremonies waiting for the authenticator's answer, by id.
+    pub(super) passkey_challenges: HashMap<uuid::Uuid, crate::model::PasskeyChallenge>,
     /// Provider identities linked to accounts.
     pub(super) identities: Vec<crate::model::Identity>,
     /// Provider flows waiting for their callback, by the digest of their `state`.
@@ -286,6 +288,7 @@ impl UserRepository for MemoryStore {
         }
         t.users.remove(&id);
         t.links.retain(|_, l| l.user_id != id);
+        t.forget_passkeys_of(id);
         t.delete_sessions_where(|s| s.user_id == id);
         t.delete_projects_where(|p| p.owner_id == id);
         t.record(audit);

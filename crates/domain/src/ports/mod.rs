@@ -29,8 +29,8 @@ pub use mfa::{
     TotpConfirmation, TotpConfirmed, TotpStart,
 };
 pub use passkeys::{
-    Assertion, CeremonyRejected, CeremonyStart, PasskeyAdded, PasskeyCeremonies, PasskeyRemoved, PasskeyStore, PasskeyUse, PresentedCredential,
-    RegisteredCredential,
+    Assertion, CeremonyRejected, CeremonyStart, PasskeyAdded, PasskeyCeremonies, PasskeyRemoved, PasskeyStore, PasskeyUse,
+    PresentedCredential, RegisteredCredential,
 };
 pub use pats::{NewPat, PatInsert, PatIssuer, PatRepository};
 pub use storage::{

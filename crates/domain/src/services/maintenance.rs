@@ -50,6 +50,7 @@ impl MaintenanceService {
         self.ports.second_factors.purge_challenges(now)?;
         self.ports.pats.purge(now)?;
         self.ports.identities.purge_flows(now)?;
+        self.ports.passkeys.purge_challenges(now)?;
         self.ports.sessions.purge(now).map(PurgeRun::Purged)
     }
 

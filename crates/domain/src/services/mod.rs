@@ -11,6 +11,8 @@ mod maintenance;
 mod mfa;
 mod oidc;
 mod outbox;
+mod passkey_answer;
+mod passkeys;
 mod password_policy;
 mod principal;
 mod projects;
@@ -27,6 +29,7 @@ pub use maintenance::{MaintenanceService, PurgeRun};
 pub use mfa::{MfaError, MfaService};
 pub use oidc::{Callback, CallbackError, CallbackRedirect, OidcService, RedeemError, StartError, UnlinkError};
 pub use outbox::{OutboxSender, SenderRun};
+pub use passkeys::{CeremonyOptions, PasskeyError, PasskeyService, PasskeySignInError};
 pub use password_policy::{PasswordPolicy, PasswordRules};
 pub use principal::{Access, Principal, Refusal};
 pub use projects::ProjectService;
@@ -39,9 +42,9 @@ use crate::error::InfraError;
 use crate::model::SessionPolicy;
 use crate::ports::{
     AccessTokenCodec, AttemptCounter, AuditLog, Clock, EmailLinks, FlowSecrets, IdGenerator, IdentityProviders, IdentityRepository,
-    JobLeases, LinkTokenIssuer, MailComposer, MailTransport, MfaTokenIssuer, OtpGenerator, Outbox, PasskeyCeremonies, PasskeyStore, PasswordHasher, PasswordStrength,
-    PatIssuer, PatRepository, ProjectRepository, RecoveryCodeIssuer, RefreshTokenIssuer, SecondFactorStore, SecretSealer,
-    SessionRepository, StorageProbe, TaskRepository, UserRepository,
+    JobLeases, LinkTokenIssuer, MailComposer, MailTransport, MfaTokenIssuer, OtpGenerator, Outbox, PasskeyCeremonies, PasskeyStore,
+    PasswordHasher, PasswordStrength, PatIssuer, PatRepository, ProjectRepository, RecoveryCodeIssuer, RefreshTokenIssuer,
+    SecondFactorStore, SecretSealer, SessionRepository, StorageProbe, TaskRepository, UserRepository,
 };
 use std::sync::Arc;
 
@@ -144,6 +147,8 @@ pub struct Gatehouse {
     pub tokens: TokenService,
     /// Sign-in through OpenID Connect providers, and linked identities.
     pub oidc: OidcService,
+    /// Passkeys and signing in with them.
+    pub passkeys: PasskeyService,
 }
 
 impl Gatehouse {
@@ -166,6 +171,7 @@ impl Gatehouse {
             accounts: AccountService::new(ports.clone(), policy.email, reauth.clone(), passwords.clone()),
             admin: AdminService::new(ports.clone(), policy.email, passwords.clone()),
             oidc: OidcService::new(ports.clone(), sign_in.clone(), reauth.clone(), policy.email),
+            passkeys: PasskeyService::new(ports.clone(), reauth.clone(), sign_in.clone(), policy.email),
             mfa: MfaService::new(ports.clone(), policy.lockout, reauth, sign_in),
             projects: ProjectService::new(ports.clone()),
             tasks: TaskService::new(ports.clone()),

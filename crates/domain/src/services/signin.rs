@@ -12,6 +12,7 @@ use crate::model::{
 };
 use crate::ports::{Answering, ChallengeFailure, Message};
 use crate::services::lockout::{Locked, Lockout};
+use crate::services::passkey_answer::{self, AnswerRefused, Expected};
 use crate::services::{Ports, audit, links};
 use chrono::Duration;
 
@@ -41,6 +42,14 @@ pub struct SecondStepRequired {
 pub enum SecondProof {
     /// A TOTP code or a recovery code.
     Code(SecondStepCode),
+    /// A passkey's answer (`AuthenticationResponseJSON`) to the challenge `challenge_id` of
+    /// `POST /auth/passkey/options` with this sign-in's `mfa_token`.
+    Passkey {
+        /// The ceremony's challenge.
+        challenge_id: uuid::Uuid,
+        /// The authenticator's answer.
+        answer: String,
+    },
 }
 
 /// Why a second step failed.
@@ -122,8 +131,10 @@ impl SignIn {
         if let Err(Locked(retry_after_secs)) = self.lockout.reserve(&user.email)? {
             return Err(SecondStepError::Locked { retry_after_secs });
         }
-        let SecondProof::Code(code) = proof;
-        let used = self.use_code(&user, code, client, Some(Answering { challenge: &digest, now }))?;
+        let used = match proof {
+            SecondProof::Code(code) => self.use_code(&user, code, client, Some(Answering { challenge: &digest, now }))?,
+            SecondProof::Passkey { challenge_id, answer } => self.use_passkey(&user, &challenge, *challenge_id, answer, client)?,
+        };
         let Some(method) = used else {
             let failed = AuditEvent { user_id: Some(user.id), ..audit::event(&self.ports, AuditKind::MfaFailed, client) };
             if self.ports.second_factors.fail_challenge(&digest, &[failed])? == ChallengeFailure::Gone {
@@ -132,8 +143,33 @@ impl SignIn {
             return Err(SecondStepError::WrongCode);
         };
         self.lockout.succeeded(&user.email)?;
-        let amr = challenge.first.then(AuthMethod::Otp);
+        let amr = challenge.first.then(if method == SecondFactor::Passkey { AuthMethod::Hwk } else { AuthMethod::Otp });
         Ok(self.open_session(&user, amr, AuditDetail::new().word("method", method.as_str()), client)?)
+    }
+
+    /// Checks a passkey's answer as the second step of `challenge` (never after a passkey's
+    /// first step: the same kind of factor twice is not two) and, when it verifies, uses the
+    /// challenge up (a conditional delete: of racing answers one opens the session). `None` when
+    /// it is refused.
+    fn use_passkey(
+        &self,
+        user: &User,
+        challenge: &MfaChallenge,
+        challenge_id: uuid::Uuid,
+        answer: &str,
+        client: &Client,
+    ) -> Result<Option<SecondFactor>, SecondStepError> {
+        if challenge.first.has(AuthMethod::Hwk) {
+            return Ok(None);
+        }
+        match passkey_answer::verify(&self.ports, challenge_id, answer, Expected::SecondStep(user.id), client) {
+            Ok(_) if self.ports.second_factors.consume_challenge(&challenge.digest, self.ports.clock.now())? => {
+                Ok(Some(SecondFactor::Passkey))
+            }
+            Ok(_) => Err(SecondStepError::InvalidToken),
+            Err(AnswerRefused::Refused) => Ok(None),
+            Err(AnswerRefused::Infra(e)) => Err(e.into()),
+        }
     }
 
     /// Uses `code` of `user` up: a TOTP code moves the account's last accepted step forward, a

@@ -9,6 +9,7 @@ mod maintenance;
 mod mfa;
 mod oidc;
 mod outbox;
+mod passkeys;
 mod pats;
 mod projects;
 mod races;

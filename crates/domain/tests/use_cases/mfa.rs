@@ -12,12 +12,12 @@ use domain::{
 };
 
 /// The secret of an enrolment as the fake generator shows it (hex).
-fn secret_of(shown: &str) -> TotpSecret {
+pub(crate) fn secret_of(shown: &str) -> TotpSecret {
     TotpSecret::new((0..shown.len() / 2).map(|i| u8::from_str_radix(&shown[2 * i..2 * i + 2], 16).unwrap()).collect())
 }
 
 /// The code an authenticator app shows `steps` steps from now.
-fn code(w: &World, secret: &TotpSecret, steps: i64) -> String {
+pub(crate) fn code(w: &World, secret: &TotpSecret, steps: i64) -> String {
     FakeOtp::code_of(secret, TotpRules::step_at(w.mem.clock.now()) + steps)
 }
 

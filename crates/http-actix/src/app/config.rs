@@ -38,6 +38,9 @@ pub struct Settings {
     /// Sign-in through OpenID Connect providers.
     #[serde(default)]
     pub oidc: OidcSettings,
+    /// Passkeys.
+    #[serde(default)]
+    pub webauthn: WebauthnSettings,
     /// `APP_ENV`: development, test or production.
     #[serde(skip)]
     pub environment: String,
@@ -236,6 +239,16 @@ impl Default for EmailSettings {
             templates_dir: None,
         }
     }
+}
+
+/// `[webauthn]`: passkeys. The relying party is the host of `server.public_url`, and its origin
+/// is always accepted.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct WebauthnSettings {
+    /// Further origins whose pages may answer a ceremony (`https://app.example.com`), each under
+    /// the relying party's domain.
+    pub extra_origins: Vec<String>,
 }
 
 /// `[oidc]`: providers people may sign in with.

@@ -4,7 +4,7 @@
 use crate::dto::{FieldErrors, Maybe};
 use crate::edge::error::ApiError;
 use chrono::{DateTime, Utc};
-use domain::{CandidatePassword, MfaStatus, OtpCode, PasswordRules, RecoveryCode, SecondStepCode, TotpEnrolment};
+use domain::{CandidatePassword, MfaStatus, OtpCode, PasswordRules, RecoveryCode, SecondProof, SecondStepCode, TotpEnrolment};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -136,23 +136,42 @@ impl From<Vec<RecoveryCode>> for RecoveryCodesResponse {
     }
 }
 
-/// `POST /auth/login/mfa`: the second step of a sign-in.
+/// `POST /auth/login/mfa`: the second step of a sign-in, by a code (`{mfa_token, code}`) or by
+/// a passkey (`{mfa_token, challenge_id, credential}`, the options from `POST
+/// /auth/passkey/options` with this `mfa_token`).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SecondStepRequest {
     /// The `mfa_token` of the `mfa-required` answer.
     #[schema(value_type = String, example = "gatehouse_mt_…")]
     pub mfa_token: SecretString,
     /// A code of the authenticator app, or an unused recovery code (`xxxxx-xxxxx`).
-    #[schema(value_type = String, example = "123456", pattern = "^([0-9]{3} ?[0-9]{3}|[0-9A-TV-Za-tv-z]{5}-[0-9A-TV-Za-tv-z]{5})$")]
-    pub code: SecretString,
+    #[schema(value_type = String, required = false, example = "123456", pattern = "^([0-9]{3} ?[0-9]{3}|[0-9A-TV-Za-tv-z]{5}-[0-9A-TV-Za-tv-z]{5})$")]
+    pub code: Option<SecretString>,
+    /// With `credential` instead of `code`: the passkey ceremony's challenge.
+    #[schema(required = false)]
+    pub challenge_id: Option<uuid::Uuid>,
+    /// With `challenge_id`: the passkey's `AuthenticationResponseJSON`.
+    #[schema(value_type = Object, required = false)]
+    pub credential: Option<serde_json::Value>,
 }
 
 impl SecondStepRequest {
-    /// The token and the code.
-    pub fn into_parts(self) -> Result<(SecretString, SecondStepCode), ApiError> {
+    /// The token and the proof: a code, or a passkey's answer (never both).
+    ///
+    /// # Errors
+    /// 422 naming `code`, `challenge_id` or `credential`.
+    pub fn into_parts(self) -> Result<(SecretString, SecondProof), ApiError> {
         let mut v = FieldErrors::default();
-        let code = v.check("code", SecondStepCode::parse(self.code.expose_secret()));
-        code.map(|code| (self.mfa_token, code)).ok_or_else(|| v.into_error())
+        let proof = match (self.code, self.challenge_id, self.credential) {
+            (Some(code), None, None) => v.check("code", SecondStepCode::parse(code.expose_secret())).map(SecondProof::Code),
+            (None, Some(challenge_id), Some(credential)) => {
+                crate::dto::passkeys::answer_text(&mut v, &credential).map(|answer| SecondProof::Passkey { challenge_id, answer })
+            }
+            (Some(_), _, _) => v.check("code", Err::<SecondProof, _>("give a code or a passkey's challenge_id and credential, not both")),
+            (None, None, _) => v.check("code", Err::<SecondProof, _>("is required (or a passkey's challenge_id and credential)")),
+            (None, Some(_), None) => v.check("credential", Err::<SecondProof, _>("is required with challenge_id")),
+        };
+        proof.map(|proof| (self.mfa_token, proof)).ok_or_else(|| v.into_error())
     }
 }
 

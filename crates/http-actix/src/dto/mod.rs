@@ -14,6 +14,7 @@ mod links;
 mod me;
 pub(crate) mod mfa;
 mod page;
+pub(crate) mod passkeys;
 mod pats;
 mod projects;
 mod system;
@@ -37,6 +38,10 @@ pub use mfa::{
     SecondStepRequest, TotpEnrolmentResponse,
 };
 pub use page::PageQuery;
+pub use passkeys::{
+    CeremonyResponse, PasskeyList, PasskeyOptionsRequest, PasskeyResponse, PasskeySignInRequest, RegisterPasskeyRequest,
+    RenamePasskeyRequest,
+};
 pub use pats::{CreateTokenRequest, CreatedPatResponse, PatList, PatResponse};
 pub use projects::{CreateProject, ProjectPage, ProjectResponse, UpdateProject};
 pub use system::HealthResponse;

@@ -2,8 +2,9 @@
 
 use crate::edge::error::{ApiError, FieldError};
 use domain::{
-    AdminError, CallbackError, CreatePatError, DeleteAccountError, LinkError, LoginError, MfaError, PasswordChangeError, ProfileError,
-    ReauthError, RefreshError, Refusal, RegisterError, ResourceError, ScopeRefusal, SecondStepError, StartError, UnlinkError,
+    AdminError, CallbackError, CreatePatError, DeleteAccountError, LinkError, LoginError, MfaError, PasskeyError, PasskeySignInError,
+    PasswordChangeError, ProfileError, ReauthError, RefreshError, Refusal, RegisterError, ResourceError, ScopeRefusal, SecondStepError,
+    StartError, UnlinkError,
 };
 
 const EMAIL_TAKEN: &str = "this email is already registered";
@@ -228,6 +229,30 @@ impl From<CreatePatError> for ApiError {
             CreatePatError::Lifetime(why) => Self::validation(vec![FieldError::new("expires_in_days", why)]),
             CreatePatError::AtLimit => Self::conflict(CreatePatError::AtLimit.to_string()),
             CreatePatError::Infra(e) => e.into(),
+        }
+    }
+}
+
+impl From<PasskeyError> for ApiError {
+    fn from(e: PasskeyError) -> Self {
+        match e {
+            PasskeyError::Reauth(e) => e.into(),
+            PasskeyError::Refused => Self::invalid_credentials(
+                "the passkey answer was refused: the challenge is unknown, used or expired, or the answer does not verify; start again",
+            ),
+            PasskeyError::LimitReached | PasskeyError::Duplicate | PasskeyError::LastWayIn => Self::conflict(e.to_string()),
+            PasskeyError::NotFound => Self::not_found(),
+            PasskeyError::Infra(e) => e.into(),
+        }
+    }
+}
+
+impl From<PasskeySignInError> for ApiError {
+    fn from(e: PasskeySignInError) -> Self {
+        match e {
+            PasskeySignInError::Refused => Self::invalid_credentials("the passkey sign-in was refused: start again"),
+            PasskeySignInError::EmailNotVerified => Self::email_not_verified(),
+            PasskeySignInError::Infra(e) => e.into(),
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::edge::state::AppState;
 use crate::openapi::{BadPath, JsonBodyErrors, NotFound, RateLimited, Unauthenticated, Unavailable, UntrustedOrigin};
 use crate::routes::auth::token_response;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use domain::{SecondProof, UserId};
+use domain::UserId;
 use secrecy::ExposeSecret;
 use uuid::Uuid;
 
@@ -123,7 +123,8 @@ pub async fn regenerate_recovery_codes(
 }
 
 /// The second step of a sign-in: the `mfa_token` of the `mfa-required` answer and a code of the
-/// authenticator app (or an unused recovery code). A wrong code is 401; five of them, or 300
+/// authenticator app (or an unused recovery code), or a passkey's answer to the options of
+/// `POST /auth/passkey/options` with that `mfa_token`. A wrong code or answer is 401; five of them, or 300
 /// seconds, end the `mfa_token`, and every code counts against the account's lockout.
 #[utoipa::path(
     tag = "auth",
@@ -142,8 +143,8 @@ pub async fn login_mfa(
     ApiJson(body): ApiJson<SecondStepRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let writer = state.refresh_cookie.writer(&req)?;
-    let (token, code) = body.into_parts()?;
-    let pair = state.run(Lane::Storage, move |app| app.auth.second_step(token.expose_secret(), &SecondProof::Code(code), &client)).await?;
+    let (token, proof) = body.into_parts()?;
+    let pair = state.run(Lane::Storage, move |app| app.auth.second_step(token.expose_secret(), &proof, &client)).await?;
     Ok(token_response(&pair, writer))
 }
 

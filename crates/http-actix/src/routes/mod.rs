@@ -10,6 +10,7 @@ pub mod me;
 pub mod mfa;
 pub mod oidc;
 pub mod pages;
+pub mod passkeys;
 pub mod pats;
 pub mod projects;
 pub mod system;
@@ -55,7 +56,12 @@ macro_rules! register_routes {
                 .service(pats::revoke_token)
                 .service(oidc::link_identity)
                 .service(oidc::list_identities)
-                .service(oidc::unlink_identity),
+                .service(oidc::unlink_identity)
+                .service(passkeys::start_passkey_registration)
+                .service(passkeys::register_passkey)
+                .service(passkeys::list_passkeys)
+                .service(passkeys::rename_passkey)
+                .service(passkeys::delete_passkey),
         );
         cfg.service(system::health).service(system::ready).service(system::jwks).service(system::openapi_json);
         cfg.service(tasks::create_task)
@@ -92,7 +98,9 @@ macro_rules! register_routes {
                 .service(pats::revoke)
                 .service(oidc::list_providers)
                 .service(oidc::start)
-                .service(oidc::callback),
+                .service(oidc::callback)
+                .service(passkeys::passkey_options)
+                .service(passkeys::passkey_sign_in),
         );
         cfg.service(audit::list_audit);
         cfg.service(mfa::reset_mfa);

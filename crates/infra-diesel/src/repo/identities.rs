@@ -9,6 +9,7 @@ use crate::error::{CorruptRow, infra, is_email_violation};
 use crate::repo::account::lock_user;
 use crate::repo::audit::record_events;
 use crate::repo::links::store_link;
+use crate::repo::passkeys::count_passkeys;
 use crate::rows::{NewUser, db_time, domain_time, parse};
 use crate::schema::{identities, oidc_codes, oidc_flows, users};
 use crate::store::{DieselStore, affected, unique};
@@ -264,8 +265,7 @@ impl IdentityRepository for DieselStore {
                 let ways = domain::WaysIn {
                     password: PasswordHash::new(hash).is_set(),
                     identities: u32::try_from(linked.len()).unwrap_or(u32::MAX),
-                    // Passkeys do not exist yet: none signs in.
-                    passkeys: 0,
+                    passkeys: count_passkeys(c, user)?,
                 };
                 if !ways.may_unlink_identity() {
                     return Ok(Unlink::LastWayIn);

@@ -8,6 +8,7 @@ pub(crate) mod audit;
 mod identities;
 pub(crate) mod links;
 pub(crate) mod outbox;
+mod passkeys;
 mod pats;
 mod projects;
 mod second_factors;

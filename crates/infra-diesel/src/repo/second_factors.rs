@@ -7,9 +7,10 @@ use crate::connection::{AnyConnection, write_transaction};
 use crate::error::{self, CorruptRow};
 use crate::repo::audit::record_events;
 use crate::repo::outbox::queue_mail;
+use crate::repo::passkeys::count_passkeys;
 use crate::repo::sessions::revoke_sessions_of;
 use crate::rows::{db_time, domain_time, parse};
-use crate::schema::{mfa_challenges, recovery_codes, sessions, totp_factors};
+use crate::schema::{mfa_challenges, passkeys as passkey_rows, recovery_codes, sessions, totp_factors};
 use crate::store::{DieselStore, affected, unique};
 use crate::stored_time::StoredTime;
 use diesel::prelude::*;
@@ -200,7 +201,7 @@ impl SecondFactorStore for DieselStore {
 
     fn status(&self, user: UserId) -> Result<MfaStatus, InfraError> {
         let id = user.to_string();
-        let (confirmed, left) = self.run(|c| {
+        let (confirmed, left, passkeys) = self.run(|c| {
             let confirmed =
                 unique(totp_factors::table.find(&id).select(totp_factors::confirmed_at).load::<Option<StoredTime>>(c))?.flatten();
             let left = recovery_codes::table
@@ -208,14 +209,14 @@ impl SecondFactorStore for DieselStore {
                 .filter(recovery_codes::used_at.is_null())
                 .count()
                 .get_result::<i64>(c)?;
-            Ok((confirmed, left))
+            Ok((confirmed, left, count_passkeys(c, user)?))
         })?;
         let confirmed = confirmed.map(domain_time);
         Ok(MfaStatus {
             totp: confirmed.is_some(),
             totp_enabled_at: confirmed,
             recovery_codes_left: u32::try_from(left).unwrap_or(0),
-            passkeys: 0,
+            passkeys,
         })
     }
 
@@ -247,7 +248,7 @@ impl SecondFactorStore for DieselStore {
     fn remove_second_factors(
         &self,
         user: UserId,
-        _passkeys: bool,
+        passkeys: bool,
         revoke_sessions: bool,
         now: Timestamp,
         audit: &[AuditEvent],
@@ -256,8 +257,11 @@ impl SecondFactorStore for DieselStore {
         let id = user.to_string();
         let mut conn = self.write_conn()?;
         write_transaction(&mut conn, |c| {
+            let passkeys_removed =
+                if passkeys { diesel::delete(passkey_rows::table.filter(passkey_rows::user_id.eq(&id))).execute(c)? } else { 0 };
             let removed = diesel::delete(totp_factors::table.find(&id)).execute(c)?
-                + diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(&id))).execute(c)?;
+                + diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(&id))).execute(c)?
+                + passkeys_removed;
             if removed == 0 {
                 return Ok(false);
             }

@@ -54,6 +54,9 @@ pub enum StartupError {
     /// `[oidc]` is unusable.
     #[error("{0}")]
     Oidc(String),
+    /// `webauthn.*` or `server.public_url` cannot make a relying party.
+    #[error(transparent)]
+    Webauthn(#[from] infra_crypto::WebauthnSettingsError),
     /// Keys or hashing parameters are unusable.
     #[error("invalid crypto configuration: {0}")]
     Crypto(#[from] infra_crypto::CryptoConfigError),
@@ -247,8 +250,14 @@ pub fn gatehouse_with(
         mfa_tokens: Arc::new(RandomMfaTokens),
         passwords: Arc::new(Zxcvbn),
         providers: Arc::new(identity_providers(settings)?),
-        identities: store,
+        identities: store.clone(),
         flow_secrets: Arc::new(infra_crypto::RandomFlowSecrets),
+        passkeys: store.clone(),
+        ceremonies: Arc::new(infra_crypto::WebauthnCeremonies::new(
+            &settings.auth.totp_issuer,
+            &settings.server.public_url(),
+            &settings.webauthn.extra_origins,
+        )?),
     };
     let policy = SessionPolicy {
         access_ttl: chrono::Duration::seconds(settings.auth.access_ttl_secs),

@@ -75,6 +75,7 @@ mod audit;
 mod identities;
 mod links;
 mod outbox;
+mod passkeys;
 mod pats;
 mod projects;
 mod races;
