@@ -172,3 +172,29 @@ impl PasskeyCeremonies for WebauthnCeremonies {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_relying_party_is_the_public_urls_host_and_a_bad_origin_names_its_key() {
+        let rp = WebauthnCeremonies::new("Gatehouse", "https://auth.example.com/base/", &["https://app.example.com".into()]).unwrap();
+        let origins: Vec<&str> = rp.core.get_allowed_origins().iter().map(Url::as_str).collect();
+        assert_eq!(origins, ["https://auth.example.com/", "https://app.example.com/"], "origins alone, no path");
+        let bad = WebauthnCeremonies::new("Gatehouse", "https://auth.example.com", &["not a url".into()]).unwrap_err();
+        assert!(bad.to_string().contains("webauthn.extra_origins"), "{bad}");
+        let no_host = WebauthnCeremonies::new("Gatehouse", "mailto:someone", &[]).unwrap_err();
+        assert!(no_host.to_string().contains("server.public_url"), "{no_host}");
+    }
+
+    #[test]
+    fn a_discoverable_sign_in_lists_no_credentials_and_prefers_user_verification() {
+        let rp = WebauthnCeremonies::new("Gatehouse", "http://localhost:8443", &[]).unwrap();
+        let start = rp.sign_in(&[]).unwrap();
+        let options: serde_json::Value = serde_json::from_str(&start.options).unwrap();
+        assert!(options.get("allowCredentials").is_none(), "{options}");
+        assert_eq!(options["userVerification"], "preferred");
+        assert_eq!(options["rpId"], "localhost");
+    }
+}

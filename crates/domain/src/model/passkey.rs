@@ -1,8 +1,7 @@
-//! Passkeys (groundwork of issue 31, not wired yet): a registered credential, its name, the
-//! server-side challenges of the ceremonies, and the two rules the reported bugs of other
-//! systems are about: a signature counter that did not move forward is a sign of a cloned
-//! authenticator (WebAuthn §7.2 step 22), and only a sign-in with user verification proves two
-//! factors by itself.
+//! Passkeys: a registered credential, its name, the server-side challenges of the ceremonies,
+//! and the two rules the reported bugs of other systems are about: a signature counter that did
+//! not move forward is a sign of a cloned authenticator (WebAuthn §7.2 step 22), and only a
+//! sign-in with user verification proves two factors by itself.
 
 use crate::model::text::{TextError, parse_line, text_accessors};
 use crate::model::{Amr, PasskeyId, Timestamp, UserId};
