@@ -143,12 +143,11 @@ checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", 400, 401, 403
 # (tests/api/passkeys.rs runs real ceremonies with a software authenticator, tests/browser with
 # Chromium's). Every other check still runs on them.
 [[operations]]
-include-path = "/auth/passkey"
+include-name = "POST /auth/passkey"
 checks.positive_data_acceptance.expected-statuses = ["2XX", 401, 403, 429]
 
 [[operations]]
-include-path = "/users/me/passkeys"
-include-method = "POST"
+include-name = "POST /users/me/passkeys"
 checks.positive_data_acceptance.expected-statuses = ["2XX", 401, 409, 429]
 
 # The second step takes a code or a passkey's answer in one object whose fields are each
@@ -156,7 +155,7 @@ checks.positive_data_acceptance.expected-statuses = ["2XX", 401, 409, 429]
 # with both, or with neither, is refused with 422 by contract (tests/api/mfa.rs and
 # tests/api/passkeys.rs send both shapes).
 [[operations]]
-include-path = "/auth/login/mfa"
+include-name = "POST /auth/login/mfa"
 checks.positive_data_acceptance.expected-statuses = ["2XX", 401, 422, 429]
 EOF
 hooks=$PWD/.ci/schemathesis_hooks.py

@@ -403,6 +403,11 @@ async fn passkeys_are_listed_renamed_and_deleted_by_their_owner_only() {
     assert_eq!(renamed.json::<Value>().await.unwrap()["name"], "YubiKey 5C");
     assert_eq!(app.send_json(Method::PATCH, &path, Some(&session.access), &json!({"name": ""})).await.status(), 422);
     assert_eq!(app.send_json(Method::PATCH, &path, Some(&other.access), &json!({"name": "mine"})).await.status(), 404);
+    let wrong_method = app.send_json(Method::PATCH, "/users/me/passkeys/registration", Some(&session.access), &json!({"name": "x"})).await;
+    assert_eq!(wrong_method.status(), 405, "a static path named with a method it lacks, not an id that does not parse");
+    assert_eq!(wrong_method.headers()["allow"], "POST");
+    let not_an_id = app.send_json(Method::PATCH, "/users/me/passkeys/not-an-id", Some(&session.access), &json!({"name": "x"})).await;
+    assert_eq!(not_an_id.status(), 400);
     assert_eq!(app.request(Method::DELETE, &path).bearer_auth(&other.access).send().await.unwrap().status(), 404);
     assert_eq!(app.get("/users/me/passkeys", &other.access).await.json::<Value>().await.unwrap()["items"], json!([]));
 

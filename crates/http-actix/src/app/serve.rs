@@ -85,10 +85,7 @@ pub fn bind(
     let http = HttpServer::new(move || {
         App::new()
             .app_data(server_state.clone())
-            .app_data(
-                web::PathConfig::default()
-                    .error_handler(|e, _| crate::edge::error::ApiError::bad_request(format!("invalid path parameter: {e}")).into()),
-            )
+            .app_data(web::PathConfig::default().error_handler(|e, req| routes::path_refused(&e, req).into()))
             .configure(routes::configure)
             .service(web::resource("/docs").route(web::get().to(routes::system::docs_redirect)))
             .service(web::resource("/account/assets/{name}").route(web::get().to(routes::pages::asset)))

@@ -91,6 +91,11 @@ pub fn token_name() -> Object {
     trimmed_line(PatName::MAX_CHARS, "deploy from CI")
 }
 
+/// A passkey's name.
+pub fn passkey_name() -> Object {
+    trimmed_line(domain::PasskeyName::MAX_CHARS, "YubiKey 5C")
+}
+
 /// A task's title.
 pub fn task_title() -> Object {
     trimmed_line(TaskTitle::MAX_CHARS, "Write the tests")

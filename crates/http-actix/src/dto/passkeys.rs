@@ -2,7 +2,7 @@
 //! library made it), the authenticator's answers (passed to the library as they came), the
 //! passkeys of the account, and their names.
 
-use crate::dto::{FieldErrors, Maybe};
+use crate::dto::{FieldErrors, Maybe, field_schemas};
 use crate::edge::error::ApiError;
 use chrono::{DateTime, Utc};
 use domain::{CeremonyOptions, Passkey, PasskeyName};
@@ -50,7 +50,7 @@ pub struct RegisterPasskeyRequest {
     pub credential: Value,
     /// A name for the list (1 to 100 characters; default "Passkey").
     #[serde(default)]
-    #[schema(value_type = String, required = false, min_length = 1, max_length = 100)]
+    #[schema(schema_with = field_schemas::passkey_name, required = false)]
     pub name: Maybe<String>,
 }
 
@@ -74,7 +74,7 @@ impl RegisterPasskeyRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RenamePasskeyRequest {
     /// 1 to 100 characters, one line.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(schema_with = field_schemas::passkey_name)]
     pub name: String,
 }
 

@@ -134,6 +134,18 @@ pub fn configure_documented(cfg: &mut ServiceConfig<'_>) {
     register_routes!(cfg, scope)
 }
 
+/// A path parameter that does not parse. Where the path is a documented static one that a
+/// parameter's route took (`PATCH /users/me/passkeys/registration` reached
+/// `PATCH /users/me/passkeys/{id}`), the request named that path with a method it lacks: 405
+/// with `Allow`, as the fallback answers; else 400.
+pub fn path_refused(e: &actix_web::error::PathError, req: &HttpRequest) -> ApiError {
+    let method = req.method().as_str();
+    match AppState::of(req).ok().and_then(|s| s.routes.allowed(req.path()).map(<[&str]>::to_vec)) {
+        Some(methods) if !methods.contains(&method) => ApiError::method_not_allowed(&methods),
+        _ => ApiError::bad_request(format!("invalid path parameter: {e}")),
+    }
+}
+
 /// The default service: 405 with `Allow` for a known path, else 404.
 pub async fn fallback(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
     let state = AppState::of(&req)?;
